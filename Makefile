@@ -1,0 +1,74 @@
+# SalesOps: `make run` starts everything, `make test` runs the whole suite (see README).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+VENDOR := static/vendor/.installed
+
+.PHONY: run test install vendor browsers migrate seed lint format migrations-check messages stop ping clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): requirements.txt $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENDOR): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	   node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js \
+	   node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/
+	touch $@
+
+install: $(INSTALLED) $(VENDOR)
+
+vendor: $(VENDOR)
+
+# Debian's Chromium and CJK fonts for the browser tests (Playwright drives the system Chromium).
+browsers:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo -n ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	$(BIN)/python -m salesops.launcher
+
+test: install browsers
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	  [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || $(BIN)/python -m salesops.embedded stop; exit $$status
+
+ping: install
+	$(BIN)/celery -A salesops inspect ping
+
+stop:
+	$(BIN)/python -m salesops.embedded stop
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: install
+	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean: stop
+	rm -rf $(VENV) node_modules static/vendor staticfiles

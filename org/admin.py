@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from org.models import Customer, Membership, Product, Team, WorkCalendarDay
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "parent", "depth"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "team", "role", "valid_from", "valid_to"]
+    list_filter = ["role", "team"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "team__name"]
+    autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Customer)
+class CustomerAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "kind", "tier", "team", "owner", "first_order_date"]
+    list_filter = ["kind", "tier", "team"]
+    search_fields = ["name", "code", "address"]
+    autocomplete_fields = ["team", "owner"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "group", "is_new_line", "unit_price", "active"]
+    list_filter = ["group", "is_new_line", "active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(WorkCalendarDay)
+class WorkCalendarDayAdmin(SimpleHistoryAdmin):
+    list_display = ["date", "is_working", "kind", "note", "updated_by"]
+    list_filter = ["is_working", "kind"]
+    date_hierarchy = "date"
+    readonly_fields = ["updated_by"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)

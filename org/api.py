@@ -1,0 +1,198 @@
+"""REST API of the org app: serializers check shape, services hold the rules, org.scoping the reach."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from org import selectors, services
+from org.models import Customer, Membership, Product, Team, WorkCalendarDay
+from org.permissions import HasRole, ReadAnyWriteDirector
+
+
+def as_drf_error(error: DjangoValidationError) -> ValidationError:
+    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages})
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["id", "name", "code", "kind", "parent", "depth"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "username", "full_name", "team", "role", "valid_from", "valid_to"]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "tier",
+            "team",
+            "owner",
+            "contact_name",
+            "phone",
+            "address",
+            "latitude",
+            "longitude",
+            "first_order_date",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"owner": {"required": False}}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Unknown or out-of-scope teams and owners are "does not exist", never "forbidden".
+            self.fields["team"].queryset = selectors.team_list_for(user=request.user)
+            self.fields["owner"].queryset = selectors.rep_choices_for(user=request.user)
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "code", "name", "group", "is_new_line", "unit_price", "active"]
+
+
+class CalendarDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkCalendarDay
+        fields = ["date", "is_working", "kind", "note"]
+        read_only_fields = ["date", "kind"]
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = TeamSerializer
+    permission_classes = [HasRole]
+
+    def get_queryset(self):
+        return selectors.team_list_for(user=self.request.user)
+
+
+class MembershipFilter(filters.FilterSet):
+    class Meta:
+        model = Membership
+        fields = ["team", "role", "user"]
+
+
+class MemberViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MembershipSerializer
+    permission_classes = [HasRole]
+    filterset_class = MembershipFilter
+
+    def get_queryset(self):
+        return selectors.membership_list_for(user=self.request.user)
+
+
+class CustomerFilter(filters.FilterSet):
+    search = filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Customer
+        fields = ["team", "owner", "kind", "tier"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(name__icontains=value)
+
+
+class CustomerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CustomerSerializer
+    permission_classes = [HasRole]
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        return selectors.customer_list_for(user=self.request.user)
+
+    def perform_create(self, serializer: CustomerSerializer) -> None:
+        try:
+            serializer.instance = services.customer_create(by=self.request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+    def perform_update(self, serializer: CustomerSerializer) -> None:
+        try:
+            services.customer_update(by=self.request.user, customer=serializer.instance, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
+class ProductViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ProductSerializer
+    permission_classes = [ReadAnyWriteDirector]
+    filterset_fields = ["group", "is_new_line", "active"]
+
+    def get_queryset(self):
+        return selectors.product_list(active_only=False)
+
+
+class CalendarFilter(filters.FilterSet):
+    start = filters.DateFilter(field_name="date", lookup_expr="gte")
+    end = filters.DateFilter(field_name="date", lookup_expr="lte")
+    year = filters.NumberFilter(field_name="date", lookup_expr="year")
+
+    class Meta:
+        model = WorkCalendarDay
+        fields = ["is_working", "kind"]
+
+
+@extend_schema_view(
+    update=extend_schema(description="A director marks a day as working or not."),
+)
+class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CalendarDaySerializer
+    permission_classes = [ReadAnyWriteDirector]
+    filterset_class = CalendarFilter
+    lookup_field = "date"
+    lookup_value_regex = r"\d{4}-\d{2}-\d{2}"
+    queryset = WorkCalendarDay.objects.all()
+
+    def update(self, request: Request, date: str) -> Response:
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            raise ValidationError({"date": ["Enter a valid date."]}) from None
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row = services.calendar_day_set(
+            by=request.user,
+            date=day,
+            is_working=serializer.validated_data["is_working"],
+            note=serializer.validated_data.get("note", ""),
+        )
+        return Response(CalendarDaySerializer(row).data)
+
+    def get_object(self) -> WorkCalendarDay:
+        return get_object_or_404(self.get_queryset(), date=self.kwargs["date"])

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from org import api
+
+router = DefaultRouter()
+router.register("teams", api.TeamViewSet, basename="team")
+router.register("members", api.MemberViewSet, basename="member")
+router.register("customers", api.CustomerViewSet, basename="customer")
+router.register("products", api.ProductViewSet, basename="product")
+router.register("calendar", api.CalendarViewSet, basename="calendar")
+
+urlpatterns = router.urls

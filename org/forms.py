@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Customer, Team
+from org.scoping import scope_for
+from org.selectors import rep_choices_for
+
+
+class CustomerForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "code",
+            "kind",
+            "tier",
+            "team",
+            "owner",
+            "contact_name",
+            "phone",
+            "address",
+            "latitude",
+            "longitude",
+            "first_order_date",
+        ]
+        widgets = {"first_order_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        scope = scope_for(user)
+        team_ids = scope.own_team_ids if scope.is_rep else scope.managed_team_ids
+        self.fields["team"].queryset = Team.objects.filter(id__in=team_ids).order_by("path")
+        self.fields["owner"].queryset = rep_choices_for(user=user)
+        if scope.is_rep:
+            del self.fields["owner"]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter the customer's name."))
+        return name
+
+
+class CalendarDayForm(forms.Form):
+    date = forms.DateField(label=_("date"))
+    is_working = forms.BooleanField(label=_("working day"), required=False)
+    note = forms.CharField(label=_("note"), max_length=100, required=False)

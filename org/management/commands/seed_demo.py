@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from org.demo import DEMO_PASSWORD, logins
+
+# Each app may add demo data in <app>/demo.py: seed(context) gets what earlier apps made.
+DEMO_APPS = ("org", "targets", "visits", "meetings", "reports")
+
+
+class Command(BaseCommand):
+    help = "Load the demo company (idempotent: running it again adds nothing twice)."
+
+    def handle(self, *args, **options) -> None:
+        context: dict = {}
+        for app in DEMO_APPS:
+            if not find_spec(f"{app}.demo"):
+                continue
+            with transaction.atomic():
+                import_module(f"{app}.demo").seed(context)
+            self.stdout.write(f"demo data: {app} ok")
+        self.stdout.write(self.style.SUCCESS("Demo logins (password %s):" % DEMO_PASSWORD))
+        for username, what in logins():
+            self.stdout.write(f"  {username:<10} {what}")

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from org import views as org_views
+
+# Each domain app may bring pages (<app>/urls.py, namespace = app) and API routes (<app>/api_urls.py).
+DOMAIN_APPS = ("org", "targets", "visits", "meetings", "reports")
+
+api_patterns = [path("auth/token/", obtain_auth_token, name="api-token")]
+page_patterns = []
+for app in DOMAIN_APPS:
+    if find_spec(f"{app}.api_urls"):
+        api_patterns.append(path("", include(f"{app}.api_urls")))
+    if find_spec(f"{app}.urls"):
+        page_patterns.append(path("", include(f"{app}.urls", namespace=app)))
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("healthz/", org_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/v1/", include(api_patterns)),
+    *page_patterns,
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
