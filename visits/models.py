@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Customer, Product, Team
@@ -46,3 +50,276 @@ class SaleRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.customer} {self.amount}"
+
+
+class VisitSettings(models.Model):
+    """The company's visit rules: one row, edited by a director in the admin."""
+
+    submission_deadline = models.TimeField(
+        _("submission deadline"),
+        default=dt.time(21, 0),
+        help_text=_("Local time by which the day's sheet must be submitted; later submissions are marked late."),
+    )
+    frequency_a_days = models.PositiveSmallIntegerField(
+        _("visit every (days), tier A"), default=7, validators=[MinValueValidator(1)]
+    )
+    frequency_b_days = models.PositiveSmallIntegerField(
+        _("visit every (days), tier B"), default=14, validators=[MinValueValidator(1)]
+    )
+    frequency_c_days = models.PositiveSmallIntegerField(
+        _("visit every (days), tier C"), default=30, validators=[MinValueValidator(1)]
+    )
+    photo_max_bytes = models.PositiveIntegerField(_("largest photo (bytes)"), default=5 * 1024 * 1024)
+
+    class Meta:
+        verbose_name = _("visit settings")
+        verbose_name_plural = _("visit settings")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="visit_settings_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Visit settings"))
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> VisitSettings:
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+    def frequency_days(self, tier: str) -> int:
+        return {"A": self.frequency_a_days, "B": self.frequency_b_days}.get(tier, self.frequency_c_days)
+
+
+class VisitSheet(models.Model):
+    """A rep's itinerary and visit record for one day (行程表 / 业务拜访表)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        REVIEWED = "reviewed", _("Reviewed")
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.PROTECT, related_name="visit_sheets"
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="visit_sheets")
+    date = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    deadline = models.DateTimeField(_("deadline"))
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    is_late = models.BooleanField(_("late"), default=False)
+    reopened = models.BooleanField(_("reopened"), default=False)
+    manager_comment = models.TextField(_("manager's comment"), blank=True)
+    commented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("commented by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Bumped on every change, so a client holding an old copy can tell.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "rep__username"]
+        verbose_name = _("visit sheet")
+        verbose_name_plural = _("visit sheets")
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "date"], name="visit_sheet_one_per_rep_day"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False), name="visit_sheet_submitted_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["team", "date"], name="visit_sheet_team_date")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.date}"
+
+    @property
+    def is_editable_by_rep(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Visit(models.Model):
+    """One call on a customer: planned in the morning or added on the spot, then checked in and out."""
+
+    class Purpose(models.TextChoices):
+        NEW_CUSTOMER = "new_customer", _("New-customer development")
+        NEW_OUTLET = "new_outlet", _("New-outlet development")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        ORDER = "order", _("Order taking")
+        PAYMENT = "payment", _("Payment collection")
+        DISPLAY = "display", _("Display / stock check")
+        COMPLAINT = "complaint", _("Complaint")
+
+    sheet = models.ForeignKey(VisitSheet, verbose_name=_("sheet"), on_delete=models.CASCADE, related_name="visits")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="visits")
+    planned = models.BooleanField(_("planned"), default=True)
+    planned_time = models.TimeField(_("planned time"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.FOLLOW_UP)
+    check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    accuracy_m = models.DecimalField(
+        _("location accuracy (m)"),
+        max_digits=9,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_visit_date = models.DateField(_("next visit date"), null=True, blank=True)
+    is_new_customer = models.BooleanField(_("new customer"), default=False)
+    is_new_outlet = models.BooleanField(_("new outlet"), default=False)
+    photo = models.FileField(_("photo"), upload_to="visits/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["sheet", "-planned", "planned_time", "check_in_at", "id"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(check_out_at__isnull=True)
+                | Q(check_in_at__isnull=False, check_out_at__gte=F("check_in_at")),
+                name="visit_check_out_after_check_in",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="visit_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="visit_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(accuracy_m__isnull=True) | Q(accuracy_m__gte=0), name="visit_accuracy_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["customer", "check_in_at"], name="visit_customer_check_in")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} · {self.sheet.date}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.check_out_at is not None
+
+
+class OrderLine(models.Model):
+    """A product ordered on a visit; each line is also a SaleRecord (source = visit)."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="order_lines")
+    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    sale_record = models.OneToOneField(
+        SaleRecord,
+        verbose_name=_("sale record"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="order_line",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="order_line_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+
+class VisitReviewQuerySet(models.QuerySet):
+    def discrepancies(self) -> VisitReviewQuerySet:
+        return self.filter(result=VisitReview.Result.DISCREPANCY)
+
+
+class VisitReview(models.Model):
+    """A manager's check that a visit really happened as recorded: a phone call-back or a market walk."""
+
+    class Method(models.TextChoices):
+        CALL_BACK = "call_back", _("Phone call-back")
+        MARKET_WALK = "market_walk", _("Market walk")
+
+    class Result(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        DISCREPANCY = "discrepancy", _("Discrepancy")
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="reviews")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    method = models.CharField(_("method"), max_length=12, choices=Method.choices)
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices)
+    note = models.TextField(_("note"), blank=True)
+    resolved_at = models.DateTimeField(_("followed up at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = VisitReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("visit review")
+        verbose_name_plural = _("visit reviews")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(result="confirmed") | ~Q(note=""), name="visit_review_discrepancy_has_note"
+            )
+        ]
+        indexes = [models.Index(fields=["result", "resolved_at"], name="visit_review_open")]
+
+    def __str__(self) -> str:
+        return f"{self.visit} · {self.get_result_display()}"
+
+
+class IdempotencyKey(models.Model):
+    """The stored response of an API POST, replayed when the client retries with the same key."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import CustomerFactory
+from tests.visits.factories import OrderLineFactory, VisitFactory, VisitSheetFactory
+from visits.selectors import DaySummary, day_summary_for_reps
+
+pytestmark = pytest.mark.django_db
+
+DAY = dt.date(2026, 3, 10)
+
+
+def at(hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(DAY, dt.time(hour, minute)))
+
+
+def test_it_counts_plan_done_visits_orders_and_new_customers_per_rep(company, django_assert_max_num_queries) -> None:
+    sheet = VisitSheetFactory(
+        rep=company.rep_a, team=company.team_a, date=DAY, status="submitted", submitted_at=at(20), is_late=False
+    )
+    customers = [CustomerFactory(name=f"Shop {n}", team=company.team_a, owner=company.rep_a) for n in range(7)]
+    done_1 = VisitFactory(
+        sheet=sheet, customer=customers[0], planned_time=dt.time(9), check_in_at=at(9), check_out_at=at(10)
+    )
+    done_2 = VisitFactory(
+        sheet=sheet, customer=customers[1], planned_time=dt.time(11), check_in_at=at(11), check_out_at=at(12)
+    )
+    VisitFactory(sheet=sheet, customer=customers[2], planned_time=dt.time(13), check_in_at=at(13))
+    for n in range(3, 6):
+        VisitFactory(sheet=sheet, customer=customers[n], planned_time=dt.time(14 + n))
+    VisitFactory(
+        sheet=sheet, customer=customers[6], planned=False, check_in_at=at(16), check_out_at=at(17), is_new_customer=True
+    )
+    OrderLineFactory(visit=done_1, amount=Decimal("100.50"))
+    OrderLineFactory(visit=done_1, amount=Decimal("20.00"))
+    OrderLineFactory(visit=done_2, amount=Decimal("5.25"))
+
+    with django_assert_max_num_queries(2):
+        summaries = day_summary_for_reps(rep_ids=[company.rep_a.pk, company.rep_b.pk], day=DAY)
+
+    mine = summaries[company.rep_a.pk]
+    assert mine.sheet_status == "submitted"
+    assert mine.submitted_at == at(20)
+    assert (mine.planned, mine.done, mine.visits, mine.unplanned) == (6, 2, 4, 1)
+    assert mine.order_amount == Decimal("125.75")
+    assert mine.new_customers == 1
+    assert mine.key_customers == ["Shop 0", "Shop 1", "Shop 2", "Shop 3", "Shop 4"]
+    assert mine.plan_completion == Decimal(2) / Decimal(6)
+
+
+def test_a_rep_without_a_sheet_gets_zeros(company) -> None:
+    VisitSheetFactory(rep=company.rep_a, team=company.team_a, date=DAY - dt.timedelta(days=1))
+    summary = day_summary_for_reps(rep_ids=[company.rep_a.pk], day=DAY)[company.rep_a.pk]
+    assert summary == DaySummary(rep_id=company.rep_a.pk, sheet_status=None)
+    assert summary.order_amount == Decimal("0") and summary.key_customers == []
+
+
+def test_the_query_count_does_not_grow_with_the_number_of_reps(company, django_assert_max_num_queries) -> None:
+    for rep, team in [
+        (company.rep_a, company.team_a),
+        (company.rep_a2, company.team_a),
+        (company.rep_b, company.team_b),
+    ]:
+        sheet = VisitSheetFactory(rep=rep, team=team, date=DAY)
+        VisitFactory(sheet=sheet, customer=CustomerFactory(team=team, owner=rep))
+    with django_assert_max_num_queries(2):
+        summaries = day_summary_for_reps(
+            rep_ids=[company.rep_a.pk, company.rep_a2.pk, company.rep_b.pk, company.manager_a.pk], day=DAY
+        )
+    assert [summaries[r.pk].planned for r in (company.rep_a, company.rep_a2, company.rep_b)] == [1, 1, 1]
+    assert summaries[company.manager_a.pk].sheet_status is None
+
+
+def test_late_flag_is_reported(company) -> None:
+    VisitSheetFactory(
+        rep=company.rep_b, team=company.team_b, date=DAY, status="submitted", submitted_at=at(22), is_late=True
+    )
+    assert day_summary_for_reps(rep_ids=[company.rep_b.pk], day=DAY)[company.rep_b.pk].is_late
