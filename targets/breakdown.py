@@ -1,0 +1,143 @@
+"""The breakdown of a target: an annual value to months and a month to its working days.
+
+``split`` is pure maths on Decimals; the weight functions read the calendar or last year's actuals.
+Every split sums to its total exactly in the metric's precision (largest-remainder rounding).
+"""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+import datetime as dt
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractMonth
+
+from org.calendar import working_dates
+
+if TYPE_CHECKING:
+    from org.models import Team
+    from targets.models import Metric
+
+MONEY = Decimal("0.01")
+WHOLE = Decimal("1")
+MONTHS = range(1, 13)
+QUARTERS = {1: (1, 2, 3), 2: (4, 5, 6), 3: (7, 8, 9), 4: (10, 11, 12)}
+PERCENT_TOLERANCE = Decimal("0.01")
+
+
+def split(total: Decimal, weights: Sequence[Decimal | int], precision: Decimal) -> list[Decimal]:
+    """Split ``total`` into len(weights) parts proportional to the weights, summing exactly to it.
+
+    Each part is floored to ``precision``; the units left over go one each to the parts with the
+    largest remainders (ties: the earlier part first). All-zero weights split evenly.
+    """
+    if not weights:
+        return []
+    if any(Decimal(w) < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    total = Decimal(total).quantize(precision, rounding=ROUND_HALF_UP)
+    units = int(total / precision)
+    weight_fractions = [Fraction(Decimal(w)) for w in weights]
+    weight_sum = sum(weight_fractions)
+    if weight_sum == 0:
+        weight_fractions, weight_sum = [Fraction(1)] * len(weights), Fraction(len(weights))
+    exact = [units * w / weight_sum for w in weight_fractions]
+    floors = [int(share // 1) for share in exact]
+    left_over = units - sum(floors)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in by_remainder[:left_over]:
+        floors[i] += 1
+    return [(precision * part).quantize(precision) for part in floors]
+
+
+def quarter_values(months: Sequence[Decimal]) -> list[Decimal]:
+    """Quarter sums of twelve monthly values."""
+    return [sum((months[m - 1] for m in QUARTERS[q]), Decimal(0)) for q in QUARTERS]
+
+
+def even_weights() -> list[Decimal]:
+    return [Decimal(1)] * 12
+
+
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, pycalendar.monthrange(year, month)[1])
+
+
+def working_day_weights(year: int) -> list[Decimal]:
+    """Each month's number of working days by the company WorkCalendar (one query)."""
+    days = working_dates(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    counts = [0] * 12
+    for day in days:
+        counts[day.month - 1] += 1
+    return [Decimal(count) for count in counts]
+
+
+def seasonal_weights_error(weights: Sequence[Decimal]) -> str | None:
+    """Why the weights are not twelve non-negative percentages totalling 100, or None."""
+    from django.utils.translation import gettext as _
+
+    if len(weights) != 12:
+        return _("Enter exactly 12 monthly percentages.")
+    if any(Decimal(w) < 0 for w in weights):
+        return _("A monthly percentage cannot be negative.")
+    total = sum((Decimal(w) for w in weights), Decimal(0))
+    if abs(total - 100) > PERCENT_TOLERANCE:
+        return _("The monthly percentages total %(total)s; they must total 100.") % {"total": total}
+    return None
+
+
+def daily_split(value: Decimal, year: int, month: int, precision: Decimal) -> dict[dt.date, Decimal]:
+    """A month's value over its days: equal shares on working days, 0 on the others."""
+    start, end = month_bounds(year, month)
+    working = working_dates(start, end)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    result = dict.fromkeys(days, Decimal(0).quantize(precision))
+    if working:
+        result.update(zip(working, split(value, [1] * len(working), precision), strict=True))
+    return result
+
+
+def monthly_actuals(*, metric: Metric, year: int, team: Team | None = None, rep=None) -> list[Decimal]:
+    """Twelve monthly actuals of a metric for a rep (or a team and everything below) in a year."""
+    from org.models import Customer
+    from targets.models import Metric
+    from visits.models import SaleRecord
+
+    kind = metric.actual_kind
+    if kind in (
+        Metric.ActualKind.SALES_AMOUNT,
+        Metric.ActualKind.NEW_LINE_AMOUNT,
+        Metric.ActualKind.ESTABLISHED_AMOUNT,
+    ):
+        rows = SaleRecord.objects.filter(date__year=year)
+        rows = rows.filter(rep=rep) if rep is not None else rows.filter(team__path__startswith=team.path)
+        if kind == Metric.ActualKind.NEW_LINE_AMOUNT:
+            rows = rows.filter(product__is_new_line=True)
+        elif kind == Metric.ActualKind.ESTABLISHED_AMOUNT:
+            rows = rows.filter(product__is_new_line=False)
+        if metric.product_group:
+            rows = rows.filter(product__group=metric.product_group)
+        totals = rows.annotate(month=ExtractMonth("date")).values("month").annotate(value=Sum("amount"))
+    elif kind in (Metric.ActualKind.NEW_CUSTOMERS, Metric.ActualKind.NEW_OUTLETS):
+        rows = Customer.objects.filter(first_order_date__year=year)
+        rows = rows.filter(owner=rep) if rep is not None else rows.filter(team__path__startswith=team.path)
+        if kind == Metric.ActualKind.NEW_OUTLETS:
+            rows = rows.filter(Q(kind=Customer.Kind.OUTLET))
+        totals = rows.annotate(month=ExtractMonth("first_order_date")).values("month").annotate(value=Count("id"))
+    else:
+        # Visits are counted once visit sheets exist; until then last year has no actuals.
+        return [Decimal(0)] * 12
+    values = [Decimal(0)] * 12
+    for row in totals:
+        values[row["month"] - 1] = Decimal(row["value"] or 0)
+    return values
+
+
+def last_year_weights(*, metric: Metric, year: int, team: Team | None = None, rep=None) -> list[Decimal]:
+    """Last year's monthly actuals of the same owner and metric; even when there were none."""
+    actuals = monthly_actuals(metric=metric, year=year - 1, team=team, rep=rep)
+    return actuals if any(actuals) else even_weights()

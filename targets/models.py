@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Team
+from targets.breakdown import MONEY, QUARTERS, WHOLE
+
+# The shipped metrics' names, kept here so the catalogue translates them.
+SHIPPED_METRIC_NAMES = (
+    gettext_noop("Sales amount"),
+    gettext_noop("New-line sales amount"),
+    gettext_noop("Established sales amount"),
+    gettext_noop("New customers"),
+    gettext_noop("New outlets"),
+    gettext_noop("Visits"),
+    gettext_noop("Even"),
+    gettext_noop("By working days"),
+    gettext_noop("Last year's actuals"),
+)
+
+
+class Metric(models.Model):
+    """What a target counts: its unit, precision and how its actual is measured."""
+
+    class Unit(models.TextChoices):
+        MONEY = "money", _("¥")
+        COUNT = "count", _("count")
+
+    class ActualKind(models.TextChoices):
+        SALES_AMOUNT = "sales_amount", _("Sales amount")
+        NEW_LINE_AMOUNT = "new_line_amount", _("New-line sales amount")
+        ESTABLISHED_AMOUNT = "established_amount", _("Established sales amount")
+        NEW_CUSTOMERS = "new_customers", _("New customers")
+        NEW_OUTLETS = "new_outlets", _("New outlets")
+        VISITS = "visits", _("Visits")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=5, choices=Unit.choices, default=Unit.MONEY)
+    actual_kind = models.CharField(_("counted as"), max_length=20, choices=ActualKind.choices)
+    product_group = models.CharField(_("product group"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return gettext(self.name)
+
+    @property
+    def precision(self) -> Decimal:
+        return MONEY if self.unit == self.Unit.MONEY else WHOLE
+
+    @property
+    def is_money(self) -> bool:
+        return self.unit == self.Unit.MONEY
+
+
+class DistributionProfile(models.Model):
+    """Named monthly weights: even, by working days, seasonal percentages or last year's pattern."""
+
+    class Kind(models.TextChoices):
+        EVEN = "even", _("Even")
+        WORKING_DAYS = "working_days", _("By working days")
+        SEASONAL = "seasonal", _("Seasonal")
+        LAST_YEAR = "last_year", _("Last year's actuals")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    weights = ArrayField(
+        models.DecimalField(max_digits=7, decimal_places=4, validators=[MinValueValidator(0)]),
+        verbose_name=_("monthly percentages"),
+        size=12,
+        default=list,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("distribution profile")
+        verbose_name_plural = _("distribution profiles")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return gettext(self.name)
+
+
+class Target(models.Model):
+    """An annual target of a team (rep empty) or of a rep (team = the rep's team) on a metric."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="targets")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.PROTECT,
+        related_name="targets",
+        null=True,
+        blank=True,
+    )
+    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.PROTECT, related_name="targets")
+    fiscal_year = models.PositiveSmallIntegerField(
+        _("fiscal year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    annual_value = models.DecimalField(
+        _("annual value"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    profile = models.ForeignKey(
+        DistributionProfile,
+        verbose_name=_("distribution profile"),
+        on_delete=models.PROTECT,
+        related_name="targets",
+        null=True,
+        blank=True,
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("allocated from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["fiscal_year", "metric__position", "team__path", "rep__username"]
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "metric", "fiscal_year"], condition=Q(rep__isnull=True), name="target_unique_team"
+            ),
+            models.UniqueConstraint(
+                fields=["rep", "metric", "fiscal_year"], condition=Q(rep__isnull=False), name="target_unique_rep"
+            ),
+            models.CheckConstraint(condition=Q(annual_value__gte=0), name="target_annual_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(approved_at__isnull=False), name="target_approved_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["fiscal_year", "metric", "team"], name="target_year_metric_team")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_name} · {self.metric} · {self.fiscal_year}"
+
+    @property
+    def owner_name(self) -> str:
+        if self.rep_id:
+            return self.rep.get_full_name() or self.rep.username
+        return self.team.name
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class TargetPeriod(models.Model):
+    """One month of a target; quarters are sums of months."""
+
+    target = models.ForeignKey(Target, verbose_name=_("target"), on_delete=models.CASCADE, related_name="periods")
+    month = models.PositiveSmallIntegerField(_("month"), validators=[MinValueValidator(1), MaxValueValidator(12)])
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
+    locked = models.BooleanField(_("locked"), default=False)
+    overridden = models.BooleanField(_("set by hand"), default=False)
+
+    class Meta:
+        ordering = ["target", "month"]
+        verbose_name = _("target month")
+        verbose_name_plural = _("target months")
+        constraints = [
+            models.UniqueConstraint(fields=["target", "month"], name="target_period_unique_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="target_period_month_range"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="target_period_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} · {self.month}: {self.value}"
+
+    @property
+    def quarter(self) -> int:
+        return next(q for q, months in QUARTERS.items() if self.month in months)
+
+
+class TargetChange(models.Model):
+    """One change of a target: who, when, what (annual, a month, profile, status), old, new and why."""
+
+    target = models.ForeignKey(Target, verbose_name=_("target"), on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    field = models.CharField(_("field"), max_length=30)
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    old_value = models.CharField(_("old value"), max_length=100, blank=True)
+    new_value = models.CharField(_("new value"), max_length=100, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("target change")
+        verbose_name_plural = _("target changes")
+
+    def __str__(self) -> str:
+        return f"{self.target} · {self.field}: {self.old_value} → {self.new_value}"
+
+
+class RampPlan(models.Model):
+    """A new rep's 30/60/90-day targets, counted from the start of their membership."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.CASCADE, related_name="ramp_plans"
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="ramp_plans")
+    start_date = models.DateField(_("start date"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("ramp plan")
+        verbose_name_plural = _("ramp plans")
+        constraints = [models.UniqueConstraint(fields=["rep", "start_date"], name="ramp_plan_unique_start")]
+
+    def __str__(self) -> str:
+        return f"{self.rep} · {self.start_date}"
+
+
+class RampCheckpoint(models.Model):
+    """What a new rep should reach by day 30, 60 or 90 (cumulative from the start date)."""
+
+    plan = models.ForeignKey(
+        RampPlan, verbose_name=_("ramp plan"), on_delete=models.CASCADE, related_name="checkpoints"
+    )
+    day = models.PositiveSmallIntegerField(_("day"), choices=[(30, "30"), (60, "60"), (90, "90")])
+    visits = models.PositiveIntegerField(_("visits"), default=0)
+    new_customers = models.PositiveIntegerField(_("new customers"), default=0)
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(0)]
+    )
+
+    class Meta:
+        ordering = ["plan", "day"]
+        verbose_name = _("ramp checkpoint")
+        verbose_name_plural = _("ramp checkpoints")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "day"], name="ramp_checkpoint_unique_day"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="ramp_checkpoint_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.day}"

@@ -1,0 +1,607 @@
+"""Writes of the targets app; each function is one transaction and checks the caller's scope.
+
+Once a target is approved, every change needs a reason and is kept as a TargetChange.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.models import Membership, Role, Team
+from org.scoping import scope_for
+from targets import breakdown
+from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
+
+User = get_user_model()
+
+RESPREAD, CHANGE_ANNUAL = "respread", "change_annual"
+ALLOCATION_METHODS = ("hand", "equal", "shares", "last_year")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def profile_weights(*, target: Target) -> list[Decimal]:
+    """The twelve monthly weights of the target's distribution profile (even without one)."""
+    profile = target.profile
+    if profile is None or profile.kind == DistributionProfile.Kind.EVEN:
+        return breakdown.even_weights()
+    if profile.kind == DistributionProfile.Kind.WORKING_DAYS:
+        return breakdown.working_day_weights(target.fiscal_year)
+    if profile.kind == DistributionProfile.Kind.SEASONAL:
+        return [Decimal(w) for w in profile.weights]
+    return breakdown.last_year_weights(
+        metric=target.metric, year=target.fiscal_year, team=None if target.rep_id else target.team, rep=target.rep
+    )
+
+
+def _as_decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if not number.is_finite():
+        raise ValidationError({field: _("Enter a number.")})
+    if number < 0:
+        raise ValidationError({field: _("A target cannot be negative.")})
+    return number
+
+
+def _in_precision(value: Decimal, metric: Metric, field: str) -> Decimal:
+    if value != value.quantize(metric.precision):
+        message = _("Use whole numbers for this metric.") if not metric.is_money else _("Use at most two decimals.")
+        raise ValidationError({field: message})
+    return value.quantize(metric.precision)
+
+
+def _check_manage(*, by: AbstractBaseUser, target: Target) -> None:
+    if not scope_for(by).can_manage(target.team_id):
+        raise PermissionDenied
+
+
+def _check_version(target: Target, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != target.version:
+        raise ValidationError(
+            {"version": _("Someone else changed this target in the meantime; reload the page and try again.")}
+        )
+
+
+def _require_reason(target: Target, reason: str) -> str:
+    reason = (reason or "").strip()
+    if target.is_approved and not reason:
+        raise ValidationError({"reason": _("Give a reason: this target is already approved.")})
+    return reason
+
+
+def _record(target: Target, *, by: AbstractBaseUser, field: str, old: Any, new: Any, reason: str, month=None) -> None:
+    if target.is_approved and str(old) != str(new):
+        TargetChange.objects.create(
+            target=target,
+            changed_by=by,
+            field=field,
+            month=month,
+            old_value=str(old),
+            new_value=str(new),
+            reason=reason,
+        )
+
+
+def _touch(target: Target) -> None:
+    target.version += 1
+    if target.is_approved:
+        # A changed target is acknowledged again by its rep.
+        target.acknowledged_at = None
+    target.save()
+
+
+def _periods(target: Target) -> dict[int, TargetPeriod]:
+    return {period.month: period for period in target.periods.select_for_update().order_by("month")}
+
+
+def _spread(target: Target, periods: dict[int, TargetPeriod], *, months: Sequence[int], amount: Decimal) -> None:
+    """Spread ``amount`` over ``months`` by the target's profile weights (in the metric's precision)."""
+    if not months:
+        return
+    weights = profile_weights(target=target)
+    values = breakdown.split(amount, [weights[m - 1] for m in months], target.metric.precision)
+    for month, value in zip(months, values, strict=True):
+        periods[month].value = value
+        periods[month].overridden = False
+
+
+def _save_periods(periods: dict[int, TargetPeriod]) -> None:
+    TargetPeriod.objects.bulk_update(list(periods.values()), ["value", "locked", "overridden"])
+
+
+def _fixed_months(periods: dict[int, TargetPeriod]) -> list[int]:
+    return [m for m, p in periods.items() if p.locked or p.overridden]
+
+
+def _respread_all(target: Target, periods: dict[int, TargetPeriod]) -> None:
+    """Fit the free months (not locked, not set by hand) to the annual value."""
+    fixed = _fixed_months(periods)
+    fixed_total = sum((periods[m].value for m in fixed), Decimal(0))
+    free = [m for m in breakdown.MONTHS if m not in fixed]
+    remaining = target.annual_value - fixed_total
+    if remaining < 0 or (not free and remaining != 0):
+        raise ValidationError(
+            {
+                "annual_value": _(
+                    "The locked and hand-set months already add up to %(fixed)s, more than the annual value."
+                )
+                % {"fixed": fixed_total}
+            }
+        )
+    _spread(target, periods, months=free, amount=remaining)
+
+
+def _owner_team(*, team: Team | None, rep: AbstractBaseUser | None) -> Team | None:
+    if rep is None:
+        return team
+    membership = (
+        Membership.objects.active_on(timezone.localdate())
+        .filter(user=rep, role=Role.REP)
+        .select_related("team")
+        .order_by("-valid_from")
+        .first()
+    )
+    if membership is None:
+        raise ValidationError({"rep": _("This user is not a rep of any team.")})
+    if team is not None and not membership.team.path.startswith(team.path):
+        raise ValidationError({"rep": _("This rep is not in the chosen team.")})
+    return membership.team
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def target_create(
+    *,
+    by: AbstractBaseUser,
+    metric: Metric,
+    fiscal_year: int,
+    annual_value: Any,
+    team: Team | None = None,
+    rep: AbstractBaseUser | None = None,
+    profile: DistributionProfile | None = None,
+    parent: Target | None = None,
+    months: Sequence[Any] | None = None,
+) -> Target:
+    """Create a draft annual target for a team or a rep the user manages, broken down to 12 months.
+
+    With ``months`` the twelve values are taken as given (set by hand) and the annual is their sum.
+    """
+    if team is None and rep is None:
+        raise ValidationError({"team": _("Choose a team or a rep.")})
+    owner_team = _owner_team(team=team, rep=rep)
+    if not scope_for(by).can_manage(owner_team.pk):
+        raise ValidationError(
+            {"rep" if rep is not None else "team": _("You do not manage this team, so you cannot set its targets.")}
+        )
+    if not 2000 <= int(fiscal_year) <= 2100:
+        raise ValidationError({"fiscal_year": _("Enter a year between 2000 and 2100.")})
+    given_months = None
+    if months is not None:
+        given_months = [
+            _in_precision(_as_decimal(v, f"month_{i}"), metric, f"month_{i}") for i, v in enumerate(months, start=1)
+        ]
+        if len(given_months) != 12:
+            raise ValidationError({"months": _("Enter exactly 12 monthly values.")})
+        annual = sum(given_months, Decimal(0))
+    else:
+        annual = _in_precision(_as_decimal(annual_value, "annual_value"), metric, "annual_value")
+    duplicate = Target.objects.filter(metric=metric, fiscal_year=fiscal_year)
+    duplicate = duplicate.filter(rep=rep) if rep is not None else duplicate.filter(team=owner_team, rep__isnull=True)
+    if duplicate.exists():
+        raise ValidationError(
+            {"metric": _("This owner already has a target on this metric for %(year)s.") % {"year": fiscal_year}}
+        )
+    target = Target(
+        team=owner_team,
+        rep=rep,
+        metric=metric,
+        fiscal_year=fiscal_year,
+        annual_value=annual,
+        profile=profile,
+        parent=parent,
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            target.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"metric": _("This owner already has a target on this metric for %(year)s.") % {"year": fiscal_year}}
+        ) from None
+    periods = {m: TargetPeriod(target=target, month=m, value=Decimal(0)) for m in breakdown.MONTHS}
+    if given_months is not None:
+        for m, value in zip(breakdown.MONTHS, given_months, strict=True):
+            periods[m].value = value
+            periods[m].overridden = True
+    else:
+        _spread(target, periods, months=list(breakdown.MONTHS), amount=annual)
+    TargetPeriod.objects.bulk_create(periods.values())
+    return target
+
+
+@transaction.atomic
+def target_set_annual(
+    *,
+    by: AbstractBaseUser,
+    target: Target,
+    annual_value: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Target:
+    """Change the annual value and re-spread it over the months that are neither locked nor set by hand."""
+    target = Target.objects.select_for_update().select_related("metric", "profile", "team").get(pk=target.pk)
+    _check_manage(by=by, target=target)
+    _check_version(target, expected_version)
+    new = _in_precision(_as_decimal(annual_value, "annual_value"), target.metric, "annual_value")
+    reason = _require_reason(target, reason)
+    old = target.annual_value
+    periods = _periods(target)
+    target.annual_value = new
+    _respread_all(target, periods)
+    _save_periods(periods)
+    _record(target, by=by, field="annual_value", old=old, new=new, reason=reason)
+    _touch(target)
+    return target
+
+
+@transaction.atomic
+def target_set_profile(
+    *, by: AbstractBaseUser, target: Target, profile: DistributionProfile | None, reason: str = ""
+) -> Target:
+    """Choose another distribution profile; the free months are re-spread by it."""
+    target = Target.objects.select_for_update().select_related("metric", "profile", "team").get(pk=target.pk)
+    _check_manage(by=by, target=target)
+    reason = _require_reason(target, reason)
+    old = target.profile
+    target.profile = profile
+    periods = _periods(target)
+    _respread_all(target, periods)
+    _save_periods(periods)
+    _record(target, by=by, field="profile", old=old or "", new=profile or "", reason=reason)
+    _touch(target)
+    return target
+
+
+@transaction.atomic
+def target_override_month(
+    *,
+    by: AbstractBaseUser,
+    target: Target,
+    month: int,
+    value: Any,
+    mode: str = RESPREAD,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Target:
+    """Set one month by hand.
+
+    ``respread`` keeps the annual value and spreads what is left over the later, unlocked months;
+    ``change_annual`` keeps the other months and makes the annual value their new sum.
+    """
+    target = Target.objects.select_for_update().select_related("metric", "profile", "team").get(pk=target.pk)
+    _check_manage(by=by, target=target)
+    _check_version(target, expected_version)
+    if mode not in (RESPREAD, CHANGE_ANNUAL):
+        raise ValidationError({"mode": _("Choose to re-spread the rest or to change the annual value.")})
+    if month not in breakdown.MONTHS:
+        raise ValidationError({"month": _("Choose a month from 1 to 12.")})
+    new = _in_precision(_as_decimal(value, "value"), target.metric, "value")
+    reason = _require_reason(target, reason)
+    periods = _periods(target)
+    period = periods[month]
+    if period.locked:
+        raise ValidationError({"value": _("This month is locked.")})
+    old_month, old_annual = period.value, target.annual_value
+    period.value, period.overridden = new, True
+    if mode == CHANGE_ANNUAL:
+        target.annual_value = sum((p.value for p in periods.values()), Decimal(0))
+    else:
+        later = [m for m in breakdown.MONTHS if m > month and not periods[m].locked and not periods[m].overridden]
+        kept = sum((p.value for m, p in periods.items() if m not in later), Decimal(0))
+        remaining = target.annual_value - kept
+        if not later:
+            raise ValidationError(
+                {
+                    "value": _(
+                        "No later unlocked month is left to absorb the difference; change the annual value instead."
+                    )
+                }
+            )
+        if remaining < 0:
+            raise ValidationError(
+                {
+                    "value": _(
+                        "This month is too large: with the locked and earlier months it exceeds the annual value "
+                        "by %(excess)s."
+                    )
+                    % {"excess": -remaining}
+                }
+            )
+        _spread(target, periods, months=later, amount=remaining)
+    _save_periods(periods)
+    _record(target, by=by, field="month", month=month, old=old_month, new=new, reason=reason)
+    _record(target, by=by, field="annual_value", old=old_annual, new=target.annual_value, reason=reason)
+    _touch(target)
+    return target
+
+
+@transaction.atomic
+def target_set_months(*, by: AbstractBaseUser, target: Target, values: Sequence[Any], reason: str = "") -> Target:
+    """Set all twelve months at once (as an import does); the annual value becomes their sum."""
+    target = Target.objects.select_for_update().select_related("metric", "team").get(pk=target.pk)
+    _check_manage(by=by, target=target)
+    reason = _require_reason(target, reason)
+    periods = _periods(target)
+    for month, raw in zip(breakdown.MONTHS, values, strict=True):
+        new = _in_precision(_as_decimal(raw, f"month_{month}"), target.metric, f"month_{month}")
+        period = periods[month]
+        if new == period.value:
+            continue
+        if period.locked:
+            raise ValidationError({f"month_{month}": _("This month is locked.")})
+        _record(target, by=by, field="month", month=month, old=period.value, new=new, reason=reason)
+        period.value, period.overridden = new, True
+    old_annual = target.annual_value
+    target.annual_value = sum((p.value for p in periods.values()), Decimal(0))
+    _save_periods(periods)
+    _record(target, by=by, field="annual_value", old=old_annual, new=target.annual_value, reason=reason)
+    _touch(target)
+    return target
+
+
+@transaction.atomic
+def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: int, reason: str = "") -> Target:
+    """Lock months 1..through_month so re-spreads leave them alone; only months already over can be locked."""
+    target = Target.objects.select_for_update().get(pk=target.pk)
+    _check_manage(by=by, target=target)
+    if through_month not in breakdown.MONTHS:
+        raise ValidationError({"through_month": _("Choose a month from 1 to 12.")})
+    _start, end = breakdown.month_bounds(target.fiscal_year, through_month)
+    if end >= timezone.localdate():
+        raise ValidationError({"through_month": _("Only months that are over can be locked.")})
+    periods = _periods(target)
+    for month in range(1, through_month + 1):
+        periods[month].locked = True
+    _save_periods(periods)
+    _record(target, by=by, field="locked_through", old="", new=through_month, reason=reason or _("Past months locked"))
+    _touch(target)
+    return target
+
+
+@transaction.atomic
+def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
+    """The manager above approves a draft target: a rep's manager, or the manager of a team's parent."""
+    target = Target.objects.select_for_update().select_related("team").get(pk=target.pk)
+    scope = scope_for(by)
+    approver_team = target.team_id if target.rep_id else target.team.parent_id
+    if not (scope.is_director or (approver_team is not None and scope.can_manage(approver_team))):
+        raise PermissionDenied
+    if target.is_approved:
+        raise ValidationError({"status": _("This target is already approved.")})
+    target.status = Target.Status.APPROVED
+    target.approved_by = by
+    target.approved_at = timezone.now()
+    target.version += 1
+    target.save()
+    TargetChange.objects.create(
+        target=target, changed_by=by, field="status", old_value=Target.Status.DRAFT, new_value=target.status
+    )
+    return target
+
+
+@transaction.atomic
+def target_acknowledge(*, by: AbstractBaseUser, target: Target) -> Target:
+    """The rep who owns an approved target acknowledges it (the time is kept)."""
+    target = Target.objects.select_for_update().get(pk=target.pk)
+    if target.rep_id != by.pk:
+        raise PermissionDenied
+    if not target.is_approved:
+        raise ValidationError({"status": _("Only an approved target can be acknowledged.")})
+    if target.acknowledged_at is None:
+        target.acknowledged_at = timezone.now()
+        target.save(update_fields=["acknowledged_at", "updated_at"])
+    return target
+
+
+# --- cascade ----------------------------------------------------------------------------------
+
+
+def _child_key(child: Team | AbstractBaseUser) -> str:
+    return f"team:{child.pk}" if isinstance(child, Team) else f"rep:{child.pk}"
+
+
+@transaction.atomic
+def target_allocate(
+    *,
+    by: AbstractBaseUser,
+    parent: Target,
+    children: Sequence[Team | AbstractBaseUser],
+    method: str,
+    values: dict[str, Any] | None = None,
+    shares: dict[str, Any] | None = None,
+    reason: str = "",
+) -> list[Target]:
+    """Allocate a team target to child teams or reps, creating or updating their targets.
+
+    ``hand`` takes each child's annual value from ``values`` (keys "team:<id>" / "rep:<id>");
+    ``equal``, ``shares`` (percentages totalling 100) and ``last_year`` (each child's share of last
+    year's actuals) split every month of the parent, so the months of the children add up exactly.
+    """
+    parent = Target.objects.select_related("metric", "profile", "team").get(pk=parent.pk)
+    _check_manage(by=by, target=parent)
+    if parent.rep_id:
+        raise ValidationError({"parent": _("A rep's target cannot be allocated further.")})
+    if method not in ALLOCATION_METHODS:
+        raise ValidationError({"method": _("Choose how to allocate: by hand, equally, by shares or by last year.")})
+    if not children:
+        raise ValidationError({"children": _("There is nobody to allocate to.")})
+    keys = [_child_key(child) for child in children]
+    precision = parent.metric.precision
+    if method == "shares":
+        shares = shares or {}
+        weights = [_as_decimal(shares.get(key, ""), f"share_{key}") for key in keys]
+        total = sum(weights, Decimal(0))
+        if abs(total - 100) > breakdown.PERCENT_TOLERANCE:
+            raise ValidationError(
+                {"shares": _("The shares total %(total)s%%; they must total 100%%.") % {"total": total}}
+            )
+    elif method == "last_year":
+        weights = [
+            sum(
+                breakdown.monthly_actuals(
+                    metric=parent.metric,
+                    year=parent.fiscal_year - 1,
+                    team=child if isinstance(child, Team) else None,
+                    rep=None if isinstance(child, Team) else child,
+                ),
+                Decimal(0),
+            )
+            for child in children
+        ]
+    else:
+        weights = [Decimal(1)] * len(children)
+
+    existing = {
+        (f"rep:{t.rep_id}" if t.rep_id else f"team:{t.team_id}"): t
+        for t in Target.objects.filter(metric=parent.metric, fiscal_year=parent.fiscal_year).filter(
+            rep__in=[c for c in children if not isinstance(c, Team)]
+        )
+    }
+    existing.update(
+        {
+            f"team:{t.team_id}": t
+            for t in Target.objects.filter(
+                metric=parent.metric,
+                fiscal_year=parent.fiscal_year,
+                rep__isnull=True,
+                team__in=[c for c in children if isinstance(c, Team)],
+            )
+        }
+    )
+    if method == "hand":
+        values = values or {}
+        annuals = [
+            _in_precision(_as_decimal(values.get(key, "0"), f"value_{key}"), parent.metric, f"value_{key}")
+            for key in keys
+        ]
+        child_months = None
+    else:
+        parent_months = [p.value for p in parent.periods.order_by("month")]
+        columns = [breakdown.split(value, weights, precision) for value in parent_months]
+        child_months = [[columns[m][i] for m in range(12)] for i in range(len(children))]
+        annuals = [sum(months, Decimal(0)) for months in child_months]
+
+    results = []
+    for index, (child, key) in enumerate(zip(children, keys, strict=True)):
+        is_team = isinstance(child, Team)
+        target = existing.get(key)
+        if target is None:
+            target = target_create(
+                by=by,
+                metric=parent.metric,
+                fiscal_year=parent.fiscal_year,
+                annual_value=annuals[index],
+                team=child if is_team else parent.team,
+                rep=None if is_team else child,
+                profile=parent.profile,
+                parent=parent,
+                months=child_months[index] if child_months else None,
+            )
+        else:
+            if target.parent_id != parent.pk:
+                Target.objects.filter(pk=target.pk).update(parent=parent)
+            if child_months:
+                target = target_set_months(by=by, target=target, values=child_months[index], reason=reason)
+            else:
+                target = target_set_annual(by=by, target=target, annual_value=annuals[index], reason=reason)
+        results.append(target)
+    return results
+
+
+# --- metrics and profiles ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def metric_create(
+    *, by: AbstractBaseUser, code: str, name: str, unit: str, actual_kind: str, product_group: str = ""
+) -> Metric:
+    """A director adds a metric, optionally restricted to a product group."""
+    if not scope_for(by).is_director:
+        raise PermissionDenied
+    metric = Metric(code=code, name=name, unit=unit, actual_kind=actual_kind, product_group=product_group)
+    metric.full_clean()
+    metric.save()
+    return metric
+
+
+@transaction.atomic
+def profile_create(*, by: AbstractBaseUser, name: str, kind: str, weights: Sequence[Any] = ()) -> DistributionProfile:
+    """A manager or director names a distribution profile; seasonal weights are 12 percentages totalling 100."""
+    if scope_for(by).role not in (Role.DIRECTOR, Role.MANAGER):
+        raise PermissionDenied
+    clean_weights: list[Decimal] = []
+    if kind == DistributionProfile.Kind.SEASONAL:
+        try:
+            clean_weights = [Decimal(str(w)) for w in weights]
+        except InvalidOperation:
+            raise ValidationError({"weights": _("Enter a number.")}) from None
+        error = breakdown.seasonal_weights_error(clean_weights)
+        if error:
+            raise ValidationError({"weights": error})
+    profile = DistributionProfile(name=name, kind=kind, weights=clean_weights)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+# --- ramp plans -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ramp_plan_create(
+    *,
+    by: AbstractBaseUser,
+    rep: AbstractBaseUser,
+    checkpoints: dict[int, dict[str, Any]],
+    start_date: dt.date | None = None,
+) -> RampPlan:
+    """A 30/60/90-day plan for a new rep, counted from the start of their current membership."""
+    membership = (
+        Membership.objects.filter(user=rep, role=Role.REP).select_related("team").order_by("-valid_from").first()
+    )
+    if membership is None:
+        raise ValidationError({"rep": _("This user is not a rep of any team.")})
+    if not scope_for(by).can_manage(membership.team_id):
+        raise ValidationError({"rep": _("You do not manage this team, so you cannot set its targets.")})
+    if set(checkpoints) != {30, 60, 90}:
+        raise ValidationError({"checkpoints": _("Give the targets for day 30, 60 and 90.")})
+    plan, _created = RampPlan.objects.update_or_create(
+        rep=rep, start_date=start_date or membership.valid_from, defaults={"team": membership.team}
+    )
+    for day, values in sorted(checkpoints.items()):
+        RampCheckpoint.objects.update_or_create(
+            plan=plan,
+            day=day,
+            defaults={
+                "visits": int(_as_decimal(values.get("visits", 0), "visits")),
+                "new_customers": int(_as_decimal(values.get("new_customers", 0), "new_customers")),
+                "amount": _as_decimal(values.get("amount", 0), "amount"),
+            },
+        )
+    return plan

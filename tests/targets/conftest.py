@@ -1,0 +1,57 @@
+"""Fixtures of the targets tests: a team with four reps, and the shipped metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from org.models import Role, Team
+from targets.models import Metric
+from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+@dataclass
+class SalesTeam:
+    company: Team
+    region: Team
+    team: Team
+    director: object
+    regional_manager: object
+    manager: object
+    reps: list
+    outsider_manager: object
+    outsider_team: Team
+
+
+def make_sales_team() -> SalesTeam:
+    company = TeamFactory(name="Company", code="co", kind=Team.Kind.COMPANY)
+    region = TeamFactory(name="East", code="east", kind=Team.Kind.REGION, parent=company)
+    team = TeamFactory(name="Shanghai 1", code="sh1", parent=region)
+    other = TeamFactory(name="Hangzhou", code="hz", parent=region)
+
+    def member(username: str, where: Team, role: str):
+        return MembershipFactory(user=UserFactory(username=username), team=where, role=role).user
+
+    return SalesTeam(
+        company=company,
+        region=region,
+        team=team,
+        director=member("boss", company, Role.DIRECTOR),
+        regional_manager=member("east_lead", region, Role.MANAGER),
+        manager=member("sh_lead", team, Role.MANAGER),
+        reps=[member(f"sh_rep{i}", team, Role.REP) for i in range(1, 5)],
+        outsider_manager=member("hz_lead", other, Role.MANAGER),
+        outsider_team=other,
+    )
+
+
+@pytest.fixture
+def sales_team(db) -> SalesTeam:
+    """company → East → Shanghai 1 (a manager and four reps) and Hangzhou (another manager)."""
+    return make_sales_team()
+
+
+@pytest.fixture
+def sales() -> Metric:
+    return Metric.objects.get(code="sales")
