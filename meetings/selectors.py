@@ -1,0 +1,297 @@
+"""Reads of the meetings app shared by pages, API and jobs; every list goes through org.scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from meetings.models import (
+    SLOT_FIELDS,
+    Attendance,
+    CheckIn,
+    CoachingNote,
+    CorrectiveAction,
+    Meeting,
+    MeetingSchedule,
+    Problem,
+    Slot,
+)
+from org.calendar import working_dates
+from org.models import Membership, Role
+from org.scoping import scope_for, scoped
+from visits.models import SaleRecord
+from visits.selectors import DaySummary, day_summary_for_reps
+
+User = get_user_model()
+ZERO = Decimal("0.00")
+
+
+# --- Lists ------------------------------------------------------------------------------------------------
+
+
+def meeting_list_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date | None = None) -> QuerySet[Meeting]:
+    """Meetings the user may see (a rep: their own teams'), optionally of one day."""
+    scope = scope_for(user)
+    qs = Meeting.objects.select_related("team")
+    if scope.is_rep:
+        qs = qs.filter(team_id__in=scope.own_team_ids)
+    else:
+        qs = scoped(qs, user, team_field="team", owner_field=None)
+    return qs.filter(date=day) if day else qs
+
+
+def schedule_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[MeetingSchedule]:
+    """Schedules of the teams the user may read."""
+    return scoped(MeetingSchedule.objects.select_related("team"), user, team_field="team", owner_field=None)
+
+
+def checkin_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CheckIn]:
+    """Check-ins the user may see: a rep their own, a manager their teams'."""
+    return scoped(
+        CheckIn.objects.select_related("meeting", "meeting__team", "rep"),
+        user,
+        team_field="meeting__team",
+        owner_field="rep",
+    )
+
+
+def problem_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Problem]:
+    """Problems the user may see (a rep: those they own or raised): open ones first, the longest waiting on
+    top, then resolved ones, latest first."""
+    base = Problem.objects.all()
+    qs = scoped(base, user, team_field="team", owner_field="owner") | scoped(
+        base, user, team_field="team", owner_field="raised_by"
+    )
+    return qs.select_related("team", "owner", "raised_by", "resolved_by").order_by(
+        F("resolved_at").desc(nulls_first=True), "created_at"
+    )
+
+
+def corrective_action_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CorrectiveAction]:
+    """Actions the user may see: a rep those they own or on problems they own."""
+    base = CorrectiveAction.objects.all()
+    qs = scoped(base, user, team_field="problem__team", owner_field="owner") | scoped(
+        base, user, team_field="problem__team", owner_field="problem__owner"
+    )
+    return qs.select_related("problem", "owner")
+
+
+def coaching_note_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[CoachingNote]:
+    """Coaching notes: a rep sees their own, a manager their teams'."""
+    return scoped(
+        CoachingNote.objects.select_related("rep", "manager", "team"), user, team_field="team", owner_field="rep"
+    )
+
+
+def team_reps(*, team_id: int, day: dt.date) -> list:
+    """The team's reps on ``day``, by name; one query."""
+    rep_ids = Membership.objects.active_on(day).filter(team_id=team_id, role=Role.REP).values("user_id")
+    return list(User.objects.filter(id__in=rep_ids).order_by("last_name", "first_name", "username"))
+
+
+# --- Attendance -------------------------------------------------------------------------------------------
+
+
+def attendance_of(*, meeting: Meeting, checkin: CheckIn | None, now: dt.datetime) -> str:
+    """present / late / excused as recorded; absent once the meeting closed without a check-in; "" before."""
+    if checkin is not None and checkin.attendance:
+        return checkin.attendance
+    return Attendance.ABSENT if meeting.is_closed(now) else ""
+
+
+# --- Visit sheets and sales -------------------------------------------------------------------------------
+
+
+def visit_day_summaries(*, rep_ids: list[int], day: dt.date) -> dict[int, DaySummary]:
+    """Each rep's visit sheet summary of ``day`` (reps without a sheet get zeros); read from the visits app."""
+    return day_summary_for_reps(rep_ids=rep_ids, day=day)
+
+
+@dataclass(frozen=True)
+class MonthToDate:
+    amount: Decimal
+    time_progress: Decimal  # working days elapsed / working days in the month, 0..1
+    target: Decimal | None = None
+
+    @property
+    def achievement(self) -> Decimal | None:
+        if not self.target:
+            return None
+        return self.amount / self.target
+
+
+def month_to_date_for_reps(*, rep_ids: list[int], day: dt.date) -> dict[int, MonthToDate]:
+    """Each rep's sales from the 1st of ``day``'s month through ``day``, and the month's time progress.
+
+    Computed from live sale records and the work calendar; two queries.
+    """
+    month_start = day.replace(day=1)
+    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
+    dates = working_dates(month_start, next_month - dt.timedelta(days=1))
+    elapsed = sum(1 for d in dates if d <= day)
+    time_progress = Decimal(elapsed) / Decimal(len(dates)) if dates else Decimal(0)
+    amounts = dict(
+        SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(month_start, day))
+        .values("rep_id")
+        .annotate(total=Sum("amount"))
+        .values_list("rep_id", "total")
+    )
+    return {rep_id: MonthToDate(amount=amounts.get(rep_id) or ZERO, time_progress=time_progress) for rep_id in rep_ids}
+
+
+def previous_working_day(day: dt.date) -> dt.date | None:
+    dates = working_dates(day - dt.timedelta(days=21), day - dt.timedelta(days=1))
+    return dates[-1] if dates else None
+
+
+# --- Check-in form ----------------------------------------------------------------------------------------
+
+
+def checkin_prefill(*, meeting: Meeting, rep: AbstractBaseUser, checkin: CheckIn | None) -> dict:
+    """Initial values of a check-in form: what the rep entered before, else what the visit sheet says."""
+    if checkin is not None and checkin.checked_in_at is not None:
+        return {name: getattr(checkin, name) for name in SLOT_FIELDS[meeting.slot]}
+    summary = visit_day_summaries(rep_ids=[rep.pk], day=meeting.date)[rep.pk]
+    if meeting.slot == Slot.MORNING:
+        return {"planned_visits": summary.planned, "key_customers": ", ".join(summary.key_customers)}
+    if meeting.slot == Slot.NOON:
+        return {"progress_visits": summary.visits, "progress_amount": summary.order_amount}
+    return {"results_visits": summary.visits, "results_amount": summary.order_amount}
+
+
+# --- Dashboards -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DashboardRow:
+    rep: object
+    attendance: str
+    checkin: CheckIn | None
+    goals: CheckIn | None  # the morning check-in
+    progress: CheckIn | None  # the noon check-in
+    results: CheckIn | None  # the evening check-in
+    summary: DaySummary
+    month: MonthToDate | None = None
+    yesterday: DaySummary | None = None
+    rank: int | None = None
+
+    @property
+    def planned_visits(self) -> int:
+        if self.goals and self.goals.planned_visits is not None:
+            return self.goals.planned_visits
+        return self.summary.planned
+
+    @property
+    def planned_amount(self) -> Decimal:
+        return (self.goals.planned_amount if self.goals else None) or ZERO
+
+    @property
+    def visits_so_far(self) -> int:
+        return self.summary.visits
+
+    @property
+    def amount_so_far(self) -> Decimal:
+        return self.summary.order_amount
+
+    @property
+    def results_visits(self) -> int:
+        if self.results and self.results.results_visits is not None:
+            return self.results.results_visits
+        return self.summary.visits
+
+    @property
+    def results_amount(self) -> Decimal:
+        if self.results and self.results.results_amount is not None:
+            return self.results.results_amount
+        return self.summary.order_amount
+
+    @property
+    def not_started(self) -> bool:
+        return self.summary.visits == 0
+
+    @property
+    def amount_completion(self) -> Decimal | None:
+        return self.results_amount / self.planned_amount if self.planned_amount else None
+
+
+@dataclass
+class Dashboard:
+    meeting: Meeting
+    now: dt.datetime
+    rows: list[DashboardRow]
+    totals: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    yesterday: dt.date | None = None
+    attendance_counts: dict = field(default_factory=dict)
+
+
+def dashboard_for(*, meeting: Meeting, now: dt.datetime | None = None) -> Dashboard:
+    """Everything a meeting's dashboard shows, in a fixed number of queries whatever the team size."""
+    now = now or timezone.now()
+    reps = team_reps(team_id=meeting.team_id, day=meeting.date)
+    rep_ids = [rep.pk for rep in reps]
+    by_slot: dict[str, dict[int, CheckIn]] = {slot: {} for slot in Slot.values}
+    for checkin in CheckIn.objects.filter(meeting__team_id=meeting.team_id, meeting__date=meeting.date).select_related(
+        "meeting"
+    ):
+        by_slot[checkin.meeting.slot][checkin.rep_id] = checkin
+    summaries = visit_day_summaries(rep_ids=rep_ids, day=meeting.date)
+    month, yesterday_summaries, yesterday = {}, {}, None
+    if meeting.slot == Slot.MORNING:
+        month = month_to_date_for_reps(rep_ids=rep_ids, day=meeting.date)
+        yesterday = previous_working_day(meeting.date)
+        if yesterday:
+            yesterday_summaries = visit_day_summaries(rep_ids=rep_ids, day=yesterday)
+    own = by_slot[meeting.slot]
+    rows = [
+        DashboardRow(
+            rep=rep,
+            attendance=attendance_of(meeting=meeting, checkin=own.get(rep.pk), now=now),
+            checkin=own.get(rep.pk),
+            goals=by_slot[Slot.MORNING].get(rep.pk),
+            progress=by_slot[Slot.NOON].get(rep.pk),
+            results=by_slot[Slot.EVENING].get(rep.pk),
+            summary=summaries[rep.pk],
+            month=month.get(rep.pk),
+            yesterday=yesterday_summaries.get(rep.pk),
+        )
+        for rep in reps
+    ]
+    if meeting.slot == Slot.EVENING:
+        for rank, row in enumerate(sorted(rows, key=lambda r: (-r.results_amount, -r.results_visits)), start=1):
+            row.rank = rank
+    problems = list(
+        Problem.objects.filter(team_id=meeting.team_id, created_at__date=meeting.date)
+        .select_related("owner", "raised_by")
+        .order_by("created_at")
+    )
+    counts = {value: 0 for value in Attendance.values}
+    for row in rows:
+        if row.attendance:
+            counts[row.attendance] += 1
+    totals = {
+        "planned_visits": sum(row.planned_visits for row in rows),
+        "planned_amount": sum((row.planned_amount for row in rows), ZERO),
+        "visits_so_far": sum(row.visits_so_far for row in rows),
+        "amount_so_far": sum((row.amount_so_far for row in rows), ZERO),
+        "results_visits": sum(row.results_visits for row in rows),
+        "results_amount": sum((row.results_amount for row in rows), ZERO),
+        "month_amount": sum((row.month.amount for row in rows if row.month), ZERO),
+    }
+    planned = totals["planned_amount"]
+    totals["amount_completion"] = totals["results_amount"] / planned if planned else None
+    return Dashboard(
+        meeting=meeting,
+        now=now,
+        rows=rows,
+        totals=totals,
+        problems=problems,
+        yesterday=yesterday,
+        attendance_counts=counts,
+    )
