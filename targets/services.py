@@ -245,7 +245,9 @@ def target_set_annual(
     expected_version: int | None = None,
 ) -> Target:
     """Change the annual value and re-spread it over the months that are neither locked nor set by hand."""
-    target = Target.objects.select_for_update().select_related("metric", "profile", "team").get(pk=target.pk)
+    target = (
+        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
+    )
     _check_manage(by=by, target=target)
     _check_version(target, expected_version)
     new = _in_precision(_as_decimal(annual_value, "annual_value"), target.metric, "annual_value")
@@ -265,7 +267,9 @@ def target_set_profile(
     *, by: AbstractBaseUser, target: Target, profile: DistributionProfile | None, reason: str = ""
 ) -> Target:
     """Choose another distribution profile; the free months are re-spread by it."""
-    target = Target.objects.select_for_update().select_related("metric", "profile", "team").get(pk=target.pk)
+    target = (
+        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
+    )
     _check_manage(by=by, target=target)
     reason = _require_reason(target, reason)
     old = target.profile
@@ -294,7 +298,9 @@ def target_override_month(
     ``respread`` keeps the annual value and spreads what is left over the later, unlocked months;
     ``change_annual`` keeps the other months and makes the annual value their new sum.
     """
-    target = Target.objects.select_for_update().select_related("metric", "profile", "team").get(pk=target.pk)
+    target = (
+        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
+    )
     _check_manage(by=by, target=target)
     _check_version(target, expected_version)
     if mode not in (RESPREAD, CHANGE_ANNUAL):
@@ -344,7 +350,7 @@ def target_override_month(
 @transaction.atomic
 def target_set_months(*, by: AbstractBaseUser, target: Target, values: Sequence[Any], reason: str = "") -> Target:
     """Set all twelve months at once (as an import does); the annual value becomes their sum."""
-    target = Target.objects.select_for_update().select_related("metric", "team").get(pk=target.pk)
+    target = Target.objects.select_for_update(of=("self",)).select_related("metric", "team").get(pk=target.pk)
     _check_manage(by=by, target=target)
     reason = _require_reason(target, reason)
     periods = _periods(target)
@@ -368,7 +374,7 @@ def target_set_months(*, by: AbstractBaseUser, target: Target, values: Sequence[
 @transaction.atomic
 def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: int, reason: str = "") -> Target:
     """Lock months 1..through_month so re-spreads leave them alone; only months already over can be locked."""
-    target = Target.objects.select_for_update().get(pk=target.pk)
+    target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
     _check_manage(by=by, target=target)
     if through_month not in breakdown.MONTHS:
         raise ValidationError({"through_month": _("Choose a month from 1 to 12.")})
@@ -387,7 +393,7 @@ def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: i
 @transaction.atomic
 def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
     """The manager above approves a draft target: a rep's manager, or the manager of a team's parent."""
-    target = Target.objects.select_for_update().select_related("team").get(pk=target.pk)
+    target = Target.objects.select_for_update(of=("self",)).select_related("team").get(pk=target.pk)
     scope = scope_for(by)
     approver_team = target.team_id if target.rep_id else target.team.parent_id
     if not (scope.is_director or (approver_team is not None and scope.can_manage(approver_team))):
@@ -408,7 +414,7 @@ def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
 @transaction.atomic
 def target_acknowledge(*, by: AbstractBaseUser, target: Target) -> Target:
     """The rep who owns an approved target acknowledges it (the time is kept)."""
-    target = Target.objects.select_for_update().get(pk=target.pk)
+    target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
     if target.rep_id != by.pk:
         raise PermissionDenied
     if not target.is_approved:

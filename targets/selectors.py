@@ -1,0 +1,217 @@
+"""Reads of the targets app shared by pages, API, exports and reports; every one goes through org.scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from org.models import Membership, Role, Team
+from org.scoping import scope_for, scoped
+from targets import breakdown
+from targets.models import DistributionProfile, Metric, RampPlan, Target, TargetChange, TargetPeriod
+
+User = get_user_model()
+ZERO = Decimal(0)
+
+
+def metric_list(*, active_only: bool = True) -> QuerySet[Metric]:
+    """The metrics, in tab order."""
+    qs = Metric.objects.all()
+    return qs.filter(active=True) if active_only else qs
+
+
+def profile_list() -> QuerySet[DistributionProfile]:
+    return DistributionProfile.objects.all()
+
+
+def target_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Target]:
+    """Targets the user may see (a rep: only their own), with their months."""
+    qs = Target.objects.select_related("team", "rep", "metric", "profile", "approved_by").prefetch_related(
+        Prefetch("periods", queryset=TargetPeriod.objects.order_by("month"))
+    )
+    return scoped(qs, user, team_field="team", owner_field="rep")
+
+
+def target_history(*, target: Target) -> QuerySet[TargetChange]:
+    return target.changes.select_related("changed_by").order_by("-changed_at", "-id")
+
+
+def month_values(target: Target) -> list[Decimal]:
+    """The twelve monthly values (uses prefetched periods when there are any)."""
+    values = [ZERO] * 12
+    for period in target.periods.all():
+        values[period.month - 1] = period.value
+    return values
+
+
+@dataclass
+class Allocation:
+    parent_months: list[Decimal]
+    allocated_months: list[Decimal]
+    parent_year: Decimal
+    allocated_year: Decimal
+    remainder_months: list[Decimal] = field(default_factory=list)
+    remainder_year: Decimal = ZERO
+
+    def __post_init__(self) -> None:
+        self.remainder_months = [p - a for p, a in zip(self.parent_months, self.allocated_months, strict=True)]
+        self.remainder_year = self.parent_year - self.allocated_year
+
+    @property
+    def over_allocated(self) -> bool:
+        return self.remainder_year < 0 or any(r < 0 for r in self.remainder_months)
+
+    @property
+    def remainder_quarters(self) -> list[Decimal]:
+        return breakdown.quarter_values(self.remainder_months)
+
+
+def _allocation(parent: Target | None, children: list[Target]) -> Allocation:
+    allocated = [ZERO] * 12
+    for child in children:
+        allocated = [a + v for a, v in zip(allocated, month_values(child), strict=True)]
+    parent_months = month_values(parent) if parent else [ZERO] * 12
+    return Allocation(
+        parent_months=parent_months,
+        allocated_months=allocated,
+        parent_year=parent.annual_value if parent else ZERO,
+        allocated_year=sum((c.annual_value for c in children), ZERO),
+    )
+
+
+def allocation_summary(*, parent: Target) -> Allocation:
+    """The parent's months and year against the sum of its allocated children, with the remainder."""
+    children = list(parent.children.prefetch_related("periods"))
+    parent = Target.objects.prefetch_related("periods").get(pk=parent.pk)
+    return _allocation(parent, children)
+
+
+@dataclass
+class GridRow:
+    key: str  # "team:<id>" or "rep:<id>"
+    label: str
+    team: Team
+    rep: object | None
+    target: Target | None
+
+    @property
+    def months(self) -> list[Decimal]:
+        return month_values(self.target) if self.target else []
+
+    @property
+    def quarters(self) -> list[Decimal]:
+        return breakdown.quarter_values(self.months) if self.target else []
+
+    @property
+    def periods(self) -> list[TargetPeriod]:
+        return list(self.target.periods.all()) if self.target else []
+
+
+@dataclass
+class Grid:
+    team: Team
+    year: int
+    metric: Metric
+    parent: GridRow
+    rows: list[GridRow]
+    allocation: Allocation
+
+    @property
+    def children(self) -> list[Team | object]:
+        return [row.team if row.rep is None else row.rep for row in self.rows]
+
+
+def grid_for(*, user: AbstractBaseUser | AnonymousUser, team: Team, year: int, metric: Metric) -> Grid:
+    """One team's targets on a metric for a year: the team's row, then its child teams or its reps.
+
+    A constant number of queries, however many rows.
+    """
+    child_teams = list(team.children.order_by("name"))
+    if child_teams:
+        owners = [(f"team:{child.pk}", child.name, child, None) for child in child_teams]
+    else:
+        memberships = (
+            Membership.objects.active_on(timezone.localdate())
+            .filter(team=team, role=Role.REP)
+            .select_related("user")
+            .order_by("user__username")
+        )
+        owners = [(f"rep:{m.user_id}", m.user.get_full_name() or m.user.username, team, m.user) for m in memberships]
+    targets = target_list_for(user=user).filter(fiscal_year=year, metric=metric)
+    rep_ids = [rep.pk for _k, _l, _t, rep in owners if rep is not None]
+    team_ids = [team.pk] + [t.pk for _k, _l, t, rep in owners if rep is None]
+    found: dict[str, Target] = {}
+    for target in targets.filter(rep_id__in=rep_ids) if rep_ids else []:
+        found[f"rep:{target.rep_id}"] = target
+    for target in targets.filter(team_id__in=team_ids, rep__isnull=True):
+        found[f"team:{target.team_id}"] = target
+    parent = GridRow(f"team:{team.pk}", team.name, team, None, found.get(f"team:{team.pk}"))
+    rows = [GridRow(key, label, owner_team, rep, found.get(key)) for key, label, owner_team, rep in owners]
+    allocation = _allocation(parent.target, [row.target for row in rows if row.target])
+    return Grid(team=team, year=year, metric=metric, parent=parent, rows=rows, allocation=allocation)
+
+
+@dataclass
+class MyTarget:
+    target: Target
+    year: Decimal
+    quarter: Decimal
+    month: Decimal
+    today: Decimal
+
+
+def my_targets(*, user: AbstractBaseUser, day: dt.date | None = None) -> list[MyTarget]:
+    """A rep's own targets for the year of ``day``: the year, the current quarter, month and day."""
+    day = day or timezone.localdate()
+    quarter = (day.month - 1) // 3 + 1
+    targets = list(
+        target_list_for(user=user).filter(rep=user, fiscal_year=day.year).order_by("metric__position", "metric_id")
+    )
+    start, end = breakdown.month_bounds(day.year, day.month)
+    from org.calendar import working_dates
+
+    working = working_dates(start, end)
+    result = []
+    for target in targets:
+        months = month_values(target)
+        month_value = months[day.month - 1]
+        if day in working:
+            shares = breakdown.split(month_value, [1] * len(working), target.metric.precision)
+            today_value = shares[working.index(day)]
+        else:
+            today_value = ZERO
+        result.append(
+            MyTarget(
+                target=target,
+                year=target.annual_value,
+                quarter=breakdown.quarter_values(months)[quarter - 1],
+                month=month_value,
+                today=today_value,
+            )
+        )
+    return result
+
+
+def ramp_plans_for(*, user: AbstractBaseUser | AnonymousUser, team: Team | None = None) -> QuerySet[RampPlan]:
+    """Ramp plans the user may see, with their checkpoints."""
+    qs = scoped(
+        RampPlan.objects.select_related("rep", "team").prefetch_related("checkpoints"),
+        user,
+        team_field="team",
+        owner_field="rep",
+    )
+    return qs.filter(team=team) if team is not None else qs
+
+
+def can_approve(*, user: AbstractBaseUser, target: Target) -> bool:
+    scope = scope_for(user)
+    approver_team = target.team_id if target.rep_id else target.team.parent_id
+    return not target.is_approved and (
+        scope.is_director or (approver_team is not None and scope.can_manage(approver_team))
+    )
