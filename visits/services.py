@@ -1,0 +1,700 @@
+"""Writes of the visits app; each function is one transaction and checks the caller's reach."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org import services as org_services
+from org.models import Customer, Membership, Product, Role, Team
+from org.scoping import scope_for
+from org.selectors import customer_list_for
+from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+
+User = get_user_model()
+
+CENT = Decimal("0.01")
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+PHOTO_SIGNATURES = {
+    b"\xff\xd8\xff": ".jpg",
+    b"\x89PNG\r\n\x1a\n": ".png",
+    b"GIF87a": ".gif",
+    b"GIF89a": ".gif",
+}
+IMPORT_COLUMNS = ("date", "rep", "customer", "product", "quantity", "amount", "external_id")
+IMPORT_HEADER_ALIASES = {
+    "日期": "date",
+    "业务员": "rep",
+    "客户": "customer",
+    "客户编码": "customer",
+    "产品": "product",
+    "产品编码": "product",
+    "数量": "quantity",
+    "金额": "amount",
+    "外部编号": "external_id",
+    "external id": "external_id",
+}
+IMPORT_MAX_ROWS = 20_000
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def sheet_deadline(day: dt.date, *, rules: VisitSettings | None = None) -> dt.datetime:
+    """The local date-time by which the sheet of ``day`` is due."""
+    rules = rules or VisitSettings.load()
+    return timezone.make_aware(dt.datetime.combine(day, rules.submission_deadline))
+
+
+def rep_team_on(rep: AbstractBaseUser, day: dt.date) -> Team | None:
+    """The team the user is a rep of on ``day`` (the latest membership wins)."""
+    membership = (
+        Membership.objects.active_on(day)
+        .filter(user=rep, role=Role.REP)
+        .select_related("team")
+        .order_by("-valid_from")
+        .first()
+    )
+    return membership.team if membership else None
+
+
+def _touch(sheet: VisitSheet) -> None:
+    VisitSheet.objects.filter(pk=sheet.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    sheet.version += 1
+
+
+def _require_own_draft(sheet: VisitSheet, by: AbstractBaseUser) -> None:
+    if sheet.rep_id != by.pk:
+        raise PermissionDenied
+    if sheet.status != VisitSheet.Status.DRAFT:
+        raise ValidationError({"sheet": _("This sheet is submitted and read-only; ask your manager to reopen it.")})
+
+
+def _require_manager_of(sheet: VisitSheet, by: AbstractBaseUser) -> None:
+    scope = scope_for(by)
+    if scope.is_rep or not scope.can_manage(sheet.team_id):
+        raise PermissionDenied
+
+
+def _now_or(at: dt.datetime | None, *, field_name: str) -> dt.datetime:
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now + CLOCK_SKEW:
+        raise ValidationError({field_name: _("This time is in the future.")})
+    return at
+
+
+def _check_customer(by: AbstractBaseUser, customer: Customer) -> None:
+    if not customer_list_for(user=by).filter(pk=customer.pk).exists():
+        raise ValidationError({"customer": _("Choose one of your customers.")})
+
+
+def _check_photo(photo: UploadedFile) -> str:
+    """The file extension for an acceptable photo, or a ValidationError."""
+    limit = VisitSettings.load().photo_max_bytes
+    if photo.size is not None and photo.size > limit:
+        raise ValidationError(
+            {"photo": _("The photo is too large (at most %(size)s MB).") % {"size": round(limit / 1024 / 1024, 1)}}
+        )
+    head = photo.read(16)
+    photo.seek(0)
+    for signature, extension in PHOTO_SIGNATURES.items():
+        if head.startswith(signature):
+            return extension
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return ".heic"
+    raise ValidationError({"photo": _("The photo must be a JPEG, PNG, GIF, WebP or HEIC image.")})
+
+
+def _decimal(value: Any, *, field_name: str, minimum: Decimal, strictly: bool = False) -> Decimal:
+    try:
+        number = Decimal(str(value).strip().replace(",", "")).quantize(CENT)
+    except (InvalidOperation, ValueError):
+        raise ValidationError({field_name: _("Enter a number.")}) from None
+    if not number.is_finite() or number < minimum or (strictly and number == minimum):
+        message = _("Must be greater than zero.") if strictly else _("Must not be negative.")
+        raise ValidationError({field_name: message})
+    return number
+
+
+# --- the rep's day -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def sheet_open(*, rep: AbstractBaseUser, day: dt.date | None = None) -> VisitSheet:
+    """The rep's sheet of ``day`` (default today), created on first open; one per rep per day."""
+    today = timezone.localdate()
+    day = day or today
+    if day > today:
+        raise ValidationError({"date": _("A sheet cannot be opened for a future date.")})
+    if not scope_for(rep).is_rep:
+        raise PermissionDenied
+    existing = VisitSheet.objects.filter(rep=rep, date=day).first()
+    if existing:
+        return existing
+    team = rep_team_on(rep, day)
+    if team is None:
+        raise ValidationError({"date": _("You were not a rep of any team on this date.")})
+    sheet, _created = VisitSheet.objects.get_or_create(
+        rep=rep, date=day, defaults={"team": team, "deadline": sheet_deadline(day)}
+    )
+    return sheet
+
+
+@transaction.atomic
+def visit_plan(
+    *,
+    by: AbstractBaseUser,
+    sheet: VisitSheet,
+    customer: Customer,
+    purpose: str = Visit.Purpose.FOLLOW_UP,
+    planned_time: dt.time | None = None,
+    planned: bool = True,
+) -> Visit:
+    """Add a visit to the rep's own draft sheet: planned in advance, or unplanned (added on the spot)."""
+    _require_own_draft(sheet, by)
+    _check_customer(by, customer)
+    visit = Visit(sheet=sheet, customer=customer, purpose=purpose, planned_time=planned_time, planned=planned)
+    visit.full_clean(exclude=["sheet", "customer"])
+    visit.save()
+    _touch(sheet)
+    return visit
+
+
+@transaction.atomic
+def visit_plan_new_customer(
+    *,
+    by: AbstractBaseUser,
+    sheet: VisitSheet,
+    name: str,
+    kind: str = Customer.Kind.OUTLET,
+    phone: str = "",
+    address: str = "",
+    purpose: str = Visit.Purpose.NEW_CUSTOMER,
+    planned_time: dt.time | None = None,
+    planned: bool = False,
+) -> Visit:
+    """Create a customer in the rep's team and a visit to it, flagged as a new customer (or outlet)."""
+    _require_own_draft(sheet, by)
+    customer = org_services.customer_create(
+        by=by, name=name.strip(), kind=kind, phone=phone, address=address, team=sheet.team, tier=Customer.Tier.C
+    )
+    is_outlet = kind == Customer.Kind.OUTLET
+    visit = Visit(
+        sheet=sheet,
+        customer=customer,
+        purpose=purpose,
+        planned_time=planned_time,
+        planned=planned,
+        is_new_customer=not is_outlet,
+        is_new_outlet=is_outlet,
+    )
+    visit.full_clean(exclude=["sheet", "customer"])
+    visit.save()
+    _touch(sheet)
+    return visit
+
+
+@transaction.atomic
+def visit_remove(*, by: AbstractBaseUser, visit: Visit) -> None:
+    """Drop a visit from the plan; only while nobody has checked in."""
+    _require_own_draft(visit.sheet, by)
+    if visit.check_in_at is not None:
+        raise ValidationError({"visit": _("A visit that was checked in cannot be removed.")})
+    visit.delete()
+    _touch(visit.sheet)
+
+
+@transaction.atomic
+def sheet_copy_unfinished(*, by: AbstractBaseUser, sheet: VisitSheet) -> int:
+    """Copy the planned visits the rep did not finish on their previous sheet; returns how many were added."""
+    _require_own_draft(sheet, by)
+    previous = VisitSheet.objects.filter(rep=sheet.rep, date__lt=sheet.date).order_by("-date").first()
+    if previous is None:
+        return 0
+    already = set(sheet.visits.values_list("customer_id", flat=True))
+    visible = set(customer_list_for(user=by).values_list("pk", flat=True))
+    copies = []
+    for visit in previous.visits.filter(planned=True, check_out_at__isnull=True).order_by("planned_time", "id"):
+        if visit.customer_id in already or visit.customer_id not in visible:
+            continue
+        already.add(visit.customer_id)
+        copies.append(
+            Visit(
+                sheet=sheet,
+                customer_id=visit.customer_id,
+                planned=True,
+                planned_time=visit.planned_time,
+                purpose=visit.purpose,
+            )
+        )
+    Visit.objects.bulk_create(copies)
+    if copies:
+        _touch(sheet)
+    return len(copies)
+
+
+@transaction.atomic
+def visit_check_in(
+    *,
+    by: AbstractBaseUser,
+    visit: Visit,
+    at: dt.datetime | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    accuracy_m: Decimal | None = None,
+) -> Visit:
+    """Stamp the arrival at a visit, with the phone's position and its accuracy when the rep allowed it."""
+    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
+    _require_own_draft(visit.sheet, by)
+    at = _now_or(at, field_name="check_in_at")
+    if visit.check_in_at is not None:
+        raise ValidationError({"check_in_at": _("This visit is already checked in.")})
+    if timezone.localdate(at) != visit.sheet.date:
+        raise ValidationError({"check_in_at": _("A check-in must be on the sheet's date.")})
+    if (latitude is None) != (longitude is None):
+        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+    visit.check_in_at = at
+    visit.latitude, visit.longitude, visit.accuracy_m = latitude, longitude, accuracy_m
+    visit.full_clean(exclude=["sheet", "customer"])
+    visit.save()
+    _touch(visit.sheet)
+    return visit
+
+
+def _order_line_create(*, visit: Visit, product: Product, quantity: Any, amount: Any | None) -> OrderLine:
+    if not product.active:
+        raise ValidationError({"product": _("This product is no longer sold.")})
+    quantity = _decimal(quantity, field_name="quantity", minimum=Decimal("0"), strictly=True)
+    if amount in (None, ""):
+        amount = (quantity * product.unit_price).quantize(CENT)
+    amount = _decimal(amount, field_name="amount", minimum=Decimal("0"))
+    sheet = visit.sheet
+    record = SaleRecord.objects.create(
+        date=sheet.date,
+        rep_id=sheet.rep_id,
+        team_id=sheet.team_id,
+        customer_id=visit.customer_id,
+        product=product,
+        quantity=quantity,
+        amount=amount,
+        source=SaleRecord.Source.VISIT,
+    )
+    Customer.objects.filter(pk=visit.customer_id, first_order_date__isnull=True).update(first_order_date=sheet.date)
+    return OrderLine.objects.create(visit=visit, product=product, quantity=quantity, amount=amount, sale_record=record)
+
+
+@transaction.atomic
+def order_line_add(
+    *, by: AbstractBaseUser, visit: Visit, product: Product, quantity: Any, amount: Any | None = None
+) -> OrderLine:
+    """Record an order on a visit; it becomes a SaleRecord (source = visit) in the same transaction.
+
+    The amount defaults to quantity × the product's unit price.
+    """
+    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
+    _require_own_draft(visit.sheet, by)
+    if visit.check_in_at is None:
+        raise ValidationError({"visit": _("Check in before recording an order.")})
+    line = _order_line_create(visit=visit, product=product, quantity=quantity, amount=amount)
+    _touch(visit.sheet)
+    return line
+
+
+@transaction.atomic
+def order_line_remove(*, by: AbstractBaseUser, line: OrderLine) -> None:
+    """Delete an order line and the actual it produced."""
+    _require_own_draft(line.visit.sheet, by)
+    record_id = line.sale_record_id
+    line.delete()
+    SaleRecord.objects.filter(pk=record_id).delete()
+    _touch(line.visit.sheet)
+
+
+@transaction.atomic
+def visit_check_out(
+    *,
+    by: AbstractBaseUser,
+    visit: Visit,
+    at: dt.datetime | None = None,
+    outcome: str | None = None,
+    next_step: str | None = None,
+    next_visit_date: dt.date | None = None,
+    is_new_customer: bool | None = None,
+    is_new_outlet: bool | None = None,
+    order_lines: list[dict] | None = None,
+    photo: UploadedFile | None = None,
+) -> Visit:
+    """Stamp the departure and record what came of the visit; its order lines are stored with it or not at all."""
+    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
+    _require_own_draft(visit.sheet, by)
+    at = _now_or(at, field_name="check_out_at")
+    if visit.check_in_at is None:
+        raise ValidationError({"check_out_at": _("Check in before checking out.")})
+    if visit.check_out_at is not None:
+        raise ValidationError({"check_out_at": _("This visit is already checked out.")})
+    if at < visit.check_in_at:
+        raise ValidationError({"check_out_at": _("The check-out cannot be before the check-in.")})
+    visit.check_out_at = at
+    visit = _apply_record(
+        visit,
+        outcome=outcome,
+        next_step=next_step,
+        next_visit_date=next_visit_date,
+        is_new_customer=is_new_customer,
+        is_new_outlet=is_new_outlet,
+        photo=photo,
+    )
+    for number, line in enumerate(order_lines or [], start=1):
+        try:
+            _order_line_create(
+                visit=visit, product=line.get("product"), quantity=line.get("quantity"), amount=line.get("amount")
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                {f"order_lines[{number}].{name}": messages for name, messages in error.message_dict.items()}
+            ) from None
+    _touch(visit.sheet)
+    return visit
+
+
+def _apply_record(visit: Visit, **changes: Any) -> Visit:
+    photo = changes.pop("photo", None)
+    for name, value in changes.items():
+        if value is not None:
+            setattr(visit, name, value.strip() if isinstance(value, str) else value)
+    if visit.next_visit_date is not None and visit.next_visit_date <= visit.sheet.date:
+        raise ValidationError({"next_visit_date": _("The next visit must be after this visit's date.")})
+    if photo is not None:
+        extension = _check_photo(photo)
+        photo.name = f"{uuid.uuid4().hex}{extension}"
+        visit.photo = photo
+    visit.full_clean(exclude=["sheet", "customer"])
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    by: AbstractBaseUser,
+    visit: Visit,
+    outcome: str | None = None,
+    next_step: str | None = None,
+    next_visit_date: dt.date | None = None,
+    is_new_customer: bool | None = None,
+    is_new_outlet: bool | None = None,
+    purpose: str | None = None,
+    planned_time: dt.time | None = None,
+    photo: UploadedFile | None = None,
+) -> Visit:
+    """Change what the rep wrote about a visit on their draft sheet (``None`` leaves a field as it is)."""
+    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
+    _require_own_draft(visit.sheet, by)
+    visit = _apply_record(
+        visit,
+        outcome=outcome,
+        next_step=next_step,
+        next_visit_date=next_visit_date,
+        is_new_customer=is_new_customer,
+        is_new_outlet=is_new_outlet,
+        purpose=purpose,
+        planned_time=planned_time,
+        photo=photo,
+    )
+    _touch(visit.sheet)
+    return visit
+
+
+@transaction.atomic
+def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | None = None) -> VisitSheet:
+    """Hand in the day's sheet; after the company's deadline it is marked late. It is then read-only to the rep.
+
+    A sheet the manager reopened keeps the late flag of its first submission.
+    """
+    sheet = VisitSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.rep_id != by.pk:
+        raise PermissionDenied
+    if sheet.status != VisitSheet.Status.DRAFT:
+        raise ValidationError({"status": _("This sheet has already been submitted.")})
+    at = _now_or(at, field_name="submitted_at")
+    sheet.status = VisitSheet.Status.SUBMITTED
+    sheet.is_late = sheet.is_late or at > sheet.deadline
+    sheet.submitted_at = at
+    sheet.version += 1
+    sheet.save(update_fields=["status", "is_late", "submitted_at", "version", "updated_at"])
+    return sheet
+
+
+# --- the manager -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sheet_comment(*, by: AbstractBaseUser, sheet: VisitSheet, comment: str) -> VisitSheet:
+    """The manager's comment on a rep's sheet (replaces the previous one)."""
+    _require_manager_of(sheet, by)
+    sheet.manager_comment = comment.strip()
+    sheet.commented_by = by
+    sheet.version += 1
+    sheet.save(update_fields=["manager_comment", "commented_by", "version", "updated_at"])
+    return sheet
+
+
+@transaction.atomic
+def sheet_reopen(*, by: AbstractBaseUser, sheet: VisitSheet, comment: str = "") -> VisitSheet:
+    """Give a submitted sheet back to the rep for correction."""
+    _require_manager_of(sheet, by)
+    sheet = VisitSheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.status == VisitSheet.Status.DRAFT:
+        raise ValidationError({"status": _("This sheet has not been submitted yet.")})
+    sheet.status = VisitSheet.Status.DRAFT
+    sheet.reopened = True
+    if comment.strip():
+        sheet.manager_comment = comment.strip()
+        sheet.commented_by = by
+    sheet.version += 1
+    sheet.save(update_fields=["status", "reopened", "manager_comment", "commented_by", "version", "updated_at"])
+    return sheet
+
+
+@transaction.atomic
+def visit_review_create(*, by: AbstractBaseUser, visit: Visit, method: str, result: str, note: str = "") -> VisitReview:
+    """Record a manager's verification of a visit; a submitted sheet becomes reviewed."""
+    sheet = visit.sheet
+    _require_manager_of(sheet, by)
+    note = note.strip()
+    if visit.check_in_at is None:
+        raise ValidationError({"visit": _("Only a visit that was checked in can be verified.")})
+    if result == VisitReview.Result.DISCREPANCY and not note:
+        raise ValidationError({"note": _("Describe the discrepancy.")})
+    review = VisitReview(visit=visit, by=by, method=method, result=result, note=note)
+    review.full_clean(exclude=["visit", "by"])
+    review.save()
+    if sheet.status == VisitSheet.Status.SUBMITTED:
+        VisitSheet.objects.filter(pk=sheet.pk).update(status=VisitSheet.Status.REVIEWED)
+        sheet.status = VisitSheet.Status.REVIEWED
+    _touch(sheet)
+    return review
+
+
+@transaction.atomic
+def visit_review_resolve(*, by: AbstractBaseUser, review: VisitReview) -> VisitReview:
+    """Close a discrepancy once it has been followed up."""
+    _require_manager_of(review.visit.sheet, by)
+    if review.result != VisitReview.Result.DISCREPANCY:
+        raise ValidationError({"result": _("Only a discrepancy needs following up.")})
+    if review.resolved_at is None:
+        review.resolved_at = timezone.now()
+        review.save(update_fields=["resolved_at"])
+    return review
+
+
+# --- actuals from the ERP ----------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or (when ``errors`` is not empty) why nothing was applied."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict] = field(default_factory=list)  # {"row": n, "errors": {column: [messages]}}
+
+    @property
+    def applied(self) -> bool:
+        return not self.errors
+
+
+def _parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
+    except ValueError:
+        raise ValidationError({"date": _("Enter a date as YYYY-MM-DD.")}) from None
+
+
+_SALE_FIELDS = ("date", "rep_id", "team_id", "customer_id", "product_id", "quantity", "amount")
+
+
+@transaction.atomic
+def sale_records_import(*, by: AbstractBaseUser, rows: list[dict], source: str = SaleRecord.Source.ERP) -> ImportResult:
+    """Insert or update sales lines by external id; the same lines again change nothing.
+
+    Every row is checked first: one bad row and nothing of the batch is applied.
+    """
+    scope = scope_for(by)
+    if scope.role not in (Role.DIRECTOR, Role.MANAGER):
+        raise PermissionDenied
+    result = ImportResult()
+    if len(rows) > IMPORT_MAX_ROWS:
+        result.errors.append(
+            {"row": 0, "errors": {"file": [_("At most %(n)s rows at a time.") % {"n": IMPORT_MAX_ROWS}]}}
+        )
+        return result
+
+    def text(row: dict, name: str) -> str:
+        value = row.get(name)
+        return "" if value is None else str(value).strip()
+
+    usernames = {text(row, "rep") for row in rows}
+    codes = {text(row, "customer") for row in rows}
+    product_codes = {text(row, "product") for row in rows}
+    users = {user.username: user for user in User.objects.filter(username__in=usernames)}
+    customers = {c.code: c for c in Customer.objects.filter(code__in=codes)}
+    products = {p.code: p for p in Product.objects.filter(code__in=product_codes)}
+    rep_spans: dict[int, list[Membership]] = {}
+    for membership in Membership.objects.filter(user__in=users.values(), role=Role.REP):
+        rep_spans.setdefault(membership.user_id, []).append(membership)
+    external_ids = {text(row, "external_id") for row in rows}
+    existing = {record.external_id: record for record in SaleRecord.objects.filter(external_id__in=external_ids)}
+    today = timezone.localdate()
+    seen: set[str] = set()
+    records: list[SaleRecord] = []
+
+    for number, row in enumerate(rows, start=1):
+        errors: dict[str, list[str]] = {}
+
+        def fail(name: str, message: str, errors: dict = errors) -> None:
+            errors.setdefault(name, []).append(message)
+
+        external_id = text(row, "external_id")
+        if not external_id:
+            fail("external_id", _("The external id is required."))
+        elif len(external_id) > 100:
+            fail("external_id", _("The external id is longer than 100 characters."))
+        elif external_id in seen:
+            fail("external_id", _("This external id appears twice in the file."))
+        seen.add(external_id)
+        day = None
+        try:
+            day = _parse_date(row.get("date"))
+            if day > today:
+                fail("date", _("The date is in the future."))
+        except ValidationError as error:
+            fail("date", error.message_dict["date"][0])
+        values: dict[str, Any] = {}
+        for name in ("quantity", "amount"):
+            try:
+                values[name] = _decimal(row.get(name), field_name=name, minimum=Decimal("0"))
+            except ValidationError as error:
+                fail(name, error.message_dict[name][0])
+        rep = users.get(text(row, "rep"))
+        team_id = None
+        if rep is None:
+            fail("rep", _("Unknown rep “%(name)s”.") % {"name": text(row, "rep")})
+        elif day is not None:
+            spans = [
+                m
+                for m in rep_spans.get(rep.pk, [])
+                if m.valid_from <= day and (m.valid_to is None or m.valid_to >= day)
+            ]
+            if not spans:
+                fail("rep", _("“%(name)s” was not a rep on this date.") % {"name": rep.username})
+            else:
+                team_id = max(spans, key=lambda m: m.valid_from).team_id
+                if not scope.can_manage(team_id):
+                    fail("rep", _("“%(name)s” is not in a team you manage.") % {"name": rep.username})
+        customer = customers.get(text(row, "customer"))
+        if customer is None:
+            fail("customer", _("Unknown customer code “%(code)s”.") % {"code": text(row, "customer")})
+        product = products.get(text(row, "product"))
+        if product is None:
+            fail("product", _("Unknown product code “%(code)s”.") % {"code": text(row, "product")})
+        old = existing.get(external_id)
+        if old is not None and not scope.can_manage(old.team_id):
+            fail("external_id", _("This external id belongs to a record outside your teams."))
+        if errors:
+            result.errors.append({"row": number, "errors": errors})
+            continue
+        record = SaleRecord(
+            external_id=external_id,
+            date=day,
+            rep_id=rep.pk,
+            team_id=team_id,
+            customer_id=customer.pk,
+            product_id=product.pk,
+            quantity=values["quantity"],
+            amount=values["amount"],
+            source=source,
+        )
+        if old is None:
+            result.created += 1
+        elif all(getattr(old, name) == getattr(record, name) for name in _SALE_FIELDS):
+            result.unchanged += 1
+            continue
+        else:
+            result.updated += 1
+        records.append(record)
+
+    if result.errors:
+        result.created = result.updated = result.unchanged = 0
+        return result
+    SaleRecord.objects.bulk_create(
+        records,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["external_id"],
+        update_fields=[*_SALE_FIELDS, "source"],
+    )
+    return result
+
+
+def sale_rows_from_file(*, upload: UploadedFile) -> list[dict]:
+    """Read sales lines from a CSV (UTF-8 or GBK) or .xlsx file; the first row names the columns."""
+    if upload.size is not None and upload.size > IMPORT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is too large (at most 10 MB).")})
+    name = (upload.name or "").lower()
+    if name.endswith(".xlsx"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds of errors for a broken file
+            raise ValidationError({"file": _("This is not a readable .xlsx file.")}) from None
+        table = [list(row) for row in book.active.iter_rows(values_only=True)]
+        book.close()
+    elif name.endswith(".csv"):
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                content = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError({"file": _("The CSV file must be UTF-8 or GBK encoded.")})
+        table = list(csv.reader(io.StringIO(content)))
+    else:
+        raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
+    table = [row for row in table if any(cell not in (None, "") for cell in row)]
+    if not table:
+        raise ValidationError({"file": _("The file is empty.")})
+    header = [str(cell or "").strip().lower() for cell in table[0]]
+    columns = [IMPORT_HEADER_ALIASES.get(name, name.replace(" ", "_")) for name in header]
+    missing = [name for name in IMPORT_COLUMNS if name not in columns]
+    if missing:
+        raise ValidationError({"file": _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}})
+    return [dict(zip(columns, row, strict=False)) for row in table[1:]]
