@@ -104,6 +104,11 @@ def _touch(target: Target) -> None:
     target.save()
 
 
+def _locked(target: Target) -> Target:
+    """The target again, row-locked for the rest of the transaction, with what a re-spread needs."""
+    return Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
+
+
 def _periods(target: Target) -> dict[int, TargetPeriod]:
     return {period.month: period for period in target.periods.select_for_update().order_by("month")}
 
@@ -245,9 +250,7 @@ def target_set_annual(
     expected_version: int | None = None,
 ) -> Target:
     """Change the annual value and re-spread it over the months that are neither locked nor set by hand."""
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
-    )
+    target = _locked(target)
     _check_manage(by=by, target=target)
     _check_version(target, expected_version)
     new = _in_precision(_as_decimal(annual_value, "annual_value"), target.metric, "annual_value")
@@ -267,9 +270,7 @@ def target_set_profile(
     *, by: AbstractBaseUser, target: Target, profile: DistributionProfile | None, reason: str = ""
 ) -> Target:
     """Choose another distribution profile; the free months are re-spread by it."""
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
-    )
+    target = _locked(target)
     _check_manage(by=by, target=target)
     reason = _require_reason(target, reason)
     old = target.profile
@@ -298,9 +299,7 @@ def target_override_month(
     ``respread`` keeps the annual value and spreads what is left over the later, unlocked months;
     ``change_annual`` keeps the other months and makes the annual value their new sum.
     """
-    target = (
-        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=target.pk)
-    )
+    target = _locked(target)
     _check_manage(by=by, target=target)
     _check_version(target, expected_version)
     if mode not in (RESPREAD, CHANGE_ANNUAL):
