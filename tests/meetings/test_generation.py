@@ -96,7 +96,12 @@ def test_another_teams_manager_cannot_change_the_schedule(company) -> None:
     schedule = MeetingSchedule.objects.get(team=company.team_a, slot=Slot.MORNING)
     with pytest.raises(PermissionDenied):
         meeting_schedule_update(
-            schedule=schedule, by=company.manager_b, time=dt.time(9), grace_minutes=5, close_after_minutes=60, active=True
+            schedule=schedule,
+            by=company.manager_b,
+            time=dt.time(9),
+            grace_minutes=5,
+            close_after_minutes=60,
+            active=True,
         )
 
 
@@ -107,6 +112,11 @@ def test_a_meeting_must_close_after_its_grace_period(company) -> None:
     schedule = MeetingSchedule.objects.get(team=company.team_a, slot=Slot.MORNING)
     with pytest.raises(ValidationError) as error:
         meeting_schedule_update(
-            schedule=schedule, by=company.manager_a, time=dt.time(9), grace_minutes=30, close_after_minutes=30, active=True
+            schedule=schedule,
+            by=company.manager_a,
+            time=dt.time(9),
+            grace_minutes=30,
+            close_after_minutes=30,
+            active=True,
         )
     assert "close_after_minutes" in error.value.message_dict
