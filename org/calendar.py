@@ -8,7 +8,13 @@ from org.models import WorkCalendarDay
 
 
 def _default_is_working(day: dt.date) -> bool:
-    return day.weekday() < 5
+    """A day without a calendar row follows China's official calendar, or Monday–Friday beyond it."""
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -32,20 +38,29 @@ def is_working_day(day: dt.date) -> bool:
     return working_days_between(day, day) == 1
 
 
+def official_day(day: dt.date) -> tuple[bool, str, str]:
+    """(is_working, kind, holiday name) of a day by China's official calendar."""
+    return official_calendar_rows([day])[0][1:]
+
+
 def official_calendar(year: int) -> list[tuple[dt.date, bool, str, str]]:
-    """China's official calendar for a year as (date, is_working, kind, holiday name) rows.
+    return official_calendar_rows(_days(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+
+
+def official_calendar_rows(days: list[dt.date]) -> list[tuple[dt.date, bool, str, str]]:
+    """China's official calendar as (date, is_working, kind, holiday name) rows.
 
     Years the chinese-calendar package does not know yet fall back to Monday–Friday.
     """
     import chinese_calendar
 
     rows = []
-    for day in _days(dt.date(year, 1, 1), dt.date(year, 12, 31)):
+    for day in days:
+        working = _default_is_working(day)
         try:
-            working = chinese_calendar.is_workday(day)
             _, holiday_name = chinese_calendar.get_holiday_detail(day)
         except NotImplementedError:
-            working, holiday_name = _default_is_working(day), None
+            holiday_name = None
         if working:
             kind = WorkCalendarDay.Kind.WORKDAY if day.weekday() < 5 else WorkCalendarDay.Kind.MAKEUP
         else:

@@ -194,7 +194,7 @@ class Product(models.Model):
 
 
 class WorkCalendarDay(models.Model):
-    """One day of the company's work calendar; a day with no row follows the Monday–Friday rule."""
+    """One day of the company's work calendar; a day with no row follows China's official calendar."""
 
     class Kind(models.TextChoices):
         WORKDAY = "workday", _("Working day")

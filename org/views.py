@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from org import selectors, services
+from org.calendar import official_day
 from org.forms import CalendarDayForm, CustomerForm
 from org.models import Role
 from org.scoping import require_role
@@ -111,15 +112,9 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             cells = []
             for day in week:
                 row = days.get(day)
-                working = row.is_working if row else day.weekday() < 5
+                working, kind, note = (row.is_working, row.kind, row.note) if row else official_day(day)
                 cells.append(
-                    {
-                        "date": day,
-                        "in_month": day.month == month,
-                        "working": working,
-                        "kind": row.kind if row else ("workday" if working else "weekend"),
-                        "note": row.note if row else "",
-                    }
+                    {"date": day, "in_month": day.month == month, "working": working, "kind": kind, "note": note}
                 )
             weeks.append(cells)
         working_count = sum(1 for c in (c for w in weeks for c in w) if c["in_month"] and c["working"])

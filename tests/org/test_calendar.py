@@ -11,6 +11,12 @@ from org.models import WorkCalendarDay
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _official_calendar() -> None:
+    # Transactional tests flush tables, migration data included: load the years these tests read.
+    services.calendar_seed(years=[2025, 2026])
+
+
 def test_2025_has_248_working_days_on_chinas_calendar() -> None:
     assert working_days_between(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == 248
 
@@ -66,3 +72,25 @@ def test_a_manager_cannot_edit_the_calendar(company) -> None:
     with pytest.raises(PermissionDenied):
         services.calendar_day_set(by=company.manager_a, date=dt.date(2025, 11, 20), is_working=False)
     assert is_working_day(dt.date(2025, 11, 20))
+
+
+def test_days_without_a_row_still_follow_the_official_calendar() -> None:
+    WorkCalendarDay.objects.filter(date__year=2025).delete()
+    assert working_days_between(dt.date(2025, 1, 1), dt.date(2025, 12, 31)) == 248
+    assert is_working_day(dt.date(2025, 10, 11))
+
+
+def test_the_calendar_page_counts_the_years_working_days(company) -> None:
+    response = company.client_for(company.rep_a).get("/calendar/?year=2025", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "248 working days" in response.content.decode()
+    assert response.content.decode().count('class="cal-holiday"') >= 20
+
+
+def test_a_director_saves_a_company_day_off_on_the_calendar_page(company) -> None:
+    client = company.client_for(company.director)
+    response = client.post("/calendar/day/", {"date": "2025-11-20", "note": "Offsite"})
+    assert response.status_code == 302
+    assert not is_working_day(dt.date(2025, 11, 20))
+    assert company.client_for(company.manager_a).post("/calendar/day/", {"date": "2025-11-21"}).status_code == 403
+    assert is_working_day(dt.date(2025, 11, 21))
