@@ -54,6 +54,31 @@ def split(total: Decimal, weights: Sequence[Decimal | int], precision: Decimal) 
     return [(precision * part).quantize(precision) for part in floors]
 
 
+def split_columns(
+    columns: Sequence[Decimal], weights: Sequence[Decimal | int], precision: Decimal
+) -> list[list[Decimal]]:
+    """Split every column (e.g. a parent's months) among rows by the weights, exactly in both directions.
+
+    Each column's parts sum to the column; each row's parts sum to that row's share of the grand total
+    (largest remainder), because the rows follow the split of the running total (cumulative rounding).
+    Returns one list per row. In the rare case the running split would take a unit back (a
+    largest-remainder quirk), columns are split one by one instead, which keeps the column sums.
+    """
+    running = Decimal(0)
+    previous = [Decimal(0)] * len(weights)
+    rows: list[list[Decimal]] = [[] for _ in weights]
+    for column in columns:
+        running += column
+        current = split(running, weights, precision)
+        for i, (now, before) in enumerate(zip(current, previous, strict=True)):
+            rows[i].append(now - before)
+        previous = current
+    if any(value < 0 for row in rows for value in row):
+        per_column = [split(column, weights, precision) for column in columns]
+        return [[per_column[m][i] for m in range(len(columns))] for i in range(len(weights))]
+    return rows
+
+
 def quarter_values(months: Sequence[Decimal]) -> list[Decimal]:
     """Quarter sums of twelve monthly values."""
     return [sum((months[m - 1] for m in QUARTERS[q]), Decimal(0)) for q in QUARTERS]

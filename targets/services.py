@@ -508,8 +508,7 @@ def target_allocate(
         child_months = None
     else:
         parent_months = [p.value for p in parent.periods.order_by("month")]
-        columns = [breakdown.split(value, weights, precision) for value in parent_months]
-        child_months = [[columns[m][i] for m in range(12)] for i in range(len(children))]
+        child_months = breakdown.split_columns(parent_months, weights, precision)
         annuals = [sum(months, Decimal(0)) for months in child_months]
 
     results = []

@@ -14,6 +14,7 @@ from targets.breakdown import (
     quarter_values,
     seasonal_weights_error,
     split,
+    split_columns,
     working_day_weights,
 )
 
@@ -103,3 +104,14 @@ def test_a_month_with_a_holiday_is_split_over_its_working_days_only() -> None:
     assert len(working) == 18
     assert working.count(D("5555.56")) == 10
     assert sum(days.values()) == D("100000.00")
+
+
+def test_columns_split_among_rows_add_up_both_ways() -> None:
+    months = split(D("2000000"), [1] * 12, MONEY)
+    rows = split_columns(months, [1, 1, 1, 1], MONEY)
+    # Each rep gets a fair 500,000.00 a year, and every month of the team is fully allocated.
+    assert [sum(row) for row in rows] == [D("500000.00")] * 4
+    for month in range(12):
+        assert sum(row[month] for row in rows) == months[month]
+    # 166,666.67 / 4 = 41,666.6675 fen: three reps get 41,666.67 and one 41,666.66 in January.
+    assert sorted(row[0] for row in rows) == [D("41666.66")] + [D("41666.67")] * 3

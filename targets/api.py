@@ -1,0 +1,327 @@
+"""REST API of the targets app: serializers check shape, services hold the rules, org.scoping the reach."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from org.api import as_drf_error
+from org.models import Team
+from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
+from org.selectors import rep_choices_for, team_list_for
+from targets import breakdown, selectors, services
+from targets.models import DistributionProfile, Metric, Target, TargetChange, TargetPeriod
+
+User = get_user_model()
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+    precision = serializers.DecimalField(max_digits=4, decimal_places=2, read_only=True)
+
+    class Meta:
+        model = Metric
+        fields = ["id", "code", "name", "label", "unit", "precision", "actual_kind", "product_group", "active"]
+        read_only_fields = ["active"]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DistributionProfile
+        fields = ["id", "name", "label", "kind", "weights"]
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TargetPeriod
+        fields = ["month", "value", "locked", "overridden"]
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    periods = PeriodSerializer(many=True, read_only=True)
+    quarters = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        fields = [
+            "id",
+            "team",
+            "rep",
+            "metric",
+            "fiscal_year",
+            "annual_value",
+            "profile",
+            "parent",
+            "status",
+            "approved_by",
+            "approved_at",
+            "acknowledged_at",
+            "version",
+            "periods",
+            "quarters",
+        ]
+        read_only_fields = fields
+
+    def get_quarters(self, target: Target) -> list[str]:
+        return [str(v) for v in breakdown.quarter_values(selectors.month_values(target))]
+
+
+class TargetCreateSerializer(serializers.Serializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.none(), required=False, allow_null=True)
+    rep = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
+    metric = serializers.PrimaryKeyRelatedField(queryset=Metric.objects.all())
+    fiscal_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    annual_value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=DistributionProfile.objects.all(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["team"].queryset = team_list_for(user=request.user)
+            self.fields["rep"].queryset = rep_choices_for(user=request.user)
+
+
+class TargetUpdateSerializer(serializers.Serializer):
+    annual_value = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
+    profile = serializers.PrimaryKeyRelatedField(
+        queryset=DistributionProfile.objects.all(), required=False, allow_null=True
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False)
+
+
+class MonthOverrideSerializer(serializers.Serializer):
+    month = serializers.IntegerField(min_value=1, max_value=12)
+    value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    mode = serializers.ChoiceField(choices=[services.RESPREAD, services.CHANGE_ANNUAL], default=services.RESPREAD)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False)
+
+
+class AllocateSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=services.ALLOCATION_METHODS)
+    children = serializers.ListField(
+        child=serializers.RegexField(r"^(team|rep):\d+$"),
+        help_text='"team:<id>" or "rep:<id>"; empty means every child of the grid',
+        required=False,
+    )
+    values = serializers.DictField(child=serializers.DecimalField(max_digits=16, decimal_places=2), required=False)
+    shares = serializers.DictField(child=serializers.DecimalField(max_digits=7, decimal_places=4), required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AllocationSerializer(serializers.Serializer):
+    parent_year = serializers.DecimalField(max_digits=16, decimal_places=2)
+    allocated_year = serializers.DecimalField(max_digits=16, decimal_places=2)
+    remainder_year = serializers.DecimalField(max_digits=16, decimal_places=2)
+    parent_months = serializers.ListField(child=serializers.DecimalField(max_digits=16, decimal_places=2))
+    allocated_months = serializers.ListField(child=serializers.DecimalField(max_digits=16, decimal_places=2))
+    remainder_months = serializers.ListField(child=serializers.DecimalField(max_digits=16, decimal_places=2))
+    over_allocated = serializers.BooleanField()
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    changed_by = serializers.CharField(source="changed_by.username")
+
+    class Meta:
+        model = TargetChange
+        fields = ["id", "changed_by", "changed_at", "field", "month", "old_value", "new_value", "reason"]
+
+
+class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The metrics targets are set on; a director adds one (optionally for a product group)."""
+
+    serializer_class = MetricSerializer
+    permission_classes = [ReadAnyWriteDirector]
+
+    def get_queryset(self):
+        return selectors.metric_list(active_only=False)
+
+    def perform_create(self, serializer: MetricSerializer) -> None:
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.metric_create(
+                by=self.request.user,
+                code=data["code"],
+                name=data["name"],
+                unit=data.get("unit", Metric.Unit.MONEY),
+                actual_kind=data["actual_kind"],
+                product_group=data.get("product_group", ""),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
+class ProfileViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Distribution profiles; seasonal weights are 12 percentages totalling 100."""
+
+    serializer_class = ProfileSerializer
+    permission_classes = [ReadAnyWriteManagers]
+
+    def get_queryset(self):
+        return selectors.profile_list()
+
+    def perform_create(self, serializer: ProfileSerializer) -> None:
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.profile_create(
+                by=self.request.user, name=data["name"], kind=data["kind"], weights=data.get("weights", [])
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+
+class TargetFilter(filters.FilterSet):
+    class Meta:
+        model = Target
+        fields = ["fiscal_year", "metric", "team", "rep", "status", "parent"]
+
+
+class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Targets with their months; a rep sees only their own."""
+
+    serializer_class = TargetSerializer
+    permission_classes = [HasRole]
+    filterset_class = TargetFilter
+
+    def get_queryset(self):
+        return selectors.target_list_for(user=self.request.user)
+
+    def _reply(self, target: Target, code: int = status.HTTP_200_OK) -> Response:
+        return Response(TargetSerializer(self.get_queryset().get(pk=target.pk)).data, status=code)
+
+    @extend_schema(request=TargetCreateSerializer, responses=TargetSerializer)
+    def create(self, request: Request) -> Response:
+        serializer = TargetCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            target = services.target_create(by=request.user, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return self._reply(target, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TargetUpdateSerializer, responses=TargetSerializer)
+    def partial_update(self, request: Request, pk: str) -> Response:
+        target = self.get_object()
+        serializer = TargetUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            if "profile" in data:
+                target = services.target_set_profile(
+                    by=request.user, target=target, profile=data["profile"], reason=data["reason"]
+                )
+            if "annual_value" in data:
+                target = services.target_set_annual(
+                    by=request.user,
+                    target=target,
+                    annual_value=data["annual_value"],
+                    reason=data["reason"],
+                    expected_version=data.get("version"),
+                )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return self._reply(target)
+
+    @extend_schema(request=MonthOverrideSerializer, responses=TargetSerializer)
+    @action(detail=True, methods=["post"])
+    def months(self, request: Request, pk: str) -> Response:
+        """Set one month by hand: re-spread the rest over later months or change the annual value."""
+        target = self.get_object()
+        serializer = MonthOverrideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            target = services.target_override_month(
+                by=request.user,
+                target=target,
+                month=data["month"],
+                value=data["value"],
+                mode=data["mode"],
+                reason=data["reason"],
+                expected_version=data.get("version"),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return self._reply(target)
+
+    @extend_schema(request=None, responses=TargetSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        try:
+            target = services.target_approve(by=request.user, target=self.get_object())
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return self._reply(target)
+
+    @extend_schema(request=None, responses=TargetSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str) -> Response:
+        """The rep who owns the approved target acknowledges it."""
+        try:
+            target = services.target_acknowledge(by=request.user, target=self.get_object())
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return self._reply(target)
+
+    @extend_schema(responses=ChangeSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        """Every change since approval: who, when, old, new and why."""
+        changes = selectors.target_history(target=self.get_object())
+        return Response(ChangeSerializer(changes, many=True).data)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=AllocationSerializer, description="Parent vs allocated children."
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=AllocateSerializer,
+        responses=inline_serializer("AllocationResult", {"children": TargetSerializer(many=True)}),
+        description="Allocate a team target to child teams or reps: by hand, equally, by shares or by last year.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def allocation(self, request: Request, pk: str) -> Response:
+        parent = self.get_object()
+        if request.method == "GET":
+            return Response(AllocationSerializer(selectors.allocation_summary(parent=parent)).data)
+        serializer = AllocateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grid = selectors.grid_for(user=request.user, team=parent.team, year=parent.fiscal_year, metric=parent.metric)
+        by_key = {row.key: (row.team if row.rep is None else row.rep) for row in grid.rows}
+        keys = data.get("children") or list(by_key)
+        unknown = [key for key in keys if key not in by_key]
+        if unknown:
+            raise as_drf_error(
+                DjangoValidationError({"children": _("Not a member of this team: %(keys)s") % {"keys": unknown}})
+            )
+        try:
+            children = services.target_allocate(
+                by=request.user,
+                parent=parent,
+                children=[by_key[key] for key in keys],
+                method=data["method"],
+                values=data.get("values"),
+                shares=data.get("shares"),
+                reason=data["reason"],
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(
+            {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
+        )
