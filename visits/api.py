@@ -1,0 +1,529 @@
+"""REST API of the visits app, shaped for a mobile client: serializers check shape, services hold the rules.
+
+Every POST honours an ``Idempotency-Key`` header (visits.idempotency), so a retried request creates nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from org.api import as_drf_error
+from org.models import Product
+from org.permissions import HasRole
+from org.selectors import customer_list_for
+from visits import selectors, services
+from visits.idempotency import IdempotentMixin
+from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string; a retried POST with the same key returns the first response and creates nothing.",
+)
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise as_drf_error(error) from error
+
+
+# --- serializers -------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+
+    class Meta:
+        model = OrderLine
+        fields = ["id", "visit", "product", "product_name", "quantity", "amount", "sale_record", "created_at"]
+        read_only_fields = ["sale_record", "created_at"]
+        # Range checks are the service's, so the API and the pages give the same messages.
+        extra_kwargs = {"quantity": {"validators": []}}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["visit"].queryset = selectors.visit_list_for(user=request.user)
+            self.fields["product"].queryset = Product.objects.filter(active=True)
+
+
+class NewOrderLineSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(active=True))
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+
+
+class VisitReviewSerializer(serializers.ModelSerializer):
+    by_name = serializers.CharField(source="by.get_full_name", read_only=True)
+
+    class Meta:
+        model = VisitReview
+        fields = ["id", "visit", "by", "by_name", "method", "result", "note", "resolved_at", "created_at"]
+        read_only_fields = ["by", "resolved_at", "created_at"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["visit"].queryset = selectors.visit_list_for(user=request.user)
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    order_lines = OrderLineSerializer(many=True, read_only=True)
+    reviews = VisitReviewSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "sheet",
+            "customer",
+            "customer_name",
+            "planned",
+            "planned_time",
+            "purpose",
+            "check_in_at",
+            "check_out_at",
+            "latitude",
+            "longitude",
+            "accuracy_m",
+            "outcome",
+            "next_step",
+            "next_visit_date",
+            "is_new_customer",
+            "is_new_outlet",
+            "photo",
+            "order_lines",
+            "reviews",
+        ]
+        read_only_fields = ["check_in_at", "check_out_at", "latitude", "longitude", "accuracy_m"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["sheet"].queryset = selectors.sheet_list_for(user=request.user)
+            self.fields["customer"].queryset = customer_list_for(user=request.user)
+        if self.instance is not None:
+            # Which sheet and customer a visit belongs to is fixed once it exists.
+            self.fields["sheet"].read_only = True
+            self.fields["customer"].read_only = True
+
+
+class VisitCheckInSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("Defaults to now."))
+    # Wide enough to reach the service, which gives the one translated message for out-of-range values.
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+    accuracy_m = serializers.DecimalField(max_digits=9, decimal_places=1, required=False, allow_null=True)
+
+
+class VisitCheckOutSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("Defaults to now."))
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    next_step = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    next_visit_date = serializers.DateField(required=False, allow_null=True)
+    is_new_customer = serializers.BooleanField(required=False, allow_null=True, default=None)
+    is_new_outlet = serializers.BooleanField(required=False, allow_null=True, default=None)
+    order_lines = NewOrderLineSerializer(many=True, required=False)
+
+
+class VisitSheetSerializer(serializers.ModelSerializer):
+    rep_name = serializers.CharField(source="rep.get_full_name", read_only=True)
+    visits = VisitSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = VisitSheet
+        fields = [
+            "id",
+            "rep",
+            "rep_name",
+            "team",
+            "date",
+            "status",
+            "deadline",
+            "submitted_at",
+            "is_late",
+            "reopened",
+            "manager_comment",
+            "version",
+            "visits",
+        ]
+        read_only_fields = [name for name in fields if name != "date"]
+        extra_kwargs = {"date": {"required": False}}
+
+
+class SheetCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SaleRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SaleRecord
+        fields = [
+            "id",
+            "external_id",
+            "date",
+            "rep",
+            "team",
+            "customer",
+            "product",
+            "quantity",
+            "amount",
+            "source",
+            "created_at",
+        ]
+
+
+class SaleLineSerializer(serializers.Serializer):
+    external_id = serializers.CharField()
+    date = serializers.CharField(help_text="YYYY-MM-DD")
+    rep = serializers.CharField(help_text=_("username"))
+    customer = serializers.CharField(help_text=_("customer code"))
+    product = serializers.CharField(help_text=_("product code"))
+    quantity = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class SaleImportSerializer(serializers.Serializer):
+    rows = SaleLineSerializer(many=True, required=False)
+    file = serializers.FileField(required=False, help_text=_("A .csv or .xlsx file instead of rows"))
+
+
+class SaleImportResultSerializer(serializers.Serializer):
+    applied = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+# --- viewsets ----------------------------------------------------------------------------
+
+
+def _visits_prefetch() -> Prefetch:
+    return Prefetch(
+        "visits",
+        queryset=Visit.objects.select_related("customer").prefetch_related(
+            Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+            Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
+        ),
+    )
+
+
+class SheetFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = VisitSheet
+        fields = ["date", "rep", "team", "status", "is_late"]
+
+
+@extend_schema_view(
+    create=extend_schema(
+        parameters=[IDEMPOTENCY_HEADER],
+        description="Open the caller's sheet of a day (today by default); returns the existing one if there is.",
+    )
+)
+class VisitSheetViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = VisitSheetSerializer
+    permission_classes = [HasRole]
+    filterset_class = SheetFilter
+
+    def get_queryset(self):
+        return selectors.sheet_list_for(user=self.request.user).prefetch_related(_visits_prefetch())
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        day = serializer.validated_data.get("date") or timezone.localdate()
+        was_there = VisitSheet.objects.filter(rep=request.user, date=day).exists()
+        with service_errors():
+            sheet = services.sheet_open(rep=request.user, day=day)
+        sheet = self.get_queryset().get(pk=sheet.pk)
+        return Response(
+            self.get_serializer(sheet).data, status=status.HTTP_200_OK if was_there else status.HTTP_201_CREATED
+        )
+
+    def _respond(self, sheet: VisitSheet) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=sheet.pk)).data)
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Submit the sheet; after the company's deadline it is marked late."""
+        with service_errors():
+            sheet = services.sheet_submit(by=request.user, sheet=self.get_object())
+        return self._respond(sheet)
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @action(detail=True, methods=["post"], url_path="copy-unfinished")
+    def copy_unfinished(self, request: Request, pk: str) -> Response:
+        """Copy the planned visits not finished on the previous sheet."""
+        with service_errors():
+            services.sheet_copy_unfinished(by=request.user, sheet=self.get_object())
+        return self._respond(self.get_object())
+
+    @extend_schema(request=SheetCommentSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @action(detail=True, methods=["post"])
+    def comment(self, request: Request, pk: str) -> Response:
+        """The manager's comment on the sheet."""
+        serializer = SheetCommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            sheet = services.sheet_comment(
+                by=request.user, sheet=self.get_object(), comment=serializer.validated_data["comment"]
+            )
+        return self._respond(sheet)
+
+    @extend_schema(request=SheetCommentSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        """Give a submitted sheet back to the rep."""
+        serializer = SheetCommentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            sheet = services.sheet_reopen(
+                by=request.user, sheet=self.get_object(), comment=serializer.validated_data["comment"]
+            )
+        return self._respond(sheet)
+
+
+class VisitFilter(filters.FilterSet):
+    date = filters.DateFilter(field_name="sheet__date")
+
+    class Meta:
+        model = Visit
+        fields = ["sheet", "customer", "planned", "purpose"]
+
+
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))
+class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
+    serializer_class = VisitSerializer
+    permission_classes = [HasRole]
+    filterset_class = VisitFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.visit_list_for(user=self.request.user).prefetch_related(
+            Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+            Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
+        )
+
+    def _respond(self, visit: Visit, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=visit.pk)).data, status=code)
+
+    def create(self, request: Request) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            visit = services.visit_plan(
+                by=request.user,
+                sheet=data["sheet"],
+                customer=data["customer"],
+                purpose=data.get("purpose", Visit.Purpose.FOLLOW_UP),
+                planned_time=data.get("planned_time"),
+                planned=data.get("planned", True),
+            )
+        return self._respond(visit, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            visit = services.visit_record(
+                by=request.user,
+                visit=serializer.instance,
+                **{
+                    name: data.get(name)
+                    for name in (
+                        "outcome",
+                        "next_step",
+                        "next_visit_date",
+                        "is_new_customer",
+                        "is_new_outlet",
+                        "purpose",
+                        "planned_time",
+                        "photo",
+                    )
+                },
+            )
+        return self._respond(visit)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        with service_errors():
+            services.visit_remove(by=request.user, visit=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=VisitCheckInSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="check-in")
+    def check_in(self, request: Request, pk: str) -> Response:
+        """Arrive at the visit, with the phone's position and its accuracy if known."""
+        serializer = VisitCheckInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            visit = services.visit_check_in(
+                by=request.user,
+                visit=self.get_object(),
+                at=data.get("at"),
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
+                accuracy_m=data.get("accuracy_m"),
+            )
+        return self._respond(visit)
+
+    @extend_schema(request=VisitCheckOutSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
+    @action(detail=True, methods=["post"], url_path="check-out")
+    def check_out(self, request: Request, pk: str) -> Response:
+        """Leave the visit, with its outcome and order lines (all stored, or none)."""
+        serializer = VisitCheckOutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            visit = services.visit_check_out(by=request.user, visit=self.get_object(), **serializer.validated_data)
+        return self._respond(visit)
+
+
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))
+class OrderLineViewSet(
+    IdempotentMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = OrderLineSerializer
+    permission_classes = [HasRole]
+    filterset_fields = ["visit", "product"]
+
+    def get_queryset(self):
+        visits = selectors.visit_list_for(user=self.request.user)
+        return OrderLine.objects.filter(visit__in=visits).select_related("product")
+
+    def perform_create(self, serializer: OrderLineSerializer) -> None:
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.order_line_add(
+                by=self.request.user,
+                visit=data["visit"],
+                product=data["product"],
+                quantity=data["quantity"],
+                amount=data.get("amount"),
+            )
+
+    def perform_destroy(self, instance: OrderLine) -> None:
+        with service_errors():
+            services.order_line_remove(by=self.request.user, line=instance)
+
+
+class ReviewFilter(filters.FilterSet):
+    open = filters.BooleanFilter(field_name="resolved_at", lookup_expr="isnull")
+
+    class Meta:
+        model = VisitReview
+        fields = ["visit", "method", "result"]
+
+
+@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))
+class VisitReviewViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = VisitReviewSerializer
+    permission_classes = [HasRole]
+    filterset_class = ReviewFilter
+
+    def get_queryset(self):
+        return selectors.review_list_for(user=self.request.user)
+
+    def perform_create(self, serializer: VisitReviewSerializer) -> None:
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.visit_review_create(
+                by=self.request.user,
+                visit=data["visit"],
+                method=data["method"],
+                result=data["result"],
+                note=data.get("note", ""),
+            )
+
+    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        """Mark a discrepancy as followed up."""
+        with service_errors():
+            review = services.visit_review_resolve(by=request.user, review=self.get_object())
+        return Response(self.get_serializer(review).data)
+
+
+class SaleRecordFilter(filters.FilterSet):
+    date_from = filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = SaleRecord
+        fields = ["rep", "team", "customer", "product", "source", "external_id"]
+
+
+class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = SaleRecordSerializer
+    permission_classes = [HasRole]
+    filterset_class = SaleRecordFilter
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def get_queryset(self):
+        return selectors.sale_record_list_for(user=self.request.user)
+
+    @extend_schema(
+        request=SaleImportSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: SaleImportResultSerializer, 400: SaleImportResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_lines(self, request: Request) -> Response:
+        """Insert or update ERP sales lines by external id; with any bad row nothing is applied (400)."""
+        upload = request.FILES.get("file")
+        with service_errors():
+            if upload is not None:
+                rows, source = services.sale_rows_from_file(upload=upload), SaleRecord.Source.ERP
+            else:
+                serializer = SaleImportSerializer(data=request.data)
+                serializer.is_valid(raise_exception=True)
+                rows, source = serializer.validated_data.get("rows", []), SaleRecord.Source.API
+            result = services.sale_records_import(by=request.user, rows=rows, source=source)
+        body = {
+            "applied": result.applied,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "errors": result.errors,
+        }
+        return Response(body, status=status.HTTP_200_OK if result.applied else status.HTTP_400_BAD_REQUEST)
