@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from org.models import Customer, Membership, Product, Role, Team
 
-DEMO_PASSWORD = "demo1234"
+from org.demo_accounts import DEMO_PASSWORD
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
 GIVEN = [
@@ -188,11 +188,3 @@ def seed(context: dict) -> None:
                         },
                     )
     context.update({"company": company, "teams": teams, "reps": reps, "products": products, "director": director})
-
-
-def logins() -> list[tuple[str, str]]:
-    return [
-        ("director", "director (whole company)"),
-        ("manager1", "manager of 上海一组"),
-        ("rep01", "rep in 上海一组"),
-    ]

@@ -11,16 +11,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
+from org.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 from salesops import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def _wait_for(url: str, seconds: float) -> bool:
+def _wait_for(url: str, seconds: float, give_up: Callable[[], bool]) -> bool:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not give_up():
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own localhost)
                 return response.status == 200
@@ -58,15 +60,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
 
     url = f"http://{host}:{port}/"
-    if _wait_for(f"{url}healthz/", 90):
-        from org.demo import DEMO_PASSWORD, logins
-
-        print(f"\n  SalesOps is running at {url}", flush=True)
-        print(f"  Demo logins (password {DEMO_PASSWORD}):", flush=True)
-        for username, what in logins():
-            print(f"    {username:<10} {what}", flush=True)
-        print("  API docs: " + url + "api/docs/    Stop with Ctrl-C\n", flush=True)
     try:
+        if _wait_for(f"{url}healthz/", 120, give_up=lambda: stopping):
+            print(f"\n  SalesOps is running at {url}", flush=True)
+            print(f"  Demo logins (password {DEMO_PASSWORD}):", flush=True)
+            for username, what in DEMO_LOGINS:
+                print(f"    {username:<10} {what}", flush=True)
+            print(f"  API docs: {url}api/docs/    Stop with Ctrl-C\n", flush=True)
         while not stopping:
             for name, process in processes.items():
                 if process.poll() is not None:

@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from org.demo import DEMO_PASSWORD, logins
+from org.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
 
 # Each app may add demo data in <app>/demo.py: seed(context) gets what earlier apps made.
 DEMO_APPS = ("org", "targets", "visits", "meetings", "reports")
@@ -24,5 +24,5 @@ class Command(BaseCommand):
                 import_module(f"{app}.demo").seed(context)
             self.stdout.write(f"demo data: {app} ok")
         self.stdout.write(self.style.SUCCESS("Demo logins (password %s):" % DEMO_PASSWORD))
-        for username, what in logins():
+        for username, what in DEMO_LOGINS:
             self.stdout.write(f"  {username:<10} {what}")
