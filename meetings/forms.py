@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from meetings.models import SLOT_FIELDS, CheckIn, MeetingSchedule
+from org.models import Membership, Role, Team
+
+User = get_user_model()
+
+
+def _style(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.CheckboxInput):
+            field.widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(field.widget, forms.Select):
+            field.widget.attrs.setdefault("class", "form-select")
+        else:
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+def members_of(team: Team, day: dt.date):
+    """The team's members on ``day`` (reps and managers) and the managers of the teams above it."""
+    ancestor_ids = [int(i) for i in team.path.split("/") if i]
+    member_ids = Membership.objects.active_on(day).filter(team=team).values("user_id")
+    leader_ids = (
+        Membership.objects.active_on(day)
+        .filter(team_id__in=ancestor_ids, role__in=[Role.MANAGER, Role.DIRECTOR])
+        .values("user_id")
+    )
+    return User.objects.filter(id__in=member_ids.union(leader_ids)).order_by("last_name", "first_name", "username")
+
+
+class CheckInForm(forms.ModelForm):
+    """The slot's content; the other slots' fields are left out."""
+
+    class Meta:
+        model = CheckIn
+        fields = [name for names in SLOT_FIELDS.values() for name in names]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2})
+            for name in ("key_customers", "help_needed", "blockers", "went_wrong", "correction_tomorrow")
+        }
+
+    def __init__(self, *args, slot: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in list(self.fields):
+            if name not in SLOT_FIELDS[slot]:
+                del self.fields[name]
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DecimalField | forms.IntegerField):
+                field.min_value = 0
+                field.widget.attrs.update({"min": "0", "inputmode": "decimal" if "amount" in name else "numeric"})
+        _style(self)
+
+
+class ExcuseForm(forms.Form):
+    rep = UserChoiceField(label=_("rep"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+    def __init__(self, *args, reps, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].queryset = reps
+        _style(self)
+
+
+class AllowLateForm(forms.Form):
+    rep = UserChoiceField(label=_("rep"), queryset=User.objects.none())
+
+    def __init__(self, *args, reps, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].queryset = reps
+        _style(self)
+
+
+class ProblemForm(forms.Form):
+    description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none())
+    due_date = forms.DateField(label=_("due date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, team: Team, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(team, timezone.localdate())
+        self.fields["due_date"].initial = timezone.localdate()
+        _style(self)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label=_("resolution"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class CorrectiveActionForm(forms.Form):
+    description = forms.CharField(label=_("action"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none())
+
+    def __init__(self, *args, team: Team, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members_of(team, timezone.localdate())
+        _style(self)
+
+
+class CoachingNoteForm(forms.Form):
+    rep = UserChoiceField(label=_("rep"), queryset=User.objects.none())
+    topic = forms.CharField(label=_("topic"), max_length=200)
+    agreed_actions = forms.CharField(label=_("agreed actions"), widget=forms.Textarea(attrs={"rows": 3}))
+    follow_up_date = forms.DateField(
+        label=_("follow-up date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, reps, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rep"].queryset = reps
+        _style(self)
+
+
+class ScheduleForm(forms.ModelForm):
+    class Meta:
+        model = MeetingSchedule
+        fields = ["time", "grace_minutes", "close_after_minutes", "active"]
+        widgets = {"time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)

@@ -1,0 +1,335 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from meetings import selectors, services
+from meetings.forms import (
+    AllowLateForm,
+    CheckInForm,
+    CoachingNoteForm,
+    CorrectiveActionForm,
+    ExcuseForm,
+    ProblemForm,
+    ResolveForm,
+    ScheduleForm,
+)
+from meetings.models import CheckIn, Meeting, Problem
+from org.models import Role
+from org.scoping import require_role
+from org.selectors import rep_choices_for
+
+LEADERS = (Role.DIRECTOR, Role.MANAGER)
+
+
+def _day_from(request: HttpRequest) -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return timezone.localdate()
+
+
+def _errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The day's meetings of the user's teams: check-in buttons for reps, dashboards for managers."""
+    scope = require_role(request.user)
+    day = _day_from(request)
+    services.meetings_ensure_for_day(day=day)
+    meetings = list(
+        selectors.meeting_list_for(user=request.user, day=day)
+        .annotate(
+            checked_in=Count("checkins", filter=Q(checkins__checked_in_at__isnull=False)),
+            excused=Count("checkins", filter=Q(checkins__attendance="excused")),
+        )
+        .order_by("team__path", "scheduled_at")
+    )
+    mine = {c.meeting_id: c for c in CheckIn.objects.filter(rep=request.user, meeting__in=[m.pk for m in meetings])}
+    now = timezone.now()
+    rows = [
+        {
+            "meeting": m,
+            "checkin": mine.get(m.pk),
+            "attendance": selectors.attendance_of(meeting=m, checkin=mine.get(m.pk), now=now),
+            "closed": m.is_closed(now),
+            "started": now >= m.scheduled_at,
+            "can_manage": scope.can_manage(m.team_id),
+        }
+        for m in meetings
+    ]
+    return render(
+        request,
+        "meetings/index.html",
+        {
+            "rows": rows,
+            "day": day,
+            "scope": scope,
+            "previous_day": day - dt.timedelta(days=1),
+            "next_day": day + dt.timedelta(days=1),
+            "is_today": day == timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def checkin(request: HttpRequest, pk: int) -> HttpResponse:
+    """A rep checks in to a meeting of their team and fills in the slot's content."""
+    require_role(request.user, Role.REP)
+    meeting = get_object_or_404(selectors.meeting_list_for(user=request.user), pk=pk)
+    existing = CheckIn.objects.filter(meeting=meeting, rep=request.user).first()
+    initial = selectors.checkin_prefill(meeting=meeting, rep=request.user, checkin=existing)
+    form = CheckInForm(request.POST or None, slot=meeting.slot, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_submit(meeting=meeting, rep=request.user, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Checked in to the %(meeting)s.") % {"meeting": meeting.get_slot_display()})
+            return redirect("meetings:checkin", pk=meeting.pk)
+    now = timezone.now()
+    return render(
+        request,
+        "meetings/checkin.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "checkin": existing,
+            "attendance": selectors.attendance_of(meeting=meeting, checkin=existing, now=now),
+            "closed": meeting.is_closed(now),
+            "problem_form": ProblemForm(team=meeting.team, initial={"owner": request.user}),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _leader_meeting(request: HttpRequest, pk: int) -> Meeting:
+    require_role(request.user, *LEADERS)
+    return get_object_or_404(selectors.meeting_list_for(user=request.user).select_related("team"), pk=pk)
+
+
+@login_required
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting-room screen of one meeting; its table refreshes itself every 30 seconds."""
+    meeting = _leader_meeting(request, pk)
+    data = selectors.dashboard_for(meeting=meeting)
+    reps = [row.rep for row in data.rows]
+    rep_queryset = rep_choices_for(user=request.user).filter(pk__in=[rep.pk for rep in reps])
+    siblings = Meeting.objects.filter(team_id=meeting.team_id, date=meeting.date).order_by("scheduled_at")
+    return render(
+        request,
+        "meetings/dashboard.html",
+        {
+            "d": data,
+            "meeting": meeting,
+            "siblings": siblings,
+            "can_manage": require_role(request.user).can_manage(meeting.team_id),
+            "problem_form": ProblemForm(team=meeting.team),
+            "excuse_form": ExcuseForm(reps=rep_queryset),
+            "late_form": AllowLateForm(reps=rep_queryset),
+        },
+    )
+
+
+@login_required
+def dashboard_live(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's table alone, for htmx polling."""
+    meeting = _leader_meeting(request, pk)
+    return render(request, "meetings/_dashboard_live.html", {"d": selectors.dashboard_for(meeting=meeting)})
+
+
+@login_required
+@require_POST
+def excuse(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _leader_meeting(request, pk)
+    form = ExcuseForm(request.POST, reps=rep_choices_for(user=request.user))
+    if form.is_valid():
+        try:
+            services.checkin_excuse(
+                meeting=meeting, rep=form.cleaned_data["rep"], by=request.user, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("Excused."))
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+    else:
+        messages.error(request, _("Choose a rep and give a reason for the excuse."))
+    return redirect("meetings:dashboard", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def allow_late(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _leader_meeting(request, pk)
+    form = AllowLateForm(request.POST, reps=rep_choices_for(user=request.user))
+    if form.is_valid():
+        try:
+            services.checkin_allow_late(meeting=meeting, rep=form.cleaned_data["rep"], by=request.user)
+            messages.success(request, _("The rep may now check in late."))
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+    return redirect("meetings:dashboard", pk=meeting.pk)
+
+
+@login_required
+def problem_list(request: HttpRequest) -> HttpResponse:
+    """Open problems first with their age, then resolved ones with their resolution time."""
+    require_role(request.user)
+    problems = list(selectors.problem_list_for(user=request.user)[:200])
+    return render(request, "meetings/problem_list.html", {"problems": problems, "now": timezone.now()})
+
+
+@login_required
+@require_POST
+def problem_create(request: HttpRequest) -> HttpResponse:
+    """Raise a problem from a dashboard (meeting) or from the user's own check-in."""
+    require_role(request.user)
+    checkin_obj = None
+    if request.POST.get("checkin"):
+        checkin_obj = get_object_or_404(
+            selectors.checkin_list_for(user=request.user).filter(rep=request.user), pk=request.POST["checkin"]
+        )
+        meeting = checkin_obj.meeting
+    else:
+        meeting = get_object_or_404(selectors.meeting_list_for(user=request.user), pk=request.POST.get("meeting"))
+    form = ProblemForm(request.POST, team=meeting.team)
+    back = (
+        reverse("meetings:checkin", args=[meeting.pk])
+        if checkin_obj
+        else reverse("meetings:dashboard", args=[meeting.pk])
+    )
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        return redirect(back)
+    try:
+        services.problem_raise(
+            by=request.user,
+            team=meeting.team,
+            meeting=meeting,
+            checkin=checkin_obj,
+            source=Problem.Source.CHECKIN if checkin_obj else Problem.Source.DASHBOARD,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Problem raised."))
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    return redirect(back)
+
+
+@login_required
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user)
+    problem = get_object_or_404(selectors.problem_list_for(user=request.user), pk=pk)
+    return render(
+        request,
+        "meetings/problem_detail.html",
+        {
+            "problem": problem,
+            "actions": problem.actions.select_related("owner"),
+            "resolve_form": ResolveForm(),
+            "action_form": CorrectiveActionForm(team=problem.team),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user)
+    problem = get_object_or_404(selectors.problem_list_for(user=request.user), pk=pk)
+    try:
+        services.problem_resolve(problem=problem, by=request.user, resolution=request.POST.get("resolution", ""))
+        messages.success(request, _("Problem resolved."))
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    return redirect("meetings:problem", pk=problem.pk)
+
+
+@login_required
+@require_POST
+def action_create(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user)
+    problem = get_object_or_404(selectors.problem_list_for(user=request.user), pk=pk)
+    form = CorrectiveActionForm(request.POST, team=problem.team)
+    if form.is_valid():
+        try:
+            services.corrective_action_add(problem=problem, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Action assigned."))
+        except ValidationError as error:
+            _errors_to_messages(request, error)
+    else:
+        messages.error(request, _("Describe the action and choose its owner."))
+    return redirect("meetings:problem", pk=problem.pk)
+
+
+@login_required
+@require_POST
+def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    require_role(request.user)
+    action = get_object_or_404(selectors.corrective_action_list_for(user=request.user), pk=pk)
+    if step == "start":
+        services.corrective_action_start(action=action, by=request.user)
+    elif step == "done":
+        services.corrective_action_done(action=action, by=request.user)
+    else:
+        raise Http404
+    return redirect("meetings:problem", pk=action.problem_id)
+
+
+@login_required
+def coaching(request: HttpRequest) -> HttpResponse:
+    """Coaching notes: a manager writes them for their reps; a rep reads their own."""
+    scope = require_role(request.user)
+    form = None
+    if not scope.is_rep:
+        reps = rep_choices_for(user=request.user)
+        form = CoachingNoteForm(request.POST or None, reps=reps)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.coaching_note_create(by=request.user, **form.cleaned_data)
+                messages.success(request, _("Coaching note saved."))
+                return redirect("meetings:coaching")
+            except ValidationError as error:
+                form.add_error(None, error)
+    elif request.method == "POST":
+        raise Http404
+    notes = selectors.coaching_note_list_for(user=request.user)[:200]
+    return render(request, "meetings/coaching.html", {"notes": notes, "form": form})
+
+
+@login_required
+def schedule(request: HttpRequest) -> HttpResponse:
+    """The meeting times of the teams the user manages."""
+    scope = require_role(request.user, *LEADERS)
+    schedules = [s for s in selectors.schedule_list_for(user=request.user) if scope.can_manage(s.team_id)]
+    rows = [{"schedule": s, "form": ScheduleForm(instance=s, prefix=f"s{s.pk}")} for s in schedules]
+    if request.method == "POST":
+        pk = int(request.POST.get("schedule", 0))
+        for row in rows:
+            if row["schedule"].pk != pk:
+                continue
+            row["form"] = form = ScheduleForm(request.POST, instance=row["schedule"], prefix=f"s{pk}")
+            if form.is_valid():
+                try:
+                    services.meeting_schedule_update(schedule=row["schedule"], by=request.user, **form.cleaned_data)
+                    messages.success(request, _("Schedule saved."))
+                    return redirect("meetings:schedule")
+                except ValidationError as error:
+                    form.add_error(None, error)
+    return render(request, "meetings/schedule.html", {"rows": rows})
