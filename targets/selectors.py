@@ -68,8 +68,12 @@ class Allocation:
         return self.remainder_year < 0 or any(r < 0 for r in self.remainder_months)
 
     @property
-    def remainder_quarters(self) -> list[Decimal]:
-        return breakdown.quarter_values(self.remainder_months)
+    def remainder_cells(self) -> list[dict]:
+        return with_quarters(self.remainder_months)
+
+    @property
+    def allocated_cells(self) -> list[dict]:
+        return with_quarters(self.allocated_months)
 
 
 def _allocation(parent: Target | None, children: list[Target]) -> Allocation:
@@ -111,6 +115,28 @@ class GridRow:
     @property
     def periods(self) -> list[TargetPeriod]:
         return list(self.target.periods.all()) if self.target else []
+
+    @property
+    def cells(self) -> list[dict]:
+        """Months with a quarter after every third: what a grid row shows from left to right."""
+        return with_quarters(self.periods)
+
+
+def with_quarters(items: list) -> list[dict]:
+    """Month cells ({"month", "item"}) with a quarter cell ({"quarter", "value"}) after every third month.
+
+    ``items`` are TargetPeriods or plain values, in month order.
+    """
+    cells: list[dict] = []
+    quarter_sum = ZERO
+    for index, item in enumerate(items, start=1):
+        value = item.value if isinstance(item, TargetPeriod) else item
+        quarter_sum += value
+        cells.append({"month": index, "item": item, "value": value})
+        if index % 3 == 0:
+            cells.append({"quarter": index // 3, "value": quarter_sum})
+            quarter_sum = ZERO
+    return cells
 
 
 @dataclass

@@ -609,3 +609,56 @@ def ramp_plan_create(
             },
         )
     return plan
+
+
+@transaction.atomic
+def target_import_apply(
+    *,
+    by: AbstractBaseUser,
+    team: Team,
+    fiscal_year: int,
+    metric: Metric,
+    rows: Sequence[tuple[str, Sequence[Any]]],
+    reason: str = "",
+) -> int:
+    """Apply checked import rows (owner code, twelve months) to one team's grid, all or nothing.
+
+    The team's own row is its target; the other codes are its child teams or reps, allocated from it.
+    Returns how many targets were created or changed.
+    """
+    from targets.selectors import grid_for
+
+    if not scope_for(by).can_manage(team.pk):
+        raise PermissionDenied
+    grid = grid_for(user=by, team=team, year=fiscal_year, metric=metric)
+    by_code = {(row.rep.username if row.rep else row.team.code): row for row in [grid.parent, *grid.rows]}
+    parent_target = grid.parent.target
+    changed = 0
+    ordered = sorted(rows, key=lambda item: item[0] != team.code)  # the team's own row first
+    for code, months in ordered:
+        row = by_code.get(code)
+        if row is None:
+            raise ValidationError({"code": _("“%(code)s” is not this team or one of its members.") % {"code": code}})
+        values = [Decimal(str(v)) for v in months]
+        if row.target is None:
+            created = target_create(
+                by=by,
+                metric=metric,
+                fiscal_year=fiscal_year,
+                annual_value=None,
+                team=row.team,
+                rep=row.rep,
+                parent=None if row is grid.parent else parent_target,
+                months=values,
+            )
+            if row is grid.parent:
+                parent_target = created
+            changed += 1
+        elif _month_values(row.target) != values:
+            target_set_months(by=by, target=row.target, values=values, reason=reason)
+            changed += 1
+    return changed
+
+
+def _month_values(target: Target) -> list[Decimal]:
+    return [p.value for p in target.periods.order_by("month")]

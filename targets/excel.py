@@ -1,0 +1,146 @@
+"""The grid as an .xlsx workbook, and back: one sheet, one row per owner, twelve months, quarters, year."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from targets.breakdown import QUARTERS
+from targets.selectors import Grid, GridRow
+
+MONTH_COLUMNS = range(3, 15)  # C..N
+
+
+def owner_code(row: GridRow) -> str:
+    return row.rep.username if row.rep is not None else row.team.code
+
+
+def headers() -> list[str]:
+    months = [
+        _("Jan"),
+        _("Feb"),
+        _("Mar"),
+        _("Apr"),
+        _("May"),
+        _("Jun"),
+        _("Jul"),
+        _("Aug"),
+        _("Sep"),
+        _("Oct"),
+        _("Nov"),
+        _("Dec"),
+    ]
+    return [_("Code"), _("Owner"), *months, *[f"Q{q}" for q in QUARTERS], _("Year")]
+
+
+def grid_workbook(grid: Grid) -> bytes:
+    """The grid of one team, year and metric as an .xlsx file (quarters and year as formulas)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{grid.metric.code}-{grid.year}"[:31]
+    sheet.append(headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    number_format = "#,##0.00" if grid.metric.is_money else "#,##0"
+    for row in [grid.parent, *grid.rows]:
+        months = row.months if row.target else [None] * 12
+        line = sheet.max_row + 1
+        quarters = [
+            f"=SUM({get_column_letter(2 + months_[0])}{line}:{get_column_letter(2 + months_[-1])}{line})"
+            for months_ in QUARTERS.values()
+        ]
+        sheet.append([owner_code(row), row.label, *months, *quarters, f"=SUM(C{line}:N{line})"])
+        for cell in sheet[line][2:]:
+            cell.number_format = number_format
+    sheet["A2"].fill = PatternFill("solid", fgColor="DDEBF7")
+    sheet.column_dimensions["B"].width = 18
+    for column in range(3, 20):
+        sheet.column_dimensions[get_column_letter(column)].width = 13
+    sheet.freeze_panes = "C2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class ImportRow:
+    line: int
+    code: str
+    months: list[str]
+
+
+@dataclass
+class ImportResult:
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)  # {"row": 3, "column": "E", "message": "…"}
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+
+def parse_workbook(content: bytes, *, grid: Grid) -> ImportResult:
+    """Read and check the whole file against the grid: every error by row and column, nothing applied."""
+    result = ImportResult()
+    try:
+        book = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        result.errors.append({"row": "", "column": "", "message": _("This is not an .xlsx workbook.")})
+        return result
+    sheet = book.worksheets[0]
+    known = {owner_code(row) for row in [grid.parent, *grid.rows]}
+    seen: set[str] = set()
+    precision = grid.metric.precision
+    for line, values in enumerate(sheet.iter_rows(min_row=2, max_col=14, values_only=True), start=2):
+        values = list(values) + [None] * (14 - len(values))
+        code = str(values[0]).strip() if values[0] is not None else ""
+        months = values[2:14]
+        if not code and all(v in (None, "") for v in months):
+            continue
+        if code not in known:
+            result.errors.append(
+                {
+                    "row": line,
+                    "column": "A",
+                    "message": _("“%(code)s” is not this team or one of its members.") % {"code": code},
+                }
+            )
+        elif code in seen:
+            result.errors.append({"row": line, "column": "A", "message": _("This owner appears twice.")})
+        seen.add(code)
+        clean = []
+        for column, raw in zip(MONTH_COLUMNS, months, strict=True):
+            letter = get_column_letter(column)
+            if raw in (None, ""):
+                raw = 0
+            try:
+                number = Decimal(str(raw).strip().replace(",", ""))
+            except InvalidOperation:
+                result.errors.append(
+                    {"row": line, "column": letter, "message": _("“%(value)s” is not a number.") % {"value": raw}}
+                )
+                continue
+            if not number.is_finite():
+                result.errors.append({"row": line, "column": letter, "message": _("Enter a number.")})
+            elif number < 0:
+                result.errors.append({"row": line, "column": letter, "message": _("A target cannot be negative.")})
+            elif number != number.quantize(precision):
+                message = (
+                    _("Use whole numbers for this metric.")
+                    if not grid.metric.is_money
+                    else _("Use at most two decimals.")
+                )
+                result.errors.append({"row": line, "column": letter, "message": message})
+            else:
+                clean.append(str(number.quantize(precision)))
+        if len(clean) == 12:
+            result.rows.append(ImportRow(line=line, code=code, months=clean))
+    if not result.rows and not result.errors:
+        result.errors.append({"row": "", "column": "", "message": _("The file has no target rows.")})
+    return result

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from targets import views
+
+app_name = "targets"
+
+urlpatterns = [
+    path("targets/", views.grid, name="grid"),
+    path("targets/cell/", views.cell, name="cell"),
+    path("targets/mine/", views.mine, name="mine"),
+    path("targets/export/", views.export, name="export"),
+    path("targets/import/", views.import_file, name="import"),
+    path("targets/import/apply/", views.import_apply, name="import_apply"),
+    path("targets/<int:pk>/", views.detail, name="detail"),
+    path("targets/<int:pk>/profile/", views.profile, name="profile"),
+    path("targets/<int:pk>/allocate/", views.allocate, name="allocate"),
+    path("targets/<int:pk>/approve/", views.approve, name="approve"),
+    path("targets/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("targets/<int:pk>/lock/", views.lock, name="lock"),
+]

@@ -1,0 +1,375 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from org.models import Role, Team
+from org.scoping import require_role, scope_for, visible_teams
+from targets import breakdown, excel, selectors, services
+from targets.forms import AllocateForm, ImportForm, LockForm
+from targets.models import DistributionProfile, Metric, Target
+
+LEADERS = (Role.DIRECTOR, Role.MANAGER)
+MONTH_NUMBERS = list(breakdown.MONTHS)
+
+
+def _error_text(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return " ".join(" ".join(messages_) for messages_ in error.message_dict.values())
+    return " ".join(error.messages)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+def _grid_params(request: HttpRequest, data) -> tuple[Team, int, Metric]:
+    """The team, year and metric a grid request is about (defaults: the user's first team, this year, sales)."""
+    scope = scope_for(request.user)
+    teams = visible_teams(request.user).order_by("depth", "name")
+    team_id = _int(data.get("team"), 0)
+    if team_id:
+        team = get_object_or_404(teams, pk=team_id)
+    else:
+        managed = [t for t in teams if t.pk in scope.managed_team_ids]
+        team = managed[0] if managed else teams.first()
+        if team is None:
+            raise Http404
+    year = min(max(_int(data.get("year"), timezone.localdate().year), 2000), 2100)
+    metrics = selectors.metric_list()
+    metric = metrics.filter(code=data.get("metric")).first() or metrics.first()
+    return team, year, metric
+
+
+def _grid_url(team_id: int, year: int, metric_code: str) -> str:
+    return reverse("targets:grid") + "?" + urlencode({"team": team_id, "year": year, "metric": metric_code})
+
+
+def number_formats(metric: Metric) -> dict:
+    """floatformat arguments: ``fmt`` to show (grouped), ``places`` to edit."""
+    return {"fmt": "2g" if metric.is_money else "0g", "places": "2" if metric.is_money else "0"}
+
+
+def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, **extra) -> dict:
+    grid = selectors.grid_for(user=request.user, team=team, year=year, metric=metric)
+    scope = scope_for(request.user)
+    return {
+        "grid": grid,
+        "can_edit": scope.can_manage(team.pk),
+        "profiles": selectors.profile_list(),
+        "months": MONTH_NUMBERS,
+        "month_labels": [dt.date(2000, m, 1) for m in MONTH_NUMBERS],
+        "grid_query": urlencode({"team": team.pk, "year": year, "metric": metric.code}),
+        **number_formats(metric),
+        **extra,
+    }
+
+
+@login_required
+def grid(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    team, year, metric = _grid_params(request, request.GET)
+    this_year = timezone.localdate().year
+    context = _grid_context(
+        request,
+        team,
+        year,
+        metric,
+        teams=visible_teams(request.user).order_by("path"),
+        metrics=selectors.metric_list(),
+        years=range(this_year - 2, this_year + 3),
+        ramp_plans=selectors.ramp_plans_for(user=request.user, team=team),
+    )
+    return render(request, "targets/grid.html", context)
+
+
+def _grid_fragment(request: HttpRequest, team: Team, year: int, metric: Metric, error: str = "") -> HttpResponse:
+    return render(request, "targets/_grid.html", _grid_context(request, team, year, metric, error=error))
+
+
+@login_required
+@require_POST
+def cell(request: HttpRequest) -> HttpResponse:
+    """An inline edit of the grid (a month, the year, or a new row's year); answers with the grid again."""
+    require_role(request.user, *LEADERS)
+    team, year, metric = _grid_params(request, request.POST)
+    month = _int(request.POST.get("month"), 0)
+    value = request.POST.get("value", "")
+    reason = request.POST.get("reason", "")
+    error = ""
+    try:
+        target_id = _int(request.POST.get("target"), 0)
+        if target_id:
+            target = get_object_or_404(selectors.target_list_for(user=request.user), pk=target_id)
+            version = _int(request.POST.get("version"), 0) or None
+            if month:
+                services.target_override_month(
+                    by=request.user,
+                    target=target,
+                    month=month,
+                    value=value,
+                    mode=request.POST.get("mode", services.RESPREAD),
+                    reason=reason,
+                    expected_version=version,
+                )
+            else:
+                services.target_set_annual(
+                    by=request.user, target=target, annual_value=value, reason=reason, expected_version=version
+                )
+        else:
+            owner = request.POST.get("owner", "")
+            grid_ = selectors.grid_for(user=request.user, team=team, year=year, metric=metric)
+            row = next((r for r in [grid_.parent, *grid_.rows] if r.key == owner), None)
+            if row is None:
+                raise Http404
+            services.target_create(
+                by=request.user,
+                metric=metric,
+                fiscal_year=year,
+                annual_value=value,
+                team=row.team,
+                rep=row.rep,
+                parent=None if row is grid_.parent else grid_.parent.target,
+                profile=grid_.parent.target.profile if grid_.parent.target and row is not grid_.parent else None,
+            )
+    except ValidationError as exc:
+        error = _error_text(exc)
+    except PermissionDenied:
+        error = _("You do not manage this team, so you cannot set its targets.")
+    return _grid_fragment(request, team, year, metric, error)
+
+
+@login_required
+@require_POST
+def profile(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose a row's distribution profile; answers with the grid again."""
+    require_role(request.user, *LEADERS)
+    target = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk)
+    profile_id = _int(request.POST.get("profile"), 0)
+    chosen = get_object_or_404(DistributionProfile, pk=profile_id) if profile_id else None
+    error = ""
+    try:
+        services.target_set_profile(
+            by=request.user, target=target, profile=chosen, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        error = _error_text(exc)
+    except PermissionDenied:
+        error = _("You do not manage this team, so you cannot set its targets.")
+    team, year, metric = _grid_params(request, request.POST)
+    return _grid_fragment(request, team, year, metric, error)
+
+
+@login_required
+@require_POST
+def allocate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Allocate a team target to the grid's rows equally, by shares or by last year's actuals."""
+    require_role(request.user, *LEADERS)
+    parent = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk, rep__isnull=True)
+    grid_ = selectors.grid_for(user=request.user, team=parent.team, year=parent.fiscal_year, metric=parent.metric)
+    form = AllocateForm(request.POST)
+    back = _grid_url(parent.team_id, parent.fiscal_year, parent.metric.code)
+    if not form.is_valid():
+        messages.error(request, _("Choose how to allocate."))
+        return redirect(back)
+    shares = {row.key: request.POST.get(f"share_{row.key}", "") for row in grid_.rows}
+    try:
+        services.target_allocate(
+            by=request.user,
+            parent=parent,
+            children=grid_.children,
+            method=form.cleaned_data["method"],
+            shares=shares,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, _("The target is allocated."))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(back)
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = require_role(request.user)
+    target = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk)
+    today = timezone.localdate()
+    day_month = _int(request.GET.get("month"), today.month if today.year == target.fiscal_year else 1)
+    day_month = min(max(day_month, 1), 12)
+    months = selectors.month_values(target)
+    periods = list(target.periods.all())
+    daily = breakdown.daily_split(months[day_month - 1], target.fiscal_year, day_month, target.metric.precision)
+    context = {
+        "target": target,
+        "periods": periods,
+        "quarters": breakdown.quarter_values(months),
+        "history": selectors.target_history(target=target),
+        "can_approve": selectors.can_approve(user=request.user, target=target),
+        "can_edit": scope.can_manage(target.team_id),
+        "can_acknowledge": target.rep_id == request.user.pk and target.is_approved and not target.acknowledged_at,
+        "allocation": selectors.allocation_summary(parent=target) if target.children.exists() else None,
+        "daily": sorted(daily.items()),
+        "day_month": day_month,
+        "months": MONTH_NUMBERS,
+        "lock_form": LockForm(),
+        **number_formats(target.metric),
+    }
+    return render(request, "targets/detail.html", context)
+
+
+def _target_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+    target = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk)
+    try:
+        action(target)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(request.POST.get("next") or reverse("targets:detail", args=[target.pk]))
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+
+    def run(target: Target) -> None:
+        services.target_approve(by=request.user, target=target)
+        messages.success(request, _("The target is approved."))
+
+    return _target_action(request, pk, run)
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user)
+
+    def run(target: Target) -> None:
+        services.target_acknowledge(by=request.user, target=target)
+        messages.success(request, _("Target acknowledged."))
+
+    return _target_action(request, pk, run)
+
+
+@login_required
+@require_POST
+def lock(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    form = LockForm(request.POST)
+
+    def run(target: Target) -> None:
+        if not form.is_valid():
+            raise ValidationError({"through_month": _("Choose a month from 1 to 12.")})
+        services.target_lock_months(by=request.user, target=target, through_month=form.cleaned_data["through_month"])
+        messages.success(request, _("Months locked."))
+
+    return _target_action(request, pk, run)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """A rep's own targets: the year, this quarter, this month and today."""
+    require_role(request.user)
+    today = timezone.localdate()
+    return render(
+        request,
+        "targets/mine.html",
+        {
+            "rows": selectors.my_targets(user=request.user, day=today),
+            "today": today,
+            "quarter": (today.month - 1) // 3 + 1,
+            "ramp_plans": selectors.ramp_plans_for(user=request.user).filter(rep=request.user),
+        },
+    )
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    team, year, metric = _grid_params(request, request.GET)
+    content = excel.grid_workbook(selectors.grid_for(user=request.user, team=team, year=year, metric=metric))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="targets-{team.code}-{metric.code}-{year}.xlsx"'
+    return response
+
+
+IMPORT_SESSION_KEY = "targets_import"
+
+
+@login_required
+def import_file(request: HttpRequest) -> HttpResponse:
+    """Upload an .xlsx in the grid's layout and see a preview; every error is listed by row and column."""
+    require_role(request.user, *LEADERS)
+    data = request.POST if request.method == "POST" else request.GET
+    team, year, metric = _grid_params(request, data)
+    if not scope_for(request.user).can_manage(team.pk):
+        raise PermissionDenied
+    grid_ = selectors.grid_for(user=request.user, team=team, year=year, metric=metric)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {
+        "form": form,
+        "grid": grid_,
+        "grid_query": urlencode({"team": team.pk, "year": year, "metric": metric.code}),
+    }
+    if request.method == "POST" and form.is_valid():
+        result = excel.parse_workbook(form.cleaned_data["file"].read(), grid=grid_)
+        context["result"] = result
+        labels = {excel.owner_code(row): row.label for row in [grid_.parent, *grid_.rows]}
+        context["preview"] = [
+            {"line": row.line, "code": row.code, "label": labels.get(row.code, ""), "months": row.months}
+            for row in result.rows
+        ]
+        if result.is_valid:
+            token = uuid.uuid4().hex
+            request.session[IMPORT_SESSION_KEY] = {
+                "token": token,
+                "team": team.pk,
+                "year": year,
+                "metric": metric.code,
+                "reason": form.cleaned_data["reason"],
+                "rows": [[row.code, row.months] for row in result.rows],
+            }
+            context["token"] = token
+    status = 400 if request.method == "POST" and not context.get("token") else 200
+    return render(request, "targets/import.html", context, status=status)
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest) -> HttpResponse:
+    """Apply the previewed import, all or nothing."""
+    require_role(request.user, *LEADERS)
+    pending = request.session.get(IMPORT_SESSION_KEY)
+    if not pending or pending.get("token") != request.POST.get("token"):
+        messages.error(request, _("This import has expired; upload the file again."))
+        return redirect("targets:grid")
+    team = get_object_or_404(visible_teams(request.user), pk=pending["team"])
+    metric = get_object_or_404(Metric, code=pending["metric"])
+    back = _grid_url(team.pk, pending["year"], metric.code)
+    try:
+        changed = services.target_import_apply(
+            by=request.user,
+            team=team,
+            fiscal_year=pending["year"],
+            metric=metric,
+            rows=[(code, months) for code, months in pending["rows"]],
+            reason=pending["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, _("Nothing was imported: %(error)s") % {"error": _error_text(exc)})
+        return redirect(back)
+    del request.session[IMPORT_SESSION_KEY]
+    messages.success(request, _("%(count)s targets imported.") % {"count": changed})
+    return redirect(back)
