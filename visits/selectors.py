@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Max, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from org.scoping import scoped
-from visits.models import SaleRecord, Visit, VisitReview, VisitSheet
+from org.models import Customer, Membership, Role, Team
+from org.scoping import scope_for, scoped
+from org.selectors import customer_list_for
+from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 KEY_CUSTOMERS_SHOWN = 5
 ZERO = Decimal("0.00")
@@ -124,3 +127,141 @@ def sale_record_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[
         team_field="team",
         owner_field="rep",
     )
+
+
+def sheet_with_visits(sheets: QuerySet[VisitSheet]) -> QuerySet[VisitSheet]:
+    """Sheets with their visits, order lines and reviews loaded in a fixed number of queries."""
+    return sheet_summaries(sheets).prefetch_related(
+        Prefetch(
+            "visits",
+            queryset=Visit.objects.select_related("customer").prefetch_related(
+                Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+                Prefetch("reviews", queryset=VisitReview.objects.select_related("by").order_by("created_at")),
+            ),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TeamDayRow:
+    rep: Any
+    team: Team
+    summary: DaySummary
+    sheet_id: int | None
+
+
+def team_day_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date, team: Team | None = None) -> list[TeamDayRow]:
+    """Every rep the user may see (optionally of one team and below) with their summary of ``day``; 4 queries."""
+    scope = scope_for(user)
+    memberships = (
+        Membership.objects.active_on(day)
+        .filter(role=Role.REP, team_id__in=scope.team_ids)
+        .select_related("user", "team")
+        .order_by("team__path", "user__last_name", "user__first_name", "user__username")
+    )
+    if team is not None:
+        memberships = memberships.filter(team__path__startswith=team.path)
+    seen: dict[int, Membership] = {}
+    for membership in memberships:
+        seen.setdefault(membership.user_id, membership)
+    summaries = day_summary_for_reps(rep_ids=list(seen), day=day)
+    sheet_ids = dict(VisitSheet.objects.filter(rep_id__in=list(seen), date=day).values_list("rep_id", "id"))
+    return [
+        TeamDayRow(rep=m.user, team=m.team, summary=summaries[rep_id], sheet_id=sheet_ids.get(rep_id))
+        for rep_id, m in seen.items()
+    ]
+
+
+def team_day_totals(rows: list[TeamDayRow]) -> dict[str, Any]:
+    """The totals line of the team day view."""
+    summaries = [row.summary for row in rows]
+    planned = sum(s.planned for s in summaries)
+    done = sum(s.done for s in summaries)
+    return {
+        "reps": len(rows),
+        "filed": sum(1 for s in summaries if s.sheet_status in ("submitted", "reviewed")),
+        "late": sum(1 for s in summaries if s.is_late),
+        "missing": sum(1 for s in summaries if s.sheet_status in (None, "draft")),
+        "planned": planned,
+        "done": done,
+        "completion": Decimal(done) / Decimal(planned) if planned else None,
+        "visits": sum(s.visits for s in summaries),
+        "unplanned": sum(s.unplanned for s in summaries),
+        "order_amount": sum((s.order_amount for s in summaries), ZERO),
+        "new_customers": sum(s.new_customers for s in summaries),
+    }
+
+
+@dataclass(frozen=True)
+class CustomerCoverage:
+    customer: Customer
+    last_visit: dt.date | None
+    visits_this_month: int
+    every_days: int
+    due: dt.date | None  # None: never visited, so due now
+    due_gap: int = 0  # days past due (negative: days left)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.due is None or self.due_gap > 0
+
+
+def customer_coverage_for(
+    *, user: AbstractBaseUser | AnonymousUser, today: dt.date, search: str = "", owner_id: int | None = None
+) -> list[CustomerCoverage]:
+    """Customers the user may see with last visit, visits this month and whether the tier's frequency is met.
+
+    One query: the visit figures are aggregated in the database.
+    """
+    rules = VisitSettings.load()
+    month_start = today.replace(day=1)
+    visited = Q(visits__check_in_at__isnull=False)
+    qs = (
+        customer_list_for(user=user, search=search)
+        .annotate(
+            last_visit=Max("visits__sheet__date", filter=visited),
+            visits_this_month=Count("visits", filter=visited & Q(visits__sheet__date__gte=month_start)),
+        )
+        .select_related("owner", "team")
+    )
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    rows = []
+    for customer in qs:
+        every = rules.frequency_days(customer.tier)
+        due = customer.last_visit + dt.timedelta(days=every) if customer.last_visit else None
+        rows.append(
+            CustomerCoverage(
+                customer=customer,
+                last_visit=customer.last_visit,
+                visits_this_month=customer.visits_this_month,
+                every_days=every,
+                due=due,
+                due_gap=(today - due).days if due else 0,
+            )
+        )
+    return rows
+
+
+def overdue_by_rep(rows: list[CustomerCoverage]) -> list[tuple[Any, list[CustomerCoverage]]]:
+    """The overdue customers grouped by owner rep, most overdue (never visited) first."""
+    groups: dict[int | None, list[CustomerCoverage]] = {}
+    owners: dict[int | None, Any] = {}
+    for row in rows:
+        if row.is_overdue:
+            groups.setdefault(row.customer.owner_id, []).append(row)
+            owners[row.customer.owner_id] = row.customer.owner
+    result = []
+    for owner_id, items in groups.items():
+        items.sort(key=lambda r: (r.due is not None, -(r.due_gap or 0), r.customer.name))
+        result.append((owners[owner_id], items))
+    result.sort(key=lambda pair: -len(pair[1]))
+    return result
+
+
+def discrepancy_list_for(*, user: AbstractBaseUser | AnonymousUser, open_only: bool = True) -> QuerySet[VisitReview]:
+    """Discrepancies found by verification, oldest open first."""
+    qs = review_list_for(user=user).discrepancies().select_related("visit__sheet__team")
+    if open_only:
+        qs = qs.filter(resolved_at__isnull=True)
+    return qs.order_by("resolved_at", "-visit__sheet__date", "-created_at")

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("visits/today/", views.today, name="today"),
+    path("visits/team/", views.team_day, name="team_day"),
+    path("visits/sheets/", views.sheet_list, name="sheets"),
+    path("visits/sheets/<int:pk>/", views.sheet_detail, name="sheet"),
+    path("visits/sheets/<int:pk>/plan/", views.visit_plan, name="plan"),
+    path("visits/sheets/<int:pk>/unplanned/", views.visit_unplanned, name="unplanned"),
+    path("visits/sheets/<int:pk>/copy/", views.sheet_copy, name="copy"),
+    path("visits/sheets/<int:pk>/submit/", views.sheet_submit, name="submit"),
+    path("visits/sheets/<int:pk>/comment/", views.sheet_comment, name="comment"),
+    path("visits/visit/<int:pk>/remove/", views.visit_remove, name="remove"),
+    path("visits/visit/<int:pk>/check-in/", views.visit_check_in, name="check_in"),
+    path("visits/visit/<int:pk>/check-out/", views.visit_check_out, name="check_out"),
+    path("visits/visit/<int:pk>/record/", views.visit_record, name="record"),
+    path("visits/visit/<int:pk>/order/", views.order_line_add, name="order"),
+    path("visits/visit/<int:pk>/photo/", views.visit_photo, name="photo"),
+    path("visits/visit/<int:pk>/review/", views.visit_review, name="review"),
+    path("visits/order-line/<int:pk>/remove/", views.order_line_remove, name="order_remove"),
+    path("visits/discrepancies/", views.discrepancies, name="discrepancies"),
+    path("visits/discrepancies/<int:pk>/resolve/", views.review_resolve, name="resolve"),
+    path("visits/customers/", views.customers, name="customers"),
+    path("visits/import/", views.sale_import, name="import"),
+]

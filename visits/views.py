@@ -1,0 +1,437 @@
+"""Pages of the visits app: the rep's sheet on a phone, the manager's team day, verification and coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from org.models import Product, Role
+from org.scoping import require_role
+from visits import selectors, services
+from visits.forms import (
+    CheckInForm,
+    CommentForm,
+    PlanVisitForm,
+    ReviewForm,
+    SaleImportForm,
+    TeamDayForm,
+    UnplannedVisitForm,
+    VisitRecordForm,
+)
+from visits.models import OrderLine, Visit, VisitSettings, VisitSheet
+
+LEADERS = (Role.DIRECTOR, Role.MANAGER)
+
+
+def _flash(request: HttpRequest, error: ValidationError) -> None:
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def _flash_form(request: HttpRequest, form) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for text in errors:
+            messages.error(request, f"{label}: {text}" if label else text)
+
+
+def _sheet_url(sheet_id: int, anchor: str = "") -> str:
+    return reverse("visits:sheet", args=[sheet_id]) + (f"#{anchor}" if anchor else "")
+
+
+def _attempt(request: HttpRequest, work: Callable[[], Any], success: str | None = None) -> bool:
+    try:
+        work()
+    except ValidationError as error:
+        _flash(request, error)
+        return False
+    if success:
+        messages.success(request, success)
+    return True
+
+
+def _visible_sheet(request: HttpRequest, pk: int) -> VisitSheet:
+    return get_object_or_404(selectors.sheet_list_for(user=request.user), pk=pk)
+
+
+def _visible_visit(request: HttpRequest, pk: int) -> Visit:
+    return get_object_or_404(selectors.visit_list_for(user=request.user), pk=pk)
+
+
+# --- the sheet -----------------------------------------------------------------------------
+
+
+def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
+    scope = require_role(request.user)
+    sheet = selectors.sheet_with_visits(VisitSheet.objects.filter(pk=sheet.pk).select_related("rep", "team")).get()
+    is_owner = sheet.rep_id == request.user.pk
+    editable = is_owner and sheet.status == VisitSheet.Status.DRAFT
+    can_review = not scope.is_rep and scope.can_manage(sheet.team_id)
+    visits = list(sheet.visits.all())
+    products = list(Product.objects.filter(active=True).order_by("group", "name")) if editable else []
+    planned = sheet.n_planned
+    context = {
+        "sheet": sheet,
+        "visits": visits,
+        "is_owner": is_owner,
+        "editable": editable,
+        "can_review": can_review,
+        "completion": round(100 * sheet.n_done / planned) if planned else None,
+        "plan_form": PlanVisitForm(user=request.user) if editable else None,
+        "unplanned_form": UnplannedVisitForm(user=request.user, prefix="u") if editable else None,
+        "products": products,
+        "review_form": ReviewForm() if can_review else None,
+        "comment_form": CommentForm(initial={"comment": sheet.manager_comment}) if can_review else None,
+        "is_today": sheet.date == timezone.localdate(),
+        "is_past_deadline": timezone.now() > sheet.deadline,
+        "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
+    }
+    return render(request, "visits/sheet.html", context)
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.REP)
+    try:
+        sheet = services.sheet_open(rep=request.user)
+    except ValidationError as error:
+        _flash(request, error)
+        return redirect("home")
+    return _sheet_page(request, sheet)
+
+
+@login_required
+def sheet_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sheet_page(request, _visible_sheet(request, pk))
+
+
+@login_required
+def sheet_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user)
+    sheets = selectors.sheet_summaries(selectors.sheet_list_for(user=request.user)).order_by("-date", "rep__username")
+    page = Paginator(sheets, 30).get_page(request.GET.get("page"))
+    return render(request, "visits/sheet_list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _visible_sheet(request, pk)
+    form = PlanVisitForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _flash_form(request, form)
+        return redirect(_sheet_url(sheet.pk, "plan"))
+    _attempt(
+        request,
+        lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data),
+        _("Visit planned."),
+    )
+    return redirect(_sheet_url(sheet.pk, "plan"))
+
+
+@login_required
+@require_POST
+def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _visible_sheet(request, pk)
+    form = UnplannedVisitForm(request.POST, user=request.user, prefix="u")
+    if not form.is_valid():
+        _flash_form(request, form)
+        return redirect(_sheet_url(sheet.pk, "unplanned"))
+    data = form.cleaned_data
+    created: list[Visit] = []
+
+    def work() -> None:
+        if data["customer"] is not None:
+            created.append(
+                services.visit_plan(
+                    by=request.user, sheet=sheet, customer=data["customer"], purpose=data["purpose"], planned=False
+                )
+            )
+        else:
+            created.append(
+                services.visit_plan_new_customer(
+                    by=request.user,
+                    sheet=sheet,
+                    name=data["new_customer_name"],
+                    kind=data["new_customer_kind"] or "outlet",
+                    phone=data["new_customer_phone"],
+                    purpose=data["purpose"],
+                )
+            )
+
+    if _attempt(request, work, _("Unplanned visit added.")):
+        return redirect(_sheet_url(sheet.pk, f"visit-{created[0].pk}"))
+    return redirect(_sheet_url(sheet.pk, "unplanned"))
+
+
+@login_required
+@require_POST
+def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _visible_sheet(request, pk)
+    copied: list[int] = []
+    if _attempt(request, lambda: copied.append(services.sheet_copy_unfinished(by=request.user, sheet=sheet))):
+        if copied[0]:
+            messages.success(
+                request, _("%(count)d unfinished visits copied from your previous sheet.") % {"count": copied[0]}
+            )
+        else:
+            messages.info(request, _("Nothing to copy: no unfinished planned visits on your previous sheet."))
+    return redirect(_sheet_url(sheet.pk, "plan"))
+
+
+@login_required
+@require_POST
+def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _visible_sheet(request, pk)
+    done: list[VisitSheet] = []
+    if _attempt(request, lambda: done.append(services.sheet_submit(by=request.user, sheet=sheet))):
+        if done[0].is_late:
+            messages.warning(request, _("Sheet submitted after the deadline: it is marked late."))
+        else:
+            messages.success(request, _("Sheet submitted."))
+    return redirect(_sheet_url(sheet.pk))
+
+
+@login_required
+@require_POST
+def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+    _attempt(request, lambda: services.visit_remove(by=request.user, visit=visit), _("Visit removed."))
+    return redirect(_sheet_url(visit.sheet_id, "plan"))
+
+
+@login_required
+@require_POST
+def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+    form = CheckInForm(request.POST)
+    if not form.is_valid():
+        _flash_form(request, form)
+    else:
+        _attempt(
+            request,
+            lambda: services.visit_check_in(by=request.user, visit=visit, **form.cleaned_data),
+            _("Checked in."),
+        )
+    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+
+
+def _order_lines_from(request: HttpRequest) -> list[dict]:
+    """Order rows of the check-out form; a row without a product is ignored."""
+    products = request.POST.getlist("line_product")
+    quantities = request.POST.getlist("line_quantity")
+    amounts = request.POST.getlist("line_amount")
+    known = Product.objects.in_bulk([p for p in products if p.isdigit()])
+    lines = []
+    for number, product_id in enumerate(products, start=1):
+        if not product_id:
+            continue
+        product = known.get(int(product_id)) if product_id.isdigit() else None
+        if product is None:
+            raise ValidationError({f"order_lines[{number}].product": _("Unknown product.")})
+        quantity = quantities[number - 1] if number <= len(quantities) else ""
+        amount = amounts[number - 1] if number <= len(amounts) else ""
+        lines.append({"product": product, "quantity": quantity, "amount": amount or None})
+    return lines
+
+
+@login_required
+@require_POST
+def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+    form = VisitRecordForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _flash_form(request, form)
+    else:
+        _attempt(
+            request,
+            lambda: services.visit_check_out(
+                by=request.user, visit=visit, order_lines=_order_lines_from(request), **form.cleaned_data
+            ),
+            _("Checked out."),
+        )
+    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+
+
+@login_required
+@require_POST
+def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+    form = VisitRecordForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _flash_form(request, form)
+    else:
+        _attempt(request, lambda: services.visit_record(by=request.user, visit=visit, **form.cleaned_data), _("Saved."))
+    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+
+
+@login_required
+@require_POST
+def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = _visible_visit(request, pk)
+
+    def work() -> None:
+        for line in _order_lines_from(request):
+            services.order_line_add(by=request.user, visit=visit, **line)
+
+    _attempt(request, work, _("Order recorded."))
+    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+
+
+@login_required
+@require_POST
+def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_object_or_404(
+        OrderLine.objects.filter(visit__in=selectors.visit_list_for(user=request.user)).select_related("visit__sheet"),
+        pk=pk,
+    )
+    _attempt(request, lambda: services.order_line_remove(by=request.user, line=line), _("Order line removed."))
+    return redirect(_sheet_url(line.visit.sheet_id, f"visit-{line.visit_id}"))
+
+
+@login_required
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
+    visit = _visible_visit(request, pk)
+    if not visit.photo:
+        raise Http404
+    return FileResponse(visit.photo.open("rb"), filename=visit.photo.name.rsplit("/", 1)[-1])
+
+
+# --- the manager ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def visit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    visit = _visible_visit(request, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        _flash_form(request, form)
+    else:
+        _attempt(
+            request,
+            lambda: services.visit_review_create(by=request.user, visit=visit, **form.cleaned_data),
+            _("Verification recorded."),
+        )
+    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+
+
+@login_required
+@require_POST
+def sheet_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    sheet = _visible_sheet(request, pk)
+    form = CommentForm(request.POST)
+    form.is_valid()
+    comment = form.cleaned_data.get("comment", "")
+    if "reopen" in request.POST:
+        _attempt(
+            request,
+            lambda: services.sheet_reopen(by=request.user, sheet=sheet, comment=comment),
+            _("Sheet reopened: the rep can change it again."),
+        )
+    else:
+        _attempt(
+            request, lambda: services.sheet_comment(by=request.user, sheet=sheet, comment=comment), _("Comment saved.")
+        )
+    return redirect(_sheet_url(sheet.pk))
+
+
+@login_required
+def team_day(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    form = TeamDayForm(request.GET or None, user=request.user)
+    today_ = timezone.localdate()
+    day, team = today_, None
+    if form.is_valid():
+        day = min(form.cleaned_data["date"] or today_, today_)
+        team = form.cleaned_data["team"]
+    rows = selectors.team_day_for(user=request.user, day=day, team=team)
+    context = {
+        "form": form,
+        "day": day,
+        "team": team,
+        "rows": rows,
+        "totals": selectors.team_day_totals(rows),
+        "previous_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1) if day < today_ else None,
+        "deadline_passed": timezone.now() > services.sheet_deadline(day),
+        "open_discrepancies": selectors.discrepancy_list_for(user=request.user).count(),
+    }
+    return render(request, "visits/team_day.html", context)
+
+
+@login_required
+def discrepancies(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    open_only = request.GET.get("all") != "1"
+    reviews = selectors.discrepancy_list_for(user=request.user, open_only=open_only)
+    page = Paginator(reviews, 50).get_page(request.GET.get("page"))
+    return render(request, "visits/discrepancies.html", {"page": page, "open_only": open_only})
+
+
+@login_required
+@require_POST
+def review_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    review = get_object_or_404(selectors.review_list_for(user=request.user), pk=pk)
+    _attempt(
+        request, lambda: services.visit_review_resolve(by=request.user, review=review), _("Marked as followed up.")
+    )
+    return redirect("visits:discrepancies")
+
+
+@login_required
+def customers(request: HttpRequest) -> HttpResponse:
+    scope = require_role(request.user)
+    search = request.GET.get("q", "").strip()[:100]
+    owner = request.GET.get("rep", "")
+    rows = selectors.customer_coverage_for(
+        user=request.user, today=timezone.localdate(), search=search, owner_id=int(owner) if owner.isdigit() else None
+    )
+    overdue_only = request.GET.get("overdue") == "1"
+    shown = [row for row in rows if row.is_overdue] if overdue_only else rows
+    context = {
+        "rows": shown,
+        "overdue": selectors.overdue_by_rep(rows),
+        "search": search,
+        "overdue_only": overdue_only,
+        "scope": scope,
+        "rules": VisitSettings.load(),
+    }
+    return render(request, "visits/customers.html", context)
+
+
+@login_required
+def sale_import(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    form = SaleImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = services.sale_rows_from_file(upload=form.cleaned_data["file"])
+            result = services.sale_records_import(by=request.user, rows=rows)
+        except ValidationError as error:
+            form.add_error("file", error.message_dict.get("file", error.messages))
+        else:
+            if result.applied:
+                messages.success(
+                    request,
+                    _("Imported: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.")
+                    % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+                )
+    status = 400 if request.method == "POST" and (not form.is_valid() or (result and not result.applied)) else 200
+    return render(request, "visits/import.html", {"form": form, "result": result}, status=status)
