@@ -64,8 +64,8 @@ class CheckInForm(forms.ModelForm):
 
 
 class ExcuseForm(forms.Form):
-    rep = UserChoiceField(label=_("rep"), queryset=User.objects.none())
-    reason = forms.CharField(label=_("reason"), max_length=300)
+    rep = UserChoiceField(label=_("Rep"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def __init__(self, *args, reps, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -74,7 +74,7 @@ class ExcuseForm(forms.Form):
 
 
 class AllowLateForm(forms.Form):
-    rep = UserChoiceField(label=_("rep"), queryset=User.objects.none())
+    rep = UserChoiceField(label=_("Rep"), queryset=User.objects.none())
 
     def __init__(self, *args, reps, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -83,9 +83,9 @@ class AllowLateForm(forms.Form):
 
 
 class ProblemForm(forms.Form):
-    description = forms.CharField(label=_("description"), widget=forms.Textarea(attrs={"rows": 2}))
-    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none())
-    due_date = forms.DateField(label=_("due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, team: Team, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -95,7 +95,7 @@ class ProblemForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=_("resolution"), widget=forms.Textarea(attrs={"rows": 2}))
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -103,8 +103,8 @@ class ResolveForm(forms.Form):
 
 
 class CorrectiveActionForm(forms.Form):
-    description = forms.CharField(label=_("action"), widget=forms.Textarea(attrs={"rows": 2}))
-    owner = UserChoiceField(label=_("owner"), queryset=User.objects.none())
+    description = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 2}))
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
 
     def __init__(self, *args, team: Team, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -113,11 +113,11 @@ class CorrectiveActionForm(forms.Form):
 
 
 class CoachingNoteForm(forms.Form):
-    rep = UserChoiceField(label=_("rep"), queryset=User.objects.none())
-    topic = forms.CharField(label=_("topic"), max_length=200)
-    agreed_actions = forms.CharField(label=_("agreed actions"), widget=forms.Textarea(attrs={"rows": 3}))
+    rep = UserChoiceField(label=_("Rep"), queryset=User.objects.none())
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    agreed_actions = forms.CharField(label=_("Agreed actions"), widget=forms.Textarea(attrs={"rows": 3}))
     follow_up_date = forms.DateField(
-        label=_("follow-up date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Follow-up date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args, reps, **kwargs) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
 import time_machine
@@ -9,9 +10,17 @@ from django.utils import timezone
 from meetings.models import Meeting, MeetingSchedule, Slot
 from meetings.services import meeting_schedule_update, meetings_ensure_for_day
 from meetings.tasks import meetings_generate_task
+from org.services import calendar_seed
 from tests.meetings.factories import DAY, local
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def official_calendar() -> None:
+    """China's 2025 calendar (a browser test's flush may have emptied the table of a reused test database)."""
+    calendar_seed(years=[2025])
+
 
 MAKE_UP_SATURDAY = dt.date(2025, 10, 11)
 NATIONAL_DAY = dt.date(2025, 10, 1)
@@ -64,9 +73,14 @@ def test_the_task_generates_the_day_given_or_today(company) -> None:
         assert meetings_generate_task() == 6
 
 
-def test_beat_runs_the_task_every_morning() -> None:
+def test_the_migration_schedules_the_task_with_beat_every_morning_once() -> None:
+    from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
+    schedule = import_module("meetings.migrations.0002_beat_generate_meetings").schedule
+    PeriodicTask.objects.filter(task="meetings.tasks.meetings_generate_task").delete()
+    schedule(apps, None)
+    schedule(apps, None)
     task = PeriodicTask.objects.get(task="meetings.tasks.meetings_generate_task")
     assert (task.crontab.hour, task.crontab.minute, task.enabled) == ("0", "5", True)
 
