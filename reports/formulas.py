@@ -1,0 +1,195 @@
+"""The progress numbers, defined once: pure functions on Decimals and dates (see DESIGN.md "The numbers").
+
+Ratios are returned as Decimals in [0, 1] (or above 1 for achievement); percentage points as Decimals
+(−9.09 means 9.09 pp behind time). ``None`` means "undefined" and is shown as "—".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+RATIO = Decimal("0.000001")
+POINTS = Decimal("0.01")
+MONEY = Decimal("0.01")
+
+
+class Status:
+    AHEAD = "ahead"
+    WATCH = "watch"
+    BEHIND = "behind"
+    CRITICAL = "critical"
+    NO_TARGET = "no_target"
+
+    ORDER = (AHEAD, WATCH, BEHIND, CRITICAL)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Lower bounds in percentage points: gap ≥ 0 ahead, ≥ watch on watch, ≥ behind behind, else critical."""
+
+    ahead: Decimal = ZERO
+    watch: Decimal = Decimal(-5)
+    behind: Decimal = Decimal(-15)
+
+
+@dataclass(frozen=True)
+class Units:
+    """Elapsed / total / remaining units (working or calendar days) of a period as of a date."""
+
+    elapsed: int
+    total: int
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.elapsed
+
+
+def _days(start: dt.date, end: dt.date) -> int:
+    return max((end - start).days + 1, 0)
+
+
+def period_units(
+    start: dt.date, end: dt.date, as_of: dt.date, *, working_days: Collection[dt.date] | None = None
+) -> Units:
+    """Units of [start, end] elapsed through ``as_of`` (inclusive): working days when given, else calendar days."""
+    last = min(as_of, end)
+    if working_days is None:
+        return Units(elapsed=_days(start, last) if last >= start else 0, total=_days(start, end))
+    in_period = [day for day in working_days if start <= day <= end]
+    return Units(elapsed=sum(1 for day in in_period if day <= last), total=len(in_period))
+
+
+def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+
+def time_progress(units: Units) -> Decimal | None:
+    """Elapsed units / total units, clamped to [0, 1]; None for a period without units."""
+    if units.total <= 0:
+        return None
+    return min(max(ratio(Decimal(units.elapsed), Decimal(units.total)), ZERO), ONE)
+
+
+def planned_to_date(
+    month_values: Mapping[tuple[int, int], Decimal],
+    start: dt.date,
+    end: dt.date,
+    as_of: dt.date,
+    *,
+    working_days: Collection[dt.date] | None = None,
+) -> Decimal:
+    """The cumulative planned target of [start, end] through ``as_of``: whole months before as_of's
+    month at their values, as_of's month prorated by its elapsed units (working or calendar days)."""
+    total = ZERO
+    for (year, month), value in month_values.items():
+        month_start = dt.date(year, month, 1)
+        month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        if month_end < start or month_start > end or month_start > as_of:
+            continue
+        if month_end <= as_of:
+            total += value
+            continue
+        units = period_units(month_start, month_end, as_of, working_days=working_days)
+        if units.total:
+            total += Decimal(value) * units.elapsed / units.total
+    return total
+
+
+def plan_progress(planned: Decimal, target: Decimal) -> Decimal | None:
+    """Planned-to-date / target: the fair yardstick under a seasonal plan (None when T = 0)."""
+    return ratio(planned, target)
+
+
+def achievement(actual: Decimal, target: Decimal) -> Decimal | None:
+    """A / T; None when T = 0 (never divide by zero)."""
+    return ratio(actual, target)
+
+
+def gap_pp(achieved: Decimal | None, progress: Decimal | None) -> Decimal | None:
+    """Achievement − time progress, in percentage points."""
+    if achieved is None or progress is None:
+        return None
+    return ((achieved - progress) * HUNDRED).quantize(POINTS, rounding=ROUND_HALF_UP)
+
+
+def status(gap: Decimal | None, thresholds: Thresholds = Thresholds()) -> str:
+    if gap is None:
+        return Status.NO_TARGET
+    if gap >= thresholds.ahead:
+        return Status.AHEAD
+    if gap >= thresholds.watch:
+        return Status.WATCH
+    if gap >= thresholds.behind:
+        return Status.BEHIND
+    return Status.CRITICAL
+
+
+def forecast(actual: Decimal, units: Units, precision: Decimal = MONEY) -> Decimal | None:
+    """Run rate: A / elapsed units × total units; None before the period has started."""
+    if units.elapsed <= 0:
+        return None
+    return (Decimal(actual) / units.elapsed * units.total).quantize(precision, rounding=ROUND_HALF_UP)
+
+
+def required_daily_rate(target: Decimal, actual: Decimal, units: Units, precision: Decimal = MONEY) -> Decimal | None:
+    """max(T − A, 0) / remaining units; 0 when nothing is left to do, None when no unit remains but work does."""
+    left = max(Decimal(target) - Decimal(actual), ZERO)
+    if left == 0:
+        return ZERO.quantize(precision)
+    if units.remaining <= 0:
+        return None
+    return (left / units.remaining).quantize(precision, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Progress:
+    target: Decimal
+    actual: Decimal
+    achievement: Decimal | None
+    time_progress: Decimal | None
+    plan_progress: Decimal | None
+    gap_pp: Decimal | None
+    status: str
+    forecast: Decimal | None
+    required_daily_rate: Decimal | None
+
+
+def progress(
+    *,
+    target: Decimal,
+    actual: Decimal,
+    planned: Decimal,
+    units: Units,
+    thresholds: Thresholds = Thresholds(),
+    precision: Decimal = MONEY,
+) -> Progress:
+    """Every number of one owner, metric and period as of a date."""
+    achieved = achievement(actual, target)
+    elapsed_share = time_progress(units)
+    gap = gap_pp(achieved, elapsed_share)
+    return Progress(
+        target=target,
+        actual=actual,
+        achievement=achieved,
+        time_progress=elapsed_share,
+        plan_progress=plan_progress(planned, target),
+        gap_pp=gap,
+        status=status(gap, thresholds),
+        forecast=forecast(actual, units, precision),
+        required_daily_rate=required_daily_rate(target, actual, units, precision),
+    )
+
+
+def percent(value: Decimal | None, places: int = 1) -> Decimal | None:
+    """A ratio as a percentage rounded for display (0.409091 → 40.9)."""
+    if value is None:
+        return None
+    return (value * HUNDRED).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
