@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -40,8 +41,13 @@ def test_time_zone_languages_and_database_health_checks(settings) -> None:
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
-def test_check_deploy_with_production_settings_reports_no_errors_or_warnings() -> None:
-    env = os.environ | {
+def test_check_deploy_with_production_settings_reports_no_errors_or_warnings(django_db_setup) -> None:
+    # against the (migrated) test database, as a deployment runs it against its migrated database
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
+        "DATABASE_URL": f"postgres://{db['USER']}@{quote(db['HOST'] or 'localhost', safe='')}:{db['PORT'] or 5432}/{db['NAME']}",
         "DEBUG": "0",
         "SECURE": "1",
         "SECRET_KEY": "x" * 20 + "-production-like-secret-key-of-fifty-chars-",
