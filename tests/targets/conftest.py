@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 
-from org.models import Role, Team
+from org.models import Role, Team, WorkCalendarDay
+from org.services import calendar_seed
 from targets.models import Metric
 from tests.factories import MembershipFactory, TeamFactory, UserFactory
+
+
+def ensure_shipped_data() -> None:
+    """The rows migrations ship (metrics, profiles, China's calendar), which a flushing test may have removed."""
+    importlib.import_module("targets.migrations.0002_shipped_metrics").ship(apps, None)
+    years = [year for year in (2025, 2026) if not WorkCalendarDay.objects.filter(date__year=year).exists()]
+    if years:
+        calendar_seed(years=years)
+
+
+@pytest.fixture(autouse=True)
+def _shipped_data(db) -> None:
+    ensure_shipped_data()
 
 
 @dataclass

@@ -1,0 +1,93 @@
+"""A manager sets a team's annual target, allocates it to four reps, overrides a month, and a rep acknowledges."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from targets.models import Target
+from tests.e2e.conftest import login, screenshot
+from tests.factories import PASSWORD
+from tests.targets.conftest import ensure_shipped_data, make_sales_team
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def four_reps(transactional_db):
+    ensure_shipped_data()
+    return make_sales_team()
+
+
+def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_reps) -> None:
+    team = four_reps.team
+    page = new_page(locale="en")
+    login(page, four_reps.manager.username, PASSWORD)
+    page.get_by_test_id("main-nav").get_by_role("link", name="Targets").click()
+    page.wait_for_selector("[data-testid=grid]")
+    assert page.input_value("[data-testid=grid-year]") == str(timezone.localdate().year)
+    assert page.locator("[data-testid=metric-tabs] .active").inner_text() == "Sales amount"
+
+    # The team's annual target, typed into the grid.
+    page.fill(f"[data-testid='year-team:{team.pk}']", "2000000")
+    page.press(f"[data-testid='year-team:{team.pk}']", "Tab")
+    page.wait_for_selector(f"[data-testid='cell-team:{team.pk}-1']")
+    assert page.input_value(f"[data-testid='cell-team:{team.pk}-1']") == "166666.67"
+    assert page.input_value(f"[data-testid='cell-team:{team.pk}-12']") == "166666.66"
+    assert page.inner_text("[data-testid=remainder-year]") == "2,000,000.00"
+
+    # Allocated equally to the four reps: nothing left over.
+    page.select_option("#allocate-method", "equal")
+    page.click("[data-testid=allocate]")
+    page.wait_for_selector("text=The target is allocated.")
+    rep = four_reps.reps[0]
+    for each in four_reps.reps:
+        assert page.input_value(f"[data-testid='year-rep:{each.pk}']") == "500000.00"
+    assert page.inner_text("[data-testid=remainder-year]") == "0.00"
+    screenshot(page, "targets-grid-allocated-en")
+
+    # January of the first rep set by hand, changing their annual value: the remainder turns negative.
+    january = Target.objects.get(rep=rep).periods.get(month=1).value
+    page.check("#mode-annual")
+    cell = f"[data-testid='cell-rep:{rep.pk}-1']"
+    page.fill(cell, "50000")
+    page.press(cell, "Tab")
+    expected = -(Decimal("50000") - january)
+    page.wait_for_selector("[data-testid=over-allocated]")
+    assert page.inner_text("[data-testid=remainder-year]") == f"{expected:,.2f}"
+    assert page.inner_text("[data-testid=remainder-1]") == f"{expected:,.2f}"
+    assert page.input_value(f"[data-testid='year-rep:{rep.pk}']") == f"{Decimal('500000') - expected:.2f}"
+    screenshot(page, "targets-grid-override-en")
+
+    # The manager approves the rep's target on its page.
+    page.click(f"[data-testid='row-rep:{rep.pk}'] th a")
+    page.click("[data-testid=approve]")
+    page.wait_for_selector("text=The target is approved.")
+    screenshot(page, "targets-detail-en")
+
+    # The rep, in Chinese, sees their own targets and acknowledges.
+    rep_page = new_page(locale="zh-CN")
+    login(rep_page, rep.username, PASSWORD)
+    rep_page.get_by_test_id("main-nav").get_by_role("link", name="我的目标").click()
+    rep_page.wait_for_selector("[data-testid=my-targets]")
+    assert "销售额" in rep_page.inner_text("[data-testid=my-target-sales]")
+    rep_page.click("[data-testid=acknowledge-sales]")
+    rep_page.wait_for_selector("text=已确认")
+    screenshot(rep_page, "targets-mine-zh")
+    assert Target.objects.get(rep=rep).acknowledged_at is not None
+    assert Target.objects.filter(rep__in=four_reps.reps[1:], acknowledged_at__isnull=False).count() == 0
+
+
+def test_the_grid_reads_in_chinese(new_page, four_reps) -> None:
+    page = new_page(locale="zh-CN")
+    login(page, four_reps.manager.username, PASSWORD)
+    page.goto("/targets/")
+    assert "目标" in page.inner_text("h1")
+    assert page.locator("[data-testid=metric-tabs] .active").inner_text() == "销售额"
+    page.fill(f"[data-testid='year-team:{four_reps.team.pk}']", "-5")
+    page.press(f"[data-testid='year-team:{four_reps.team.pk}']", "Tab")
+    page.wait_for_selector("[data-testid=grid-error]")
+    assert "不能为负" in page.inner_text("[data-testid=grid-error]")
+    screenshot(page, "targets-grid-zh")
