@@ -41,7 +41,7 @@ def test_time_zone_languages_and_database_health_checks(settings) -> None:
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 
-def test_check_deploy_with_production_settings_reports_no_errors_or_warnings(django_db_setup) -> None:
+def test_check_deploy_with_production_settings_reports_no_errors_or_warnings(db) -> None:
     # against the (migrated) test database, as a deployment runs it against its migrated database
     from django.db import connection
 
@@ -57,5 +57,5 @@ def test_check_deploy_with_production_settings_reports_no_errors_or_warnings(dja
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0, env["DATABASE_URL"] + result.stdout + result.stderr
     assert "no issues" in result.stdout
