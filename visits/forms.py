@@ -30,6 +30,7 @@ class PlanVisitForm(forms.Form):
     def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customer_list_for(user=user)
+        self.fields["customer"].empty_label = _("Choose a customer…")
         _style(self)
 
 
@@ -45,6 +46,7 @@ class UnplannedVisitForm(forms.Form):
     def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["customer"].queryset = customer_list_for(user=user)
+        self.fields["customer"].empty_label = _("Choose a customer…")
         _style(self)
 
     def clean(self) -> dict:
@@ -123,6 +125,8 @@ class TeamDayForm(forms.Form):
         self.fields["team"].queryset = team_list_for(user=user)
         self.fields["team"].empty_label = _("All my teams")
         _style(self)
+        for field in self.fields.values():
+            field.widget.attrs["class"] += " form-control-sm w-auto"
 
 
 class SaleImportForm(forms.Form):

@@ -353,8 +353,8 @@ def sheet_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def team_day(request: HttpRequest) -> HttpResponse:
     require_role(request.user, *LEADERS)
-    form = TeamDayForm(request.GET or None, user=request.user)
     today_ = timezone.localdate()
+    form = TeamDayForm(request.GET or None, user=request.user, initial={"date": today_})
     day, team = today_, None
     if form.is_valid():
         day = min(form.cleaned_data["date"] or today_, today_)
