@@ -182,10 +182,12 @@ def target_create(
     profile: DistributionProfile | None = None,
     parent: Target | None = None,
     months: Sequence[Any] | None = None,
+    by_hand: bool = True,
 ) -> Target:
     """Create a draft annual target for a team or a rep the user manages, broken down to 12 months.
 
-    With ``months`` the twelve values are taken as given (set by hand) and the annual is their sum.
+    With ``months`` the twelve values are taken as given and the annual is their sum; they count as
+    set by hand unless ``by_hand`` is False (an allocation's split).
     """
     if team is None and rep is None:
         raise ValidationError({"team": _("Choose a team or a rep.")})
@@ -233,7 +235,7 @@ def target_create(
     if given_months is not None:
         for m, value in zip(breakdown.MONTHS, given_months, strict=True):
             periods[m].value = value
-            periods[m].overridden = True
+            periods[m].overridden = by_hand
     else:
         _spread(target, periods, months=list(breakdown.MONTHS), amount=annual)
     TargetPeriod.objects.bulk_create(periods.values())
@@ -347,8 +349,10 @@ def target_override_month(
 
 
 @transaction.atomic
-def target_set_months(*, by: AbstractBaseUser, target: Target, values: Sequence[Any], reason: str = "") -> Target:
-    """Set all twelve months at once (as an import does); the annual value becomes their sum."""
+def target_set_months(
+    *, by: AbstractBaseUser, target: Target, values: Sequence[Any], reason: str = "", by_hand: bool = True
+) -> Target:
+    """Set all twelve months at once (an import, an allocation); the annual value becomes their sum."""
     target = Target.objects.select_for_update(of=("self",)).select_related("metric", "team").get(pk=target.pk)
     _check_manage(by=by, target=target)
     reason = _require_reason(target, reason)
@@ -361,7 +365,7 @@ def target_set_months(*, by: AbstractBaseUser, target: Target, values: Sequence[
         if period.locked:
             raise ValidationError({f"month_{month}": _("This month is locked.")})
         _record(target, by=by, field="month", month=month, old=period.value, new=new, reason=reason)
-        period.value, period.overridden = new, True
+        period.value, period.overridden = new, by_hand
     old_annual = target.annual_value
     target.annual_value = sum((p.value for p in periods.values()), Decimal(0))
     _save_periods(periods)
@@ -526,12 +530,15 @@ def target_allocate(
                 profile=parent.profile,
                 parent=parent,
                 months=child_months[index] if child_months else None,
+                by_hand=False,
             )
         else:
             if target.parent_id != parent.pk:
                 Target.objects.filter(pk=target.pk).update(parent=parent)
             if child_months:
-                target = target_set_months(by=by, target=target, values=child_months[index], reason=reason)
+                target = target_set_months(
+                    by=by, target=target, values=child_months[index], reason=reason, by_hand=False
+                )
             else:
                 target = target_set_annual(by=by, target=target, annual_value=annuals[index], reason=reason)
         results.append(target)
