@@ -169,7 +169,7 @@ def seed(context: dict) -> None:
             continue
         sheet, rng = spec["sheet"], spec["rng"]
         if rng.random() < 0.55:
-            for product in rng.sample(products, rng.randint(1, 3)):
+            for product in rng.sample(products, min(len(products), rng.randint(1, 3))):
                 quantity = Decimal(rng.choice([2, 5, 6, 10, 12, 20, 24, 48]))
                 amount = (quantity * product.unit_price * Decimal(rng.choice(["1", "0.95", "0.9"]))).quantize(CENT)
                 record = SaleRecord(
