@@ -1,0 +1,363 @@
+"""What the nightly job writes (snapshots, KPIs, alerts) and what it reads back (daily roll-up, settings)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from org.models import Team
+from reports.formulas import Status, Thresholds
+from targets.models import Metric
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+    YEAR = "year", _("Year")
+
+
+class ProgressStatus(models.TextChoices):
+    AHEAD = Status.AHEAD, _("Ahead")
+    WATCH = Status.WATCH, _("On watch")
+    BEHIND = Status.BEHIND, _("Behind")
+    CRITICAL = Status.CRITICAL, _("Critical")
+    NO_TARGET = Status.NO_TARGET, _("No target")
+
+
+class TimeBasis(models.TextChoices):
+    WORKING_DAYS = "working_days", _("Working days")
+    CALENDAR_DAYS = "calendar_days", _("Calendar days")
+
+
+def owner_key(*, team_id: int | None = None, rep_id: int | None = None) -> str:
+    """The one key of an owner: "rep:<id>" for a rep, "team:<id>" for a team."""
+    return f"rep:{rep_id}" if rep_id else f"team:{team_id}"
+
+
+class OwnedRow(models.Model):
+    """A row of a team (rep empty) or of a rep (team = the rep's team, for scoping)."""
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner_key = models.CharField(_("owner"), max_length=30, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def owner_name(self) -> str:
+        if self.rep_id:
+            return self.rep.get_full_name() or self.rep.username
+        return self.team.name
+
+
+class ProgressSnapshot(OwnedRow):
+    """Progress of one owner on one metric in one period as of a night: target vs actual vs time."""
+
+    as_of = models.DateField(_("as of"))
+    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    target = models.DecimalField(_("target"), max_digits=16, decimal_places=2)
+    actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2)
+    achievement = models.DecimalField(_("achievement"), max_digits=12, decimal_places=6, null=True, blank=True)
+    time_progress = models.DecimalField(_("time progress"), max_digits=8, decimal_places=6, null=True, blank=True)
+    plan_progress = models.DecimalField(_("plan progress"), max_digits=12, decimal_places=6, null=True, blank=True)
+    gap_pp = models.DecimalField(_("gap (pp)"), max_digits=10, decimal_places=2, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ProgressStatus.choices)
+    forecast = models.DecimalField(_("forecast"), max_digits=16, decimal_places=2, null=True, blank=True)
+    required_daily_rate = models.DecimalField(
+        _("required daily rate"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["-as_of", "metric__position", "owner_key"]
+        verbose_name = _("progress snapshot")
+        verbose_name_plural = _("progress snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of", "owner_key", "metric", "period_kind", "period_start"], name="progress_snapshot_key"
+            ),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="progress_period_span"),
+        ]
+        indexes = [
+            models.Index(fields=["team", "as_of", "metric", "period_kind"], name="progress_team_night"),
+            models.Index(fields=["rep", "metric", "period_kind", "as_of"], name="progress_rep_trend"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.owner_key} {self.metric_id} {self.period_kind}"
+
+    @property
+    def gap_class(self) -> str:
+        return f"gap-{self.status}" if self.status != Status.NO_TARGET else ""
+
+
+class DailyActual(models.Model):
+    """One day's actual of a rep (or a team's unowned customers) in one metric family: the nightly roll-up."""
+
+    class Family(models.TextChoices):
+        NEW_LINE_AMOUNT = "new_line_amount", _("New-line sales amount")
+        ESTABLISHED_AMOUNT = "established_amount", _("Established sales amount")
+        NEW_CUSTOMERS = "new_customers", _("New customers")
+        NEW_OUTLETS = "new_outlets", _("New outlets")
+        VISITS = "visits", _("Visits")
+
+    day = models.DateField(_("day"))
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    family = models.CharField(_("family"), max_length=20, choices=Family.choices)
+    product_group = models.CharField(_("product group"), max_length=100, blank=True)
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+
+    class Meta:
+        ordering = ["day", "team", "rep"]
+        verbose_name = _("daily actual")
+        verbose_name_plural = _("daily actuals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team", "rep", "family", "product_group"],
+                name="daily_actual_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(fields=["team", "day"], name="daily_actual_team_day"),
+            models.Index(fields=["rep", "day"], name="daily_actual_rep_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.rep_id or self.team_id} {self.family} {self.value}"
+
+
+class ExecutionKpiSnapshot(OwnedRow):
+    """How well an owner executes the process in a period as of a night (rates are 0–1, None = nothing to count)."""
+
+    as_of = models.DateField(_("as of"))
+    period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    plan_completion_rate = models.DecimalField(
+        _("plan completion rate"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    on_time_filing_rate = models.DecimalField(
+        _("on-time filing rate"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    quality_rate = models.DecimalField(_("quality rate"), max_digits=8, decimal_places=6, null=True, blank=True)
+    median_resolution_hours = models.DecimalField(
+        _("median problem resolution (h)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    action_timeliness = models.DecimalField(
+        _("action timeliness"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    attendance_rate = models.DecimalField(
+        _("meeting attendance rate"), max_digits=8, decimal_places=6, null=True, blank=True
+    )
+    overdue_customers = models.PositiveIntegerField(_("overdue customers"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["-as_of", "owner_key"]
+        verbose_name = _("execution KPI snapshot")
+        verbose_name_plural = _("execution KPI snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of", "owner_key", "period_kind", "period_start"], name="execution_kpi_key"
+            )
+        ]
+        indexes = [models.Index(fields=["team", "as_of", "period_kind"], name="execution_kpi_team_night")]
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.owner_key} {self.period_kind}"
+
+
+class Alert(models.Model):
+    """An in-app notification: one per user, cause and day."""
+
+    class Level(models.TextChoices):
+        INFO = "info", _("Info")
+        WARNING = "warning", _("Warning")
+        DANGER = "danger", _("Critical")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="report_alerts"
+    )
+    cause = models.CharField(_("cause"), max_length=100)
+    day = models.DateField(_("day"))
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.WARNING)
+    message = models.CharField(_("message"), max_length=300)
+    # What the message is built from, so it is shown in the reader's language.
+    params = models.JSONField(_("details"), default=dict, blank=True)
+    subject_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("about"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-created_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [models.UniqueConstraint(fields=["user", "cause", "day"], name="alert_one_per_cause_day")]
+        indexes = [models.Index(fields=["user", "read_at"], name="alert_user_unread")]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def text(self) -> str:
+        kind = self.cause.split(":", 1)[0]
+        if kind == "missing-sheet":
+            return _("%(rep)s has not submitted the visit sheet of %(day)s.") % {
+                "rep": self.params.get("rep", ""),
+                "day": self.day,
+            }
+        if kind == "progress":
+            return _("%(rep)s is %(status)s on %(metric)s this month: gap %(gap)s pp.") % {
+                "rep": self.params.get("rep", ""),
+                "status": ProgressStatus(self.params.get("status", Status.BEHIND)).label,
+                "metric": _(self.params.get("metric", "")),
+                "gap": self.params.get("gap", ""),
+            }
+        return self.message
+
+
+class ReportSettings(models.Model):
+    """The company's report rules: one row, edited by a director in the admin."""
+
+    watch_threshold_pp = models.DecimalField(
+        _("on watch from (pp)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(-5),
+        help_text=_("A gap at or above this (and below 0) is 'on watch'."),
+        validators=[MaxValueValidator(0)],
+    )
+    behind_threshold_pp = models.DecimalField(
+        _("behind from (pp)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(-15),
+        help_text=_("A gap at or above this (and below the watch threshold) is 'behind'; lower is critical."),
+        validators=[MaxValueValidator(0)],
+    )
+    time_basis = models.CharField(
+        _("time progress counts"), max_length=15, choices=TimeBasis.choices, default=TimeBasis.WORKING_DAYS
+    )
+    weight_achievement = models.PositiveSmallIntegerField(_("weight: achievement"), default=60)
+    weight_plan_completion = models.PositiveSmallIntegerField(_("weight: plan completion"), default=10)
+    weight_on_time_filing = models.PositiveSmallIntegerField(_("weight: on-time filing"), default=10)
+    weight_quality = models.PositiveSmallIntegerField(_("weight: quality"), default=10)
+    weight_attendance = models.PositiveSmallIntegerField(_("weight: meeting attendance"), default=10)
+    email_alerts = models.BooleanField(_("also send alerts by e-mail"), default=False)
+    scorecard_metric = models.ForeignKey(
+        Metric,
+        verbose_name=_("scorecard metric"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The metric whose achievement counts in the scorecard; the first metric when empty."),
+    )
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="report_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(behind_threshold_pp__lte=models.F("watch_threshold_pp")),
+                name="report_settings_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Report settings"))
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> ReportSettings:
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(watch=self.watch_threshold_pp, behind=self.behind_threshold_pp)
+
+    @property
+    def weights(self) -> dict[str, int]:
+        return {
+            "achievement": self.weight_achievement,
+            "plan_completion_rate": self.weight_plan_completion,
+            "on_time_filing_rate": self.weight_on_time_filing,
+            "quality_rate": self.weight_quality,
+            "attendance_rate": self.weight_attendance,
+        }
+
+
+class NightlyRun(models.Model):
+    """One night's computation; dashboards read only nights whose run is finished."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    as_of = models.DateField(_("as of"), unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    shard_count = models.PositiveIntegerField(_("shards"), default=0)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-as_of"]
+        verbose_name = _("nightly run")
+        verbose_name_plural = _("nightly runs")
+
+    def __str__(self) -> str:
+        return f"{self.as_of} {self.status}"
+
+
+class NightlyShard(models.Model):
+    """A shard (a set of leaf teams) of a night that has been computed."""
+
+    run = models.ForeignKey(NightlyRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="shards")
+    key = models.CharField(_("shard"), max_length=200)
+    finished_at = models.DateTimeField(_("finished at"))
+
+    class Meta:
+        verbose_name = _("nightly shard")
+        verbose_name_plural = _("nightly shards")
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="nightly_shard_key")]
+
+    def __str__(self) -> str:
+        return f"{self.run} {self.key}"

@@ -1,0 +1,766 @@
+"""The nightly computation: daily roll-up, progress snapshots, execution KPIs, ranks, alerts, publishing.
+
+Everything is set-based (one aggregate query per metric family or KPI, upserts keyed on the snapshot's
+natural key) and idempotent, and each shard holds a PostgreSQL advisory lock for the night, so the
+same night computed twice, or by two workers at once, leaves the same rows and no duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from statistics import median
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from org.calendar import working_dates
+from org.models import Customer, Membership, Role, Team
+from reports import formulas
+from reports.formulas import Status
+from reports.models import (
+    Alert,
+    DailyActual,
+    ExecutionKpiSnapshot,
+    NightlyRun,
+    NightlyShard,
+    PeriodKind,
+    ProgressSnapshot,
+    ReportSettings,
+    TimeBasis,
+    owner_key,
+)
+from targets.models import Metric, Target
+from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+
+ZERO = Decimal(0)
+# Late-arriving data (an ERP file imported a few days late) is picked up by re-rolling this many days.
+LATE_DATA_DAYS = 7
+FAMILIES_OF: dict[str, tuple[str, ...]] = {
+    Metric.ActualKind.SALES_AMOUNT: (DailyActual.Family.NEW_LINE_AMOUNT, DailyActual.Family.ESTABLISHED_AMOUNT),
+    Metric.ActualKind.NEW_LINE_AMOUNT: (DailyActual.Family.NEW_LINE_AMOUNT,),
+    Metric.ActualKind.ESTABLISHED_AMOUNT: (DailyActual.Family.ESTABLISHED_AMOUNT,),
+    Metric.ActualKind.NEW_CUSTOMERS: (DailyActual.Family.NEW_CUSTOMERS,),
+    Metric.ActualKind.NEW_OUTLETS: (DailyActual.Family.NEW_OUTLETS,),
+    Metric.ActualKind.VISITS: (DailyActual.Family.VISITS,),
+}
+MONEY_FAMILIES = {DailyActual.Family.NEW_LINE_AMOUNT, DailyActual.Family.ESTABLISHED_AMOUNT}
+
+
+# --- periods and shards --------------------------------------------------------------------------
+
+
+def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
+    start = day.replace(day=1)
+    return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def night_periods(as_of: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """The month, quarter and year containing ``as_of`` as (kind, start, end)."""
+    month_start, month_end = month_range(as_of)
+    quarter_first = (as_of.month - 1) // 3 * 3 + 1
+    quarter_start = dt.date(as_of.year, quarter_first, 1)
+    _start, quarter_end = month_range(dt.date(as_of.year, quarter_first + 2, 1))
+    return [
+        (PeriodKind.MONTH, month_start, month_end),
+        (PeriodKind.QUARTER, quarter_start, quarter_end),
+        (PeriodKind.YEAR, dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)),
+    ]
+
+
+def leaf_team_shards() -> list[list[int]]:
+    """One shard per leaf team (a team without child teams); the inner teams are the final step's."""
+    parents = set(Team.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    return [
+        [team_id] for team_id in Team.objects.order_by("path").values_list("id", flat=True) if team_id not in parents
+    ]
+
+
+def inner_team_ids() -> list[int]:
+    parents = set(Team.objects.exclude(parent=None).values_list("parent_id", flat=True))
+    return sorted(parents)
+
+
+def shard_key(team_ids: Iterable[int]) -> str:
+    return ",".join(str(i) for i in sorted(team_ids))
+
+
+def _advisory_lock(as_of: dt.date, key: str) -> None:
+    """Serialise work on one night's shard across processes and hosts until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [as_of.toordinal(), zlib.crc32(key.encode()) & 0x7FFFFFFF]
+        )
+
+
+def _subtree_ids(team_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Every given team's id → the ids of its subtree (itself included), in one query."""
+    teams = list(Team.objects.values_list("id", "path"))
+    wanted = {team_id: path for team_id, path in teams if team_id in set(team_ids)}
+    return {team_id: {i for i, p in teams if p.startswith(path)} for team_id, path in wanted.items()}
+
+
+# --- the daily roll-up ---------------------------------------------------------------------------
+
+
+def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.date) -> None:
+    """Rebuild the daily roll-up of the given teams' records for [start, end], in one statement per step."""
+    if end < start or not team_ids:
+        return
+    sale, product = SaleRecord._meta.db_table, "org_product"
+    customer, visit, sheet = Customer._meta.db_table, Visit._meta.db_table, VisitSheet._meta.db_table
+    table = DailyActual._meta.db_table
+    params = {"teams": list(team_ids), "start": start, "end": end, "outlet": Customer.Kind.OUTLET}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE team_id = ANY(%(teams)s) AND day BETWEEN %(start)s AND %(end)s",  # noqa: S608
+            params,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (day, team_id, rep_id, family, product_group, value)
+            SELECT s.date, s.team_id, s.rep_id,
+                   CASE WHEN p.is_new_line THEN 'new_line_amount' ELSE 'established_amount' END,
+                   p."group", SUM(s.amount)
+              FROM {sale} s JOIN {product} p ON p.id = s.product_id
+             WHERE s.team_id = ANY(%(teams)s) AND s.date BETWEEN %(start)s AND %(end)s
+             GROUP BY 1, 2, 3, 4, 5
+            UNION ALL
+            SELECT c.first_order_date, c.team_id, c.owner_id, 'new_customers', '', COUNT(*)
+              FROM {customer} c
+             WHERE c.team_id = ANY(%(teams)s) AND c.first_order_date BETWEEN %(start)s AND %(end)s
+             GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT c.first_order_date, c.team_id, c.owner_id, 'new_outlets', '', COUNT(*)
+              FROM {customer} c
+             WHERE c.team_id = ANY(%(teams)s) AND c.kind = %(outlet)s
+               AND c.first_order_date BETWEEN %(start)s AND %(end)s
+             GROUP BY 1, 2, 3
+            UNION ALL
+            SELECT sh.date, sh.team_id, sh.rep_id, 'visits', '', COUNT(*)
+              FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
+             WHERE sh.team_id = ANY(%(teams)s) AND v.check_in_at IS NOT NULL
+               AND sh.date BETWEEN %(start)s AND %(end)s
+             GROUP BY 1, 2, 3
+            """,  # noqa: S608 (table names from the models' meta)
+            params,
+        )
+
+
+def _refresh_start(as_of: dt.date) -> dt.date:
+    """From the last finished night before ``as_of`` minus the late-data window; the year's start at the latest."""
+    year_start = dt.date(as_of.year, 1, 1)
+    previous = (
+        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lt=as_of)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+    if previous is None or previous.year != as_of.year:
+        return year_start
+    return max(year_start, previous - dt.timedelta(days=LATE_DATA_DAYS))
+
+
+# --- progress snapshots --------------------------------------------------------------------------
+
+
+class NightContext:
+    """What every owner of a night shares: periods, working days, thresholds, time basis."""
+
+    def __init__(self, as_of: dt.date) -> None:
+        self.as_of = as_of
+        self.settings = ReportSettings.load()
+        self.periods = night_periods(as_of)
+        year_start, year_end = dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)
+        self.working = set(working_dates(year_start, year_end))
+        self.basis_days = self.working if self.settings.time_basis == TimeBasis.WORKING_DAYS else None
+        self.now = timezone.now()
+
+    def units(self, start: dt.date, end: dt.date) -> formulas.Units:
+        return formulas.period_units(start, end, self.as_of, working_days=self.basis_days)
+
+
+def _actual_sums(rows: Iterable[dict], key: str) -> dict[int, dict[tuple[str, str], list[Decimal]]]:
+    """{owner id: {(family, product group): [month, quarter, year sums]}}."""
+    result: dict[int, dict[tuple[str, str], list[Decimal]]] = defaultdict(dict)
+    for row in rows:
+        result[row[key]][(row["family"], row["product_group"])] = [
+            row["month"] or ZERO,
+            row["quarter"] or ZERO,
+            row["year"] or ZERO,
+        ]
+    return result
+
+
+def _period_sums(ctx: NightContext) -> dict:
+    return {
+        name: Sum("value", filter=Q(day__gte=start))
+        for name, (_kind, start, _end) in zip(("month", "quarter", "year"), ctx.periods, strict=True)
+    }
+
+
+def rep_actuals(ctx: NightContext, rep_ids: Sequence[int]) -> dict:
+    """Reps' month/quarter/year-to-date actuals per metric family: one aggregate query."""
+    rows = (
+        DailyActual.objects.filter(rep_id__in=rep_ids, day__gte=ctx.periods[2][1], day__lte=ctx.as_of)
+        .values("rep_id", "family", "product_group")
+        .annotate(**_period_sums(ctx))
+    )
+    return _actual_sums(rows, "rep_id")
+
+
+def team_actuals(ctx: NightContext, team_ids: Sequence[int]) -> dict:
+    """Teams' (whole subtree) month/quarter/year-to-date actuals per metric family: one aggregate query."""
+    if not team_ids:
+        return {}
+    (_m, month_start, _e), (_q, quarter_start, _e2), (_y, year_start, _e3) = ctx.periods
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT t.id, d.family, d.product_group,
+                   SUM(d.value) FILTER (WHERE d.day >= %(month)s),
+                   SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
+                   SUM(d.value)
+              FROM {Team._meta.db_table} t
+              JOIN {Team._meta.db_table} sub ON sub.path LIKE t.path || '%%'
+              JOIN {DailyActual._meta.db_table} d ON d.team_id = sub.id
+             WHERE t.id = ANY(%(teams)s) AND d.day BETWEEN %(year)s AND %(as_of)s
+             GROUP BY 1, 2, 3
+            """,  # noqa: S608 (table names from the models' meta)
+            {
+                "teams": list(team_ids),
+                "month": month_start,
+                "quarter": quarter_start,
+                "year": year_start,
+                "as_of": ctx.as_of,
+            },
+        )
+        rows = [
+            {"team_id": r[0], "family": r[1], "product_group": r[2], "month": r[3], "quarter": r[4], "year": r[5]}
+            for r in cursor.fetchall()
+        ]
+    return _actual_sums(rows, "team_id")
+
+
+def metric_actual(metric: Metric, sums: dict[tuple[str, str], list[Decimal]], period_index: int) -> Decimal:
+    """A metric's actual from an owner's family sums (sales: both lines, a product group when the metric has one)."""
+    total = ZERO
+    for (family, group), values in sums.items():
+        if family not in FAMILIES_OF.get(metric.actual_kind, ()):
+            continue
+        if metric.product_group and family in MONEY_FAMILIES and group != metric.product_group:
+            continue
+        total += values[period_index]
+    return total
+
+
+def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], actuals_of) -> list[ProgressSnapshot]:
+    rows = []
+    for target in targets:
+        months = {(target.fiscal_year, p.month): p.value for p in target.periods.all()}
+        sums = actuals_of(target)
+        for index, (kind, start, end) in enumerate(ctx.periods):
+            in_period = {key: value for key, value in months.items() if start.month <= key[1] <= end.month}
+            target_value = sum(in_period.values(), ZERO)
+            numbers = formulas.progress(
+                target=target_value,
+                actual=metric_actual(target.metric, sums, index),
+                planned=formulas.planned_to_date(in_period, start, end, ctx.as_of, working_days=ctx.basis_days),
+                units=ctx.units(start, end),
+                thresholds=ctx.settings.thresholds,
+                precision=target.metric.precision,
+            )
+            rows.append(
+                ProgressSnapshot(
+                    as_of=ctx.as_of,
+                    team_id=target.team_id,
+                    rep_id=target.rep_id,
+                    owner_key=owner_key(team_id=target.team_id, rep_id=target.rep_id),
+                    metric_id=target.metric_id,
+                    period_kind=kind,
+                    period_start=start,
+                    period_end=end,
+                    target=numbers.target,
+                    actual=numbers.actual,
+                    achievement=numbers.achievement,
+                    time_progress=numbers.time_progress,
+                    plan_progress=numbers.plan_progress,
+                    gap_pp=numbers.gap_pp,
+                    status=numbers.status,
+                    forecast=numbers.forecast,
+                    required_daily_rate=numbers.required_daily_rate,
+                    computed_at=ctx.now,
+                )
+            )
+    return rows
+
+
+SNAPSHOT_KEY = ["as_of", "owner_key", "metric", "period_kind", "period_start"]
+SNAPSHOT_VALUES = [
+    "team",
+    "rep",
+    "period_end",
+    "target",
+    "actual",
+    "achievement",
+    "time_progress",
+    "plan_progress",
+    "gap_pp",
+    "status",
+    "forecast",
+    "required_daily_rate",
+    "computed_at",
+]
+
+
+def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> int:
+    """Snapshots of the reps whose targets sit in ``team_ids`` and of those teams (subtree actuals); upserted."""
+    targets = list(
+        Target.objects.filter(fiscal_year=ctx.as_of.year, team_id__in=team_ids)
+        .select_related("metric")
+        .prefetch_related("periods")
+    )
+    rep_targets = [t for t in targets if t.rep_id]
+    team_targets = [t for t in targets if not t.rep_id]
+    by_rep = rep_actuals(ctx, sorted({t.rep_id for t in rep_targets})) if rep_targets else {}
+    by_team = team_actuals(ctx, sorted({t.team_id for t in team_targets}))
+    rows = _snapshot_rows(ctx, rep_targets, lambda t: by_rep.get(t.rep_id, {}))
+    rows += _snapshot_rows(ctx, team_targets, lambda t: by_team.get(t.team_id, {}))
+    keys = {(r.owner_key, r.metric_id) for r in rows}
+    stale = ProgressSnapshot.objects.filter(as_of=ctx.as_of, team_id__in=team_ids)
+    stale_ids = [
+        pk for pk, key, metric in stale.values_list("id", "owner_key", "metric_id") if (key, metric) not in keys
+    ]
+    if stale_ids:
+        ProgressSnapshot.objects.filter(id__in=stale_ids).delete()
+    ProgressSnapshot.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=SNAPSHOT_KEY, update_fields=SNAPSHOT_VALUES, batch_size=1000
+    )
+    return len(rows)
+
+
+# --- execution KPIs ------------------------------------------------------------------------------
+
+
+def _count_rows(queryset, team_field: str, rep_field: str, **counts) -> dict[tuple[int, int | None], dict]:
+    rows = queryset.values(kpi_team=F(team_field), kpi_rep=F(rep_field)).annotate(**counts)
+    return {(row["kpi_team"], row["kpi_rep"]): row for row in rows}
+
+
+def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int], start: dt.date) -> dict[str, dict]:
+    """Per (team, rep) counts of every KPI over [start, as_of]: one aggregate query per KPI family."""
+    teams, as_of = list(source_team_ids), ctx.as_of
+    day_end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
+    planned = _count_rows(
+        Visit.objects.filter(sheet__team_id__in=teams, sheet__date__range=(start, as_of), planned=True),
+        "sheet__team_id",
+        "sheet__rep_id",
+        planned=Count("id"),
+        done=Count("id", filter=Q(check_out_at__isnull=False)),
+    )
+    sheets = _count_rows(
+        VisitSheet.objects.filter(team_id__in=teams, date__range=(start, as_of)),
+        "team_id",
+        "rep_id",
+        on_time=Count("id", filter=Q(submitted_at__isnull=False, is_late=False)),
+    )
+    reviews = _count_rows(
+        VisitReview.objects.filter(visit__sheet__team_id__in=teams, visit__sheet__date__range=(start, as_of)),
+        "visit__sheet__team_id",
+        "visit__sheet__rep_id",
+        reviewed=Count("id"),
+        confirmed=Count("id", filter=Q(result=VisitReview.Result.CONFIRMED)),
+    )
+    from meetings.models import Attendance, CheckIn, CorrectiveAction, Problem
+
+    actions = _count_rows(
+        CorrectiveAction.objects.filter(
+            problem__team_id__in=teams, assigned_at__date__gte=start, assigned_at__lt=day_end
+        ),
+        "problem__team_id",
+        "owner_id",
+        assigned=Count("id"),
+        timely=Count("id", filter=Q(started_at__lte=F("assigned_at") + dt.timedelta(hours=24))),
+    )
+    attendance = _count_rows(
+        CheckIn.objects.filter(meeting__team_id__in=teams, meeting__date__range=(start, as_of)).exclude(
+            attendance=Attendance.EXCUSED
+        ),
+        "meeting__team_id",
+        "rep_id",
+        expected=Count("id"),
+        attended=Count("id", filter=Q(attendance__in=[Attendance.PRESENT, Attendance.LATE])),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT team_id, owner_id, array_agg(EXTRACT(EPOCH FROM resolved_at - created_at) / 3600.0)
+              FROM {Problem._meta.db_table}
+             WHERE team_id = ANY(%s) AND resolved_at >= %s AND resolved_at < %s
+             GROUP BY 1, 2
+            """,  # noqa: S608 (table names from the models' meta)
+            [teams, timezone.make_aware(dt.datetime.combine(start, dt.time())), day_end],
+        )
+        resolution = {(r[0], r[1]): {"hours": [Decimal(str(h)) for h in r[2]]} for r in cursor.fetchall()}
+    return {
+        "planned": planned,
+        "sheets": sheets,
+        "reviews": reviews,
+        "actions": actions,
+        "attendance": attendance,
+        "resolution": resolution,
+    }
+
+
+def overdue_customer_counts(as_of: dt.date, team_ids: Sequence[int]) -> dict[tuple[int, int | None], int]:
+    """Customers not visited within their tier's frequency as of ``as_of``, per (team, owner): one query."""
+    rules = VisitSettings.load()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.team_id, c.owner_id, COUNT(*)
+              FROM {Customer._meta.db_table} c
+              LEFT JOIN (
+                   SELECT v.customer_id, MAX(sh.date) AS last_day
+                     FROM {Visit._meta.db_table} v JOIN {VisitSheet._meta.db_table} sh ON sh.id = v.sheet_id
+                    WHERE v.check_in_at IS NOT NULL AND sh.date <= %(as_of)s
+                    GROUP BY v.customer_id
+                   ) last ON last.customer_id = c.id
+             WHERE c.team_id = ANY(%(teams)s)
+               AND (last.last_day IS NULL OR last.last_day <
+                    %(as_of)s - (CASE c.tier WHEN 'A' THEN %(a)s WHEN 'B' THEN %(b)s ELSE %(c)s END))
+             GROUP BY 1, 2
+            """,  # noqa: S608 (table names from the models' meta)
+            {
+                "as_of": as_of,
+                "teams": list(team_ids),
+                "a": rules.frequency_a_days,
+                "b": rules.frequency_b_days,
+                "c": rules.frequency_c_days,
+            },
+        )
+        return {(r[0], r[1]): r[2] for r in cursor.fetchall()}
+
+
+def _rate(numerator: int, denominator: int) -> Decimal | None:
+    return formulas.ratio(Decimal(numerator), Decimal(denominator)) if denominator else None
+
+
+def _kpi_row(ctx, sources, overdue, keys, *, working_days: int, reps: int) -> dict:
+    """KPI values from the (team, rep) count rows in ``keys``."""
+
+    def total(family: str, field: str) -> int:
+        return sum(sources[family].get(key, {}).get(field, 0) for key in keys)
+
+    hours = [h for key in keys for h in sources["resolution"].get(key, {}).get("hours", [])]
+    return {
+        "plan_completion_rate": _rate(total("planned", "done"), total("planned", "planned")),
+        "on_time_filing_rate": _rate(total("sheets", "on_time"), working_days * reps),
+        "quality_rate": _rate(total("reviews", "confirmed"), total("reviews", "reviewed")),
+        "median_resolution_hours": Decimal(median(hours)).quantize(Decimal("0.01")) if hours else None,
+        "action_timeliness": _rate(total("actions", "timely"), total("actions", "assigned")),
+        "attendance_rate": _rate(total("attendance", "attended"), total("attendance", "expected")),
+        "overdue_customers": sum(overdue.get(key, 0) for key in keys),
+    }
+
+
+KPI_VALUES = [
+    "team",
+    "rep",
+    "period_end",
+    "plan_completion_rate",
+    "on_time_filing_rate",
+    "quality_rate",
+    "median_resolution_hours",
+    "action_timeliness",
+    "attendance_rate",
+    "overdue_customers",
+    "computed_at",
+]
+
+
+def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_of_teams: Sequence[int]) -> int:
+    """KPI snapshots of ``team_ids`` (over their subtrees) and of the reps who are members of ``reps_of_teams``."""
+    subtrees = _subtree_ids(team_ids)
+    source_teams = sorted(set().union(*subtrees.values()) | set(reps_of_teams)) if subtrees else list(reps_of_teams)
+    members = list(
+        Membership.objects.active_on(ctx.as_of)
+        .filter(team_id__in=source_teams, role=Role.REP)
+        .values_list("team_id", "user_id")
+    )
+    overdue = overdue_customer_counts(ctx.as_of, source_teams)
+    rows = []
+    for kind, start, end in ctx.periods:
+        sources = _kpi_sources(ctx, source_teams, start)
+        working_days = sum(1 for day in ctx.working if start <= day <= min(end, ctx.as_of))
+        all_keys = set().union(*(family.keys() for family in sources.values())) | set(overdue)
+        common = {"as_of": ctx.as_of, "period_kind": kind, "period_start": start, "period_end": end}
+        for team_id, rep_id in members:
+            if team_id not in reps_of_teams:
+                continue
+            keys = [key for key in all_keys if key[1] == rep_id]
+            values = _kpi_row(ctx, sources, overdue, keys, working_days=working_days, reps=1)
+            rows.append(
+                ExecutionKpiSnapshot(
+                    team_id=team_id,
+                    rep_id=rep_id,
+                    owner_key=owner_key(rep_id=rep_id),
+                    computed_at=ctx.now,
+                    **common,
+                    **values,
+                )
+            )
+        for team_id, subtree in subtrees.items():
+            keys = [key for key in all_keys if key[0] in subtree]
+            reps = sum(1 for member_team, _user in members if member_team in subtree)
+            values = _kpi_row(ctx, sources, overdue, keys, working_days=working_days, reps=reps)
+            rows.append(
+                ExecutionKpiSnapshot(
+                    team_id=team_id,
+                    rep_id=None,
+                    owner_key=owner_key(team_id=team_id),
+                    computed_at=ctx.now,
+                    **common,
+                    **values,
+                )
+            )
+    ExecutionKpiSnapshot.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["as_of", "owner_key", "period_kind", "period_start"],
+        update_fields=KPI_VALUES,
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+# --- the night: start, shards, final step --------------------------------------------------------
+
+
+def nightly_run_start(*, as_of: dt.date, shard_count: int) -> NightlyRun:
+    """Open (or re-open) a night: running, no shard done yet."""
+    with transaction.atomic():
+        _advisory_lock(as_of, "run")
+        run, _created = NightlyRun.objects.update_or_create(
+            as_of=as_of,
+            defaults={
+                "status": NightlyRun.Status.RUNNING,
+                "shard_count": shard_count,
+                "started_at": timezone.now(),
+                "finished_at": None,
+            },
+        )
+        run.shards.all().delete()
+    return run
+
+
+def shard_compute(*, as_of: dt.date, team_ids: Sequence[int], refresh_from: dt.date | None = None) -> None:
+    """One shard of a night: roll up its teams' new days, then its reps' and teams' snapshots and KPIs."""
+    key = shard_key(team_ids)
+    with transaction.atomic():
+        _advisory_lock(as_of, key)
+        run = NightlyRun.objects.get(as_of=as_of)
+        ctx = NightContext(as_of)
+        start = refresh_from if refresh_from is not None else _refresh_start(as_of)
+        if start <= as_of:
+            daily_actual_refresh(team_ids=team_ids, start=start, end=as_of)
+        progress_snapshots_compute(ctx, team_ids)
+        execution_kpis_compute(ctx, team_ids, reps_of_teams=team_ids)
+        NightlyShard.objects.update_or_create(run=run, key=key, defaults={"finished_at": timezone.now()})
+
+
+def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool:
+    """The final step, once every shard is done: inner teams, ranks, alerts; then publish. False when not yet."""
+    with transaction.atomic():
+        _advisory_lock(as_of, "final")
+        # Wait for any shard still writing (in a fixed order), so the ranks see every row and no lock cycle forms.
+        for team_ids in leaf_team_shards():
+            _advisory_lock(as_of, shard_key(team_ids))
+        run = NightlyRun.objects.select_for_update().get(as_of=as_of)
+        if run.status == NightlyRun.Status.FINISHED or run.shards.count() < run.shard_count:
+            return False
+        ctx = NightContext(as_of)
+        inner = inner_team_ids()
+        start = refresh_from if refresh_from is not None else _refresh_start(as_of)
+        if start <= as_of:
+            daily_actual_refresh(team_ids=inner, start=start, end=as_of)
+        progress_snapshots_compute(ctx, inner)
+        execution_kpis_compute(ctx, inner, reps_of_teams=inner)
+        snapshot_ranks_update(as_of=as_of)
+        alerts_raise(ctx)
+        run.status = NightlyRun.Status.FINISHED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+    return True
+
+
+def night_compute(*, as_of: dt.date, refresh_from: dt.date | None = None) -> NightlyRun:
+    """Compute a whole night synchronously (backfills, the management command, the demo)."""
+    shards = leaf_team_shards()
+    nightly_run_start(as_of=as_of, shard_count=len(shards))
+    for team_ids in shards:
+        shard_compute(as_of=as_of, team_ids=team_ids, refresh_from=refresh_from)
+    night_finish(as_of=as_of, refresh_from=refresh_from)
+    return NightlyRun.objects.get(as_of=as_of)
+
+
+def nights_compute(*, start: dt.date, end: dt.date) -> int:
+    """Backfill [start, end]: the daily roll-up once for the whole range, then each night from it."""
+    if end < start:
+        raise ValidationError({"end": _("The end date is before the start date.")})
+    all_teams = list(Team.objects.values_list("id", flat=True))
+    with transaction.atomic():
+        daily_actual_refresh(team_ids=all_teams, start=dt.date(start.year, 1, 1), end=end)
+    day, nights = start, 0
+    while day <= end:
+        night_compute(as_of=day, refresh_from=day + dt.timedelta(days=1))
+        day += dt.timedelta(days=1)
+        nights += 1
+    return nights
+
+
+def snapshot_ranks_update(*, as_of: dt.date) -> None:
+    """Rank every snapshot among its siblings (a team's reps; a parent's child teams) by achievement."""
+    table, team = ProgressSnapshot._meta.db_table, Team._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} p SET rank = r.rank
+              FROM (SELECT s.id, RANK() OVER (
+                           PARTITION BY CASE WHEN s.rep_id IS NULL THEN 'team:' || COALESCE(t.parent_id, 0)
+                                             ELSE 'rep:' || s.team_id END,
+                                        s.metric_id, s.period_kind, s.period_start
+                           ORDER BY s.achievement DESC NULLS LAST) AS rank
+                      FROM {table} s JOIN {team} t ON t.id = s.team_id
+                     WHERE s.as_of = %s) r
+             WHERE p.id = r.id AND p.rank IS DISTINCT FROM r.rank
+            """,  # noqa: S608 (table names from the models' meta)
+            [as_of],
+        )
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+WORSE = {Status.BEHIND: {Status.AHEAD, Status.WATCH, Status.NO_TARGET, None}}
+WORSE[Status.CRITICAL] = WORSE[Status.BEHIND] | {Status.BEHIND}
+
+
+def _managers_of(team_ids: Iterable[int], day: dt.date) -> dict[int, list[int]]:
+    managers: dict[int, list[int]] = defaultdict(list)
+    for team_id, user_id in (
+        Membership.objects.active_on(day)
+        .filter(team_id__in=set(team_ids), role=Role.MANAGER)
+        .values_list("team_id", "user_id")
+    ):
+        managers[team_id].append(user_id)
+    return managers
+
+
+def alerts_raise(ctx: NightContext) -> list[Alert]:
+    """Alert the rep and their managers when a month status crosses into behind/critical or a sheet is missing."""
+    as_of = ctx.as_of
+    previous_night = (
+        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lt=as_of)
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+    month = ProgressSnapshot.objects.filter(period_kind=PeriodKind.MONTH, rep__isnull=False)
+    now_rows = list(
+        month.filter(as_of=as_of, status__in=[Status.BEHIND, Status.CRITICAL]).select_related("rep", "metric")
+    )
+    before = {}
+    if previous_night:
+        before = {
+            (r["rep_id"], r["metric_id"]): r["status"]
+            for r in month.filter(as_of=previous_night, rep_id__in=[r.rep_id for r in now_rows]).values(
+                "rep_id", "metric_id", "status"
+            )
+        }
+    wanted: list[Alert] = []
+    team_of_rep: dict[int, int] = {}
+
+    def name(user) -> str:
+        return user.get_full_name() or user.username
+
+    for row in now_rows:
+        if before.get((row.rep_id, row.metric_id)) not in WORSE[row.status]:
+            continue
+        team_of_rep[row.rep_id] = row.team_id
+        params = {"rep": name(row.rep), "status": row.status, "metric": row.metric.name, "gap": str(row.gap_pp)}
+        level = Alert.Level.DANGER if row.status == Status.CRITICAL else Alert.Level.WARNING
+        cause = f"progress:{row.rep_id}:{row.metric_id}:{row.status}"
+        wanted.append(
+            Alert(user_id=row.rep_id, cause=cause, day=as_of, level=level, params=params, subject_rep_id=row.rep_id)
+        )
+    if as_of in ctx.working:
+        filed = VisitSheet.objects.filter(date=as_of, submitted_at__isnull=False).values("rep_id")
+        missing = (
+            Membership.objects.active_on(as_of).filter(role=Role.REP).exclude(user_id__in=filed).select_related("user")
+        )
+        for membership in missing:
+            team_of_rep[membership.user_id] = membership.team_id
+            wanted.append(
+                Alert(
+                    user_id=membership.user_id,
+                    cause=f"missing-sheet:{membership.user_id}",
+                    day=as_of,
+                    level=Alert.Level.WARNING,
+                    params={"rep": name(membership.user)},
+                    subject_rep_id=membership.user_id,
+                )
+            )
+    managers = _managers_of(team_of_rep.values(), as_of)
+    for alert in list(wanted):
+        for manager_id in managers.get(team_of_rep[alert.subject_rep_id], []):
+            wanted.append(
+                Alert(
+                    user_id=manager_id,
+                    cause=alert.cause,
+                    day=as_of,
+                    level=alert.level,
+                    params=alert.params,
+                    subject_rep_id=alert.subject_rep_id,
+                )
+            )
+    for alert in wanted:
+        alert.message = str(alert.text)[:300]
+    existing = set(Alert.objects.filter(day=as_of).values_list("user_id", "cause"))
+    new = [a for a in wanted if (a.user_id, a.cause) not in existing]
+    Alert.objects.bulk_create(new, ignore_conflicts=True)
+    if new and ctx.settings.email_alerts:
+        transaction.on_commit(lambda: alerts_email([a.user_id for a in new], as_of))
+    return new
+
+
+def alerts_email(user_ids: Sequence[int], day: dt.date) -> None:
+    """Send each user one e-mail listing the day's new alerts (Django's mail backend)."""
+    from django.contrib.auth import get_user_model
+
+    by_user: dict[int, list[str]] = defaultdict(list)
+    for alert in Alert.objects.filter(day=day, user_id__in=user_ids):
+        by_user[alert.user_id].append(alert.message)
+    for user in get_user_model().objects.filter(id__in=by_user).exclude(email=""):
+        send_mail(
+            subject=_("SalesOps alerts for %(day)s") % {"day": day},
+            message="\n".join(by_user[user.pk]),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+            fail_silently=True,
+        )
+
+
+def alert_mark_read(*, user, alert_ids: Sequence[int] | None = None) -> int:
+    """Mark the user's own alerts (all unread when no ids are given) as read; returns how many changed."""
+    qs = Alert.objects.filter(user=user, read_at__isnull=True)
+    if alert_ids is not None:
+        qs = qs.filter(id__in=list(alert_ids))
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,35 @@
+"""Celery entry points of the nightly progress job: a group of shard tasks; the last one to finish publishes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import group, shared_task
+from django.utils import timezone
+
+from reports import services
+
+
+def _yesterday() -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=1)
+
+
+@shared_task
+def nightly_progress_task(as_of: str | None = None) -> int:
+    """Open the night (default: yesterday) and fan out one task per leaf-team shard; returns the shard count."""
+    day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
+    shards = services.leaf_team_shards()
+    services.nightly_run_start(as_of=day, shard_count=len(shards))
+    if not shards:
+        services.night_finish(as_of=day)
+        return 0
+    group(compute_shard_task.s(day.isoformat(), team_ids) for team_ids in shards).apply_async()
+    return len(shards)
+
+
+@shared_task
+def compute_shard_task(as_of: str, team_ids: list[int]) -> bool:
+    """Compute one shard; once committed, the shard that completes the night runs the final step."""
+    day = dt.date.fromisoformat(as_of)
+    services.shard_compute(as_of=day, team_ids=team_ids)
+    return services.night_finish(as_of=day)

@@ -1,0 +1,189 @@
+"""The nightly job on a small company: hand-checked snapshots, idempotency, concurrency, alerts, backfills."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from decimal import Decimal as D
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from reports import services
+from reports.models import Alert, DailyActual, ExecutionKpiSnapshot, NightlyRun, ProgressSnapshot, ReportSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def month_row(owner_key: str, as_of: dt.date = dt.date(2026, 3, 16)) -> ProgressSnapshot:
+    return ProgressSnapshot.objects.get(as_of=as_of, owner_key=owner_key, period_kind="month")
+
+
+def test_a_rep_month_matches_the_hand_worked_example(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    row = month_row(f"rep:{company.rep_a.pk}")
+    assert (row.target, row.actual) == (D("220000.00"), D("90000.00"))
+    assert row.time_progress == D("0.5")
+    assert row.achievement == D("0.409091")
+    assert row.gap_pp == D("-9.09")
+    assert row.status == "behind"
+    assert row.forecast == D("180000.00")
+    assert row.required_daily_rate == D("11818.18")
+    assert row.plan_progress == D("0.5")
+    assert row.rank == 2  # rep_a2 is at 60 %
+
+
+def test_quarter_and_year_count_earlier_months(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    quarter = ProgressSnapshot.objects.get(owner_key=f"rep:{company.rep_a.pk}", period_kind="quarter")
+    # Q1: 21 + 16 + 11 of 21 + 16 + 22 working days; plan 100k + 80k + 220k × 11/22.
+    assert (quarter.target, quarter.actual) == (D("400000.00"), D("240000.00"))
+    assert quarter.time_progress == D("0.813559")
+    assert quarter.plan_progress == D("0.725")
+    assert quarter.achievement == D("0.6")
+    assert quarter.status == "critical"
+    year = ProgressSnapshot.objects.get(owner_key=f"rep:{company.rep_a.pk}", period_kind="year")
+    assert (year.target, year.actual) == (D("400000.00"), D("240000.00"))
+
+
+def test_teams_are_rolled_up_over_their_subtree(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    team_a = month_row(f"team:{company.team_a.pk}")
+    assert (team_a.target, team_a.actual, team_a.status) == (D("330000.00"), D("156000.00"), "watch")
+    assert team_a.gap_pp == D("-2.73")
+    region = month_row(f"team:{company.region.pk}")
+    assert (region.target, region.actual, region.status) == (D("500000.00"), D("186000.00"), "behind")
+    assert region.rank == 1
+
+
+def test_calendar_days_can_be_the_time_basis(company, night) -> None:
+    ReportSettings.objects.update_or_create(pk=1, defaults={"time_basis": "calendar_days"})
+    services.night_compute(as_of=night["as_of"])
+    assert month_row(f"rep:{company.rep_a.pk}").time_progress == D("0.516129")  # 16 / 31
+
+
+def _snapshot_values() -> list[tuple]:
+    return list(
+        ProgressSnapshot.objects.order_by("owner_key", "metric_id", "period_kind").values_list(
+            "as_of",
+            "owner_key",
+            "metric_id",
+            "period_kind",
+            "period_start",
+            "target",
+            "actual",
+            "achievement",
+            "time_progress",
+            "plan_progress",
+            "gap_pp",
+            "status",
+            "forecast",
+            "required_daily_rate",
+            "rank",
+        )
+    )
+
+
+def test_the_same_night_twice_gives_identical_rows(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    first = (
+        _snapshot_values(),
+        ExecutionKpiSnapshot.objects.count(),
+        DailyActual.objects.count(),
+        Alert.objects.count(),
+    )
+    services.night_compute(as_of=night["as_of"])
+    second = (
+        _snapshot_values(),
+        ExecutionKpiSnapshot.objects.count(),
+        DailyActual.objects.count(),
+        Alert.objects.count(),
+    )
+    assert first == second
+    assert len(first[0]) == 4 * 3
+
+
+def test_a_night_is_published_only_when_finished(company, night) -> None:
+    run = services.nightly_run_start(as_of=night["as_of"], shard_count=2)
+    services.shard_compute(as_of=night["as_of"], team_ids=[company.team_a.pk])
+    assert services.night_finish(as_of=night["as_of"]) is False
+    run.refresh_from_db()
+    assert run.status == NightlyRun.Status.RUNNING
+    services.shard_compute(as_of=night["as_of"], team_ids=[company.team_b.pk])
+    assert services.night_finish(as_of=night["as_of"]) is True
+    run.refresh_from_db()
+    assert run.status == NightlyRun.Status.FINISHED
+    assert services.night_finish(as_of=night["as_of"]) is False  # only once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_same_night_leave_no_duplicates(company, night) -> None:
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            services.night_compute(as_of=night["as_of"])
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert ProgressSnapshot.objects.count() == 4 * 3
+    assert NightlyRun.objects.get(as_of=night["as_of"]).status == NightlyRun.Status.FINISHED
+    month = month_row(f"rep:{company.rep_a.pk}")
+    assert (month.actual, month.rank) == (D("90000.00"), 2)
+
+
+def test_falling_behind_alerts_the_rep_and_the_manager_once(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    cause = f"progress:{company.rep_a.pk}:{night['metric'].pk}:behind"
+    alerts = Alert.objects.filter(cause=cause)
+    assert sorted(a.user.username for a in alerts) == ["manager_a", "rep_a"]
+    assert "9.09" in alerts[0].message
+    services.night_compute(as_of=night["as_of"])
+    assert Alert.objects.filter(cause=cause).count() == 2
+
+
+def test_a_missing_sheet_alerts_the_rep_and_the_manager(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    missing = Alert.objects.filter(cause=f"missing-sheet:{company.rep_b.pk}")
+    assert sorted(a.user.username for a in missing) == ["manager_b", "rep_b"]
+
+
+def test_no_alert_when_the_status_was_already_behind(company, night) -> None:
+    services.night_compute(as_of=dt.date(2026, 3, 13))
+    assert month_row(f"rep:{company.rep_a.pk}", dt.date(2026, 3, 13)).status in ("behind", "critical")
+    services.night_compute(as_of=night["as_of"])
+    assert not Alert.objects.filter(day=night["as_of"], cause__startswith="progress:", user=company.rep_a).exists()
+
+
+def test_the_command_backfills_a_range(company, night) -> None:
+    call_command("compute_progress", "--from", "2026-03-14", "--to", "2026-03-16")
+    assert set(NightlyRun.objects.values_list("as_of", "status")) == {
+        (dt.date(2026, 3, d), "finished") for d in (14, 15, 16)
+    }
+    assert month_row(f"rep:{company.rep_a.pk}").actual == D("90000.00")
+    assert month_row(f"rep:{company.rep_a.pk}", dt.date(2026, 3, 15)).actual == D("50000.00")
+
+
+def test_the_command_computes_one_night(company, night) -> None:
+    call_command("compute_progress", "--as-of", "2026-03-16")
+    assert month_row(f"rep:{company.rep_a.pk}").actual == D("90000.00")
+
+
+def test_a_night_rolls_up_late_data_of_the_last_days(company, night) -> None:
+    services.night_compute(as_of=dt.date(2026, 3, 15))
+    from tests.reports.factories import make_sale
+    from visits.models import SaleRecord
+
+    first = SaleRecord.objects.filter(rep=company.rep_a).first()
+    make_sale(dt.date(2026, 3, 12), company.rep_a, first.customer, first.product, D("1000"))
+    services.night_compute(as_of=night["as_of"])
+    assert month_row(f"rep:{company.rep_a.pk}").actual == D("91000.00")
