@@ -85,7 +85,7 @@ class AllowLateForm(forms.Form):
 class ProblemForm(forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}))
     owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, team: Team, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -117,7 +117,7 @@ class CoachingNoteForm(forms.Form):
     topic = forms.CharField(label=_("Topic"), max_length=200)
     agreed_actions = forms.CharField(label=_("Agreed actions"), widget=forms.Textarea(attrs={"rows": 3}))
     follow_up_date = forms.DateField(
-        label=_("Follow-up date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Follow-up date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args, reps, **kwargs) -> None:

@@ -81,6 +81,7 @@ def test_the_morning_dashboard_shows_goals_and_the_late_mark(company, on_day) ->
     row_a2 = html[html.index('data-testid="row-rep_a2"') :]
     assert 'data-attendance="late"' in row_a2[: row_a2.index("</tr>")]
     assert ">11<" in html  # the team's planned visits
+    assert f'type="date" value="{DAY}"' in html.replace('name="due_date" ', "")  # ISO date even in zh-hans
 
 
 def _team_with_reps(size: int):
@@ -150,9 +151,9 @@ def test_a_problem_raised_on_the_noon_dashboard_is_resolved_and_shows_its_resolu
         reverse("meetings:problem_resolve", args=[problem.pk]), {"resolution": "Delivered"}
     )
     html = manager.get(reverse("meetings:problems")).content.decode()
-    assert "5 h 10 min" in html
+    assert "5 小时 10 分钟" in html  # the default language is zh-hans
     detail = manager.get(reverse("meetings:problem", args=[problem.pk])).content.decode()
-    assert "5 h 10 min" in detail
+    assert "5 小时 10 分钟" in detail
 
 
 def test_open_problems_are_listed_first_with_their_age(company, on_day) -> None:
@@ -165,7 +166,7 @@ def test_open_problems_are_listed_first_with_their_age(company, on_day) -> None:
         now=local(DAY, 7),
     )
     html = company.client_for(company.manager_a).get(reverse("meetings:problems")).content.decode()
-    assert "1 h 20 min" in html
+    assert "1 小时 20 分钟" in html
 
 
 def test_a_manager_writes_a_coaching_note_and_the_rep_sees_it(company, on_day) -> None:
