@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from org.models import Customer, Membership, Product, Team, WorkCalendarDay
+from org.models import AuditEvent, Customer, Membership, Product, Team, WorkCalendarDay
 
 
 class MembershipInline(admin.TabularInline):
@@ -53,3 +53,20 @@ class WorkCalendarDayAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor_username", "action", "object_type", "object_id", "summary", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["actor_username", "summary", "object_id", "ip_address"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class OrgConfig(AppConfig):
     name = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from org import signals  # noqa: F401

@@ -10,9 +10,8 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from org.models import Customer, Membership, Product, Role, Team
-
 from org.demo_accounts import DEMO_PASSWORD
+from org.models import Customer, Membership, Product, Role, Team
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
 GIVEN = [

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Customer, Team
+from org.models import AuditEvent, Customer, Team
 from org.scoping import scope_for
 from org.selectors import rep_choices_for
 
@@ -51,3 +51,20 @@ class CalendarDayForm(forms.Form):
     date = forms.DateField(label=_("date"))
     is_working = forms.BooleanField(label=_("working day"), required=False)
     note = forms.CharField(label=_("note"), max_length=100, required=False)
+
+
+class AuditSearchForm(forms.Form):
+    text = forms.CharField(label=_("Search"), required=False, max_length=100)
+    action = forms.ChoiceField(label=_("action"), required=False, choices=[("", "—"), *AuditEvent.Action.choices])
+    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)

@@ -220,3 +220,51 @@ class WorkCalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a security-relevant event: who, what, when (UTC), from where.
+
+    A database trigger refuses UPDATE and DELETE on this table; the admin shows it read-only.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        PERMISSION_DENIED = "permission_denied", _("Permission denied")
+        USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        TARGET_CHANGED = "target_changed", _("Target changed")
+        TARGET_APPROVED = "target_approved", _("Target approved")
+        SHEET_REOPENED = "sheet_reopened", _("Sheet reopened")
+        REVIEW_RECORDED = "review_recorded", _("Review recorded")
+        EXPORT = "export", _("Export")
+        CALENDAR_CHANGED = "calendar_changed", _("Calendar changed")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        # DO_NOTHING and no constraint: deleting a user must not rewrite (or lose) their audit trail.
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=50, blank=True)
+    object_id = models.CharField(_("object id"), max_length=50, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"

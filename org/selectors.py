@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from org.models import Customer, Membership, Product, Role, Team, WorkCalendarDay
+from org.models import AuditEvent, Customer, Membership, Product, Role, Team, WorkCalendarDay
 from org.scoping import scope_for, scoped, visible_teams
 
 User = get_user_model()
@@ -69,3 +69,25 @@ def product_list(*, active_only: bool = True) -> QuerySet[Product]:
 
 def calendar_days(*, year: int) -> dict[dt.date, WorkCalendarDay]:
     return {day.date: day for day in WorkCalendarDay.objects.filter(date__year=year)}
+
+
+def audit_events(
+    *, text: str = "", action: str = "", start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[AuditEvent]:
+    """The audit log, newest first, searched by user/summary/path/address text, action and UTC dates."""
+    qs = AuditEvent.objects.all()
+    if text:
+        qs = qs.filter(
+            Q(actor_username__icontains=text)
+            | Q(summary__icontains=text)
+            | Q(path__icontains=text)
+            | Q(object_id=text)
+            | Q(ip_address__startswith=text if text[:1].isdigit() else "-")
+        )
+    if action:
+        qs = qs.filter(action=action)
+    if start:
+        qs = qs.filter(at__date__gte=start)
+    if end:
+        qs = qs.filter(at__date__lte=end)
+    return qs.order_by("-at", "-id")

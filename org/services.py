@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from org.audit import audit_record
 from org.calendar import official_calendar
-from org.models import Customer, Membership, Role, Team, WorkCalendarDay
+from org.models import AuditEvent, Customer, Membership, Role, Team, WorkCalendarDay
 from org.scoping import scope_for
 
 CUSTOMER_FIELDS = (
@@ -101,6 +102,12 @@ def calendar_day_set(*, by: AbstractBaseUser, date: dt.date, is_working: bool, n
         kind = WorkCalendarDay.Kind.WEEKEND if date.weekday() >= 5 and not note else WorkCalendarDay.Kind.COMPANY
     day, _created = WorkCalendarDay.objects.update_or_create(
         date=date, defaults={"is_working": is_working, "kind": kind, "note": note, "updated_by": by}
+    )
+    audit_record(
+        action=AuditEvent.Action.CALENDAR_CHANGED,
+        actor=by,
+        obj=day,
+        summary=f"{date}: {'working' if is_working else 'not working'} {note}".strip(),
     )
     return day
 

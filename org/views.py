@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from org import selectors, services
+from org.audit import audit_record
 from org.calendar import official_day
-from org.forms import CalendarDayForm, CustomerForm
-from org.models import Role
+from org.forms import AuditSearchForm, CalendarDayForm, CustomerForm
+from org.models import AuditEvent, Role
 from org.scoping import require_role
 
 
@@ -138,3 +139,22 @@ def calendar_day_edit(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('org:calendar')}?year={day.date.year}")
     messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
     return redirect("org:calendar")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page; every refusal is written to the audit log."""
+    audit_record(
+        action=AuditEvent.Action.PERMISSION_DENIED, request=request, summary=f"{request.method} {request.path}"
+    )
+    return render(request, "403.html", status=403)
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR)
+    form = AuditSearchForm(request.GET or None)
+    events = selectors.audit_events(**(form.cleaned_data if form.is_valid() else {}))
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "org/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

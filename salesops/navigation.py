@@ -33,6 +33,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(_("Customers"), "org:customers", EVERYONE, "customers"),
     NavEntry(_("Products"), "org:products", EVERYONE, "products"),
     NavEntry(_("Calendar"), "org:calendar", EVERYONE, "calendar"),
+    NavEntry(_("Audit log"), "org:audit", (DIRECTOR,), "org"),
 )
 
 

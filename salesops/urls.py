@@ -39,5 +39,7 @@ urlpatterns = [
     *page_patterns,
 ]
 
+handler403 = "org.views.permission_denied"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -34,7 +34,7 @@ def test_a_secret_can_come_from_a_file(monkeypatch, tmp_path) -> None:
 
 
 def test_time_zone_languages_and_database_health_checks(settings) -> None:
-    assert settings.TIME_ZONE == os.environ.get("TIME_ZONE", "Asia/Shanghai")
+    assert os.environ.get("TIME_ZONE", "Asia/Shanghai") == settings.TIME_ZONE
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _ in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
@@ -55,7 +55,11 @@ def test_check_deploy_with_production_settings_reports_no_errors_or_warnings(db)
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, env["DATABASE_URL"] + result.stdout + result.stderr
     assert "no issues" in result.stdout

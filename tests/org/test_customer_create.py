@@ -95,8 +95,15 @@ def test_the_api_creates_a_customer_with_a_manager_in_scope(company) -> None:
     client.force_authenticate(company.manager_a)
     response = client.post(
         "/api/v1/customers/",
-        {"name": "X", "kind": "outlet", "tier": "A", "team": company.team_a.pk, "owner": company.rep_a.pk,
-         "latitude": "31.230416", "longitude": "121.473701"},
+        {
+            "name": "X",
+            "kind": "outlet",
+            "tier": "A",
+            "team": company.team_a.pk,
+            "owner": company.rep_a.pk,
+            "latitude": "31.230416",
+            "longitude": "121.473701",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content

@@ -123,8 +123,9 @@ def test_a_rep_cannot_write_products_or_the_calendar(company) -> None:
 
 
 def test_a_director_marks_a_day_off_through_the_api(company) -> None:
-    from org.calendar import is_working_day
     import datetime as dt
+
+    from org.calendar import is_working_day
 
     client = APIClient()
     client.force_authenticate(company.director)

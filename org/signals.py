@@ -1,0 +1,60 @@
+"""Audit events for logins, and ending every session and token of a deactivated user."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.sessions.models import Session
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from org.audit import audit_record
+from org.models import AuditEvent
+
+
+@receiver(user_logged_in)
+def _logged_in(sender, request, user, **kwargs) -> None:
+    audit_record(action=AuditEvent.Action.LOGIN, actor=user, request=request)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        audit_record(action=AuditEvent.Action.LOGOUT, actor=user, request=request)
+
+
+@receiver(user_login_failed)
+def _login_failed(sender, credentials, request=None, **kwargs) -> None:
+    audit_record(action=AuditEvent.Action.LOGIN_FAILED, request=request, username=str(credentials.get("username", "")))
+
+
+def end_sessions_of(user_id: int) -> int:
+    """Delete every stored session of the user (the cache copy goes with the row)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user_id):
+            store(session_key=session.session_key).delete()
+            ended += 1
+    return ended
+
+
+@receiver(pre_save, sender=get_user_model())
+def _deactivated(sender, instance, **kwargs) -> None:
+    if instance.pk is None or instance.is_active:
+        return
+    was_active = sender.objects.filter(pk=instance.pk, is_active=True).exists()
+    if was_active:
+        Token.objects.filter(user_id=instance.pk).delete()
+        ended = end_sessions_of(instance.pk)
+        audit_record(
+            action=AuditEvent.Action.USER_DEACTIVATED,
+            obj=instance,
+            summary=f"{instance.get_username()}: {ended} session(s) and all tokens ended",
+        )
