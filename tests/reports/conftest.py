@@ -16,7 +16,12 @@ AS_OF = dt.date(2026, 3, 16)
 
 @pytest.fixture
 def sales_metric(db) -> Metric:
-    return Metric.objects.get(code="sales")
+    # get_or_create: a transactional test has flushed the shipped metrics.
+    metric, _created = Metric.objects.get_or_create(
+        code="sales",
+        defaults={"name": "Sales amount", "unit": Metric.Unit.MONEY, "actual_kind": Metric.ActualKind.SALES_AMOUNT},
+    )
+    return metric
 
 
 @pytest.fixture
