@@ -127,10 +127,14 @@ class MonthToDate:
 
 
 def month_to_date_for_reps(*, rep_ids: list[int], day: dt.date) -> dict[int, MonthToDate]:
-    """Each rep's sales from the 1st of ``day``'s month through ``day``, and the month's time progress.
+    """Each rep's sales from the 1st of ``day``'s month through ``day``, their approved sales target for the
+    month, and the month's time progress (working days elapsed / working days in the month).
 
-    Computed from live sale records and the work calendar; two queries.
+    Computed from live sale records, targets and the work calendar (until the reports app keeps snapshots);
+    three queries.
     """
+    from targets.models import Metric, Target, TargetPeriod
+
     month_start = day.replace(day=1)
     next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
     dates = working_dates(month_start, next_month - dt.timedelta(days=1))
@@ -142,7 +146,20 @@ def month_to_date_for_reps(*, rep_ids: list[int], day: dt.date) -> dict[int, Mon
         .annotate(total=Sum("amount"))
         .values_list("rep_id", "total")
     )
-    return {rep_id: MonthToDate(amount=amounts.get(rep_id) or ZERO, time_progress=time_progress) for rep_id in rep_ids}
+    targets = dict(
+        TargetPeriod.objects.filter(
+            target__rep_id__in=rep_ids,
+            target__fiscal_year=day.year,
+            target__status=Target.Status.APPROVED,
+            target__metric__actual_kind=Metric.ActualKind.SALES_AMOUNT,
+            target__metric__product_group="",
+            month=day.month,
+        ).values_list("target__rep_id", "value")
+    )
+    return {
+        rep_id: MonthToDate(amount=amounts.get(rep_id) or ZERO, time_progress=time_progress, target=targets.get(rep_id))
+        for rep_id in rep_ids
+    }
 
 
 def previous_working_day(day: dt.date) -> dt.date | None:

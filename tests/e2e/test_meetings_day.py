@@ -24,6 +24,7 @@ def _check_in(new_page, username: str, visits: str, amount: str) -> None:
     login(page, username, PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})  # a rep on a phone
     page.goto("/meetings/")
+    screenshot(page, f"meetings-index-{username}")
     page.click("[data-testid=checkin-morning]")
     page.fill("#id_planned_visits", visits)
     page.fill("#id_planned_amount", amount)
@@ -51,6 +52,7 @@ def test_a_managed_day_from_morning_check_ins_to_an_evening_resolution(company, 
         manager = new_page(locale=locale)
         login(manager, "manager_a", PASSWORD)
         manager.goto("/meetings/")
+        screenshot(manager, f"meetings-index-manager-{locale}")
         manager.click("[data-testid=dashboard-morning]")
         table = manager.locator("[data-testid=dashboard-table]")
         late_row = table.locator("[data-testid=row-rep_a3]")

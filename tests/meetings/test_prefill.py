@@ -54,3 +54,48 @@ def test_once_checked_in_the_form_shows_what_the_rep_entered(company, meetings, 
         meeting=meetings[Slot.MORNING], rep=company.rep_a, by=company.rep_a, planned_visits=5, now=local(DAY, 8, 30)
     )
     assert checkin_prefill(meeting=meetings[Slot.MORNING], rep=company.rep_a, checkin=checkin)["planned_visits"] == 5
+
+
+def test_month_to_date_achievement_is_sales_against_the_approved_monthly_target(company, customers) -> None:
+    from django.utils import timezone
+
+    from meetings.selectors import month_to_date_for_reps
+    from org.calendar import working_dates
+    from targets.models import Metric, Target, TargetPeriod
+    from visits.models import SaleRecord
+
+    metric, _ = Metric.objects.get_or_create(
+        actual_kind=Metric.ActualKind.SALES_AMOUNT, product_group="", defaults={"code": "sales", "name": "Sales"}
+    )
+    target = Target.objects.create(
+        team=company.team_a,
+        rep=company.rep_a,
+        metric=metric,
+        fiscal_year=DAY.year,
+        annual_value=Decimal("120000"),
+        status=Target.Status.APPROVED,
+        approved_at=timezone.now(),
+    )
+    TargetPeriod.objects.create(target=target, month=DAY.month, value=Decimal("10000"))
+    product = ProductFactory()
+    for day, amount in [
+        (DAY.replace(day=2), "1500"),
+        (DAY, "2500"),
+        (DAY.replace(day=20), "999"),
+        (DAY.replace(month=10), "7"),
+    ]:
+        SaleRecord.objects.create(
+            date=day,
+            rep=company.rep_a,
+            team=company.team_a,
+            customer=customers["a"],
+            product=product,
+            quantity=Decimal("1"),
+            amount=Decimal(amount),
+        )
+    month = working_dates(DAY.replace(day=1), DAY.replace(day=30))
+    result = month_to_date_for_reps(rep_ids=[company.rep_a.pk, company.rep_a2.pk], day=DAY)
+    assert result[company.rep_a.pk].amount == Decimal("4000")
+    assert result[company.rep_a.pk].achievement == Decimal("0.4")
+    assert result[company.rep_a.pk].time_progress == Decimal(sum(1 for d in month if d <= DAY)) / Decimal(len(month))
+    assert result[company.rep_a2.pk].achievement is None  # no target: shown as "—"
