@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 VENDOR := static/vendor/.installed
 
-.PHONY: run test install vendor browsers migrate seed lint format migrations-check messages stop ping clean
+.PHONY: run test install vendor browsers migrate seed lint format migrations-check messages backup restore stop ping clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ migrations-check: install
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+BACKUP ?= var/backup.dump
+backup: install
+	$(BIN)/python manage.py dbbackup --output $(BACKUP)
+
+restore: install
+	$(BIN)/python manage.py dbrestore --input $(BACKUP)
 
 clean: stop
 	rm -rf $(VENV) node_modules static/vendor staticfiles
