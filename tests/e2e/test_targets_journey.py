@@ -46,7 +46,10 @@ def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_re
     for each in four_reps.reps:
         assert page.input_value(f"[data-testid='year-rep:{each.pk}']") == "500000.00"
     assert page.inner_text("[data-testid=remainder-year]") == "0.00"
+    # On a laptop screen the whole year fits without scrolling sideways.
     screenshot(page, "targets-grid-allocated-en")
+    box = page.locator(f"[data-testid='year-rep:{rep.pk}']").bounding_box()
+    assert box["x"] + box["width"] <= 1366
 
     # January of the first rep set by hand, changing their annual value: the remainder turns negative.
     january = Target.objects.get(rep=rep).periods.get(month=1).value
@@ -81,7 +84,7 @@ def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_re
 
 
 def test_the_grid_reads_in_chinese(new_page, four_reps) -> None:
-    page = new_page(locale="zh-CN")
+    page = new_page(locale="zh-CN", viewport=(1600, 900))
     login(page, four_reps.manager.username, PASSWORD)
     page.goto("/targets/")
     assert "目标" in page.inner_text("h1")
@@ -90,4 +93,9 @@ def test_the_grid_reads_in_chinese(new_page, four_reps) -> None:
     page.press(f"[data-testid='year-team:{four_reps.team.pk}']", "Tab")
     page.wait_for_selector("[data-testid=grid-error]")
     assert "不能为负" in page.inner_text("[data-testid=grid-error]")
+    page.fill(f"[data-testid='year-team:{four_reps.team.pk}']", "1200")
+    page.press(f"[data-testid='year-team:{four_reps.team.pk}']", "Tab")
+    page.wait_for_selector(f"[data-testid='q1-team:{four_reps.team.pk}']")
+    # A wide screen shows the quarters too.
+    assert page.inner_text(f"[data-testid='q1-team:{four_reps.team.pk}']") == "300.00"
     screenshot(page, "targets-grid-zh")
