@@ -125,8 +125,8 @@ class TeamDayForm(forms.Form):
         self.fields["team"].queryset = team_list_for(user=user)
         self.fields["team"].empty_label = _("All my teams")
         _style(self)
-        for field in self.fields.values():
-            field.widget.attrs["class"] += " form-control-sm w-auto"
+        self.fields["date"].widget.attrs["class"] = "form-control form-control-sm w-auto"
+        self.fields["team"].widget.attrs["class"] = "form-select form-select-sm w-auto"
 
 
 class SaleImportForm(forms.Form):
