@@ -99,3 +99,43 @@ def test_the_grid_reads_in_chinese(new_page, four_reps) -> None:
     # A wide screen shows the quarters too.
     assert page.inner_text(f"[data-testid='q1-team:{four_reps.team.pk}']") == "300.00"
     screenshot(page, "targets-grid-zh")
+
+
+def _workbook(rows: list[list]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Code", "Owner", *range(1, 13)])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_import_is_previewed_and_applied_only_when_the_whole_file_is_valid(new_page, four_reps) -> None:
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    rep1, rep2 = four_reps.reps[:2]
+    page = new_page(locale="zh-CN")
+    login(page, four_reps.manager.username, PASSWORD)
+    page.goto("/targets/")
+    page.click("[data-testid=import]")
+    bad = _workbook([[rep1.username, "", *([1000] * 12)], [rep2.username, "", "很多", *([1000] * 11)]])
+    page.set_input_files("#id_file", files=[{"name": "bad.xlsx", "mimeType": mime, "buffer": bad}])
+    page.click("[data-testid=preview]")
+    errors = page.inner_text("[data-testid=import-errors]")
+    assert "未导入任何数据" in errors and "不是数字" in errors
+    assert "3\tC" in errors
+    screenshot(page, "targets-import-errors-zh")
+    assert not Target.objects.exists()
+
+    good = _workbook([[rep1.username, "", *([1000] * 12)], [rep2.username, "", *([2000] * 12)]])
+    page.set_input_files("#id_file", files=[{"name": "good.xlsx", "mimeType": mime, "buffer": good}])
+    page.click("[data-testid=preview]")
+    page.wait_for_selector("[data-testid=import-preview]")
+    page.click("[data-testid=apply-import]")
+    page.wait_for_selector("text=已导入 2 个目标。")
+    assert page.input_value(f"[data-testid='year-rep:{rep2.pk}']") == "24000.00"

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from openpyxl import Workbook, load_workbook
 
@@ -179,3 +180,37 @@ def test_an_import_with_errors_lists_them_and_applies_nothing(sales_team, team_t
     assert errors == [(3, "C"), (3, "N"), (4, "A")]
     assert "token" not in response.context
     assert Target.objects.count() == 1
+
+
+def test_choosing_a_profile_in_the_grid_re_spreads_the_row(sales_team, team_target) -> None:
+    from targets.models import DistributionProfile
+
+    working_days = DistributionProfile.objects.get(kind="working_days")
+    response = client_for(sales_team.manager).post(
+        f"/targets/{team_target.pk}/profile/",
+        {"profile": working_days.pk, "team": sales_team.team.pk, "year": 2026, "metric": "sales"},
+    )
+    assert response.status_code == 200
+    team_target.refresh_from_db()
+    assert team_target.profile == working_days
+    # 120,000 × 16 / 248 working days in February 2026.
+    assert team_target.periods.get(month=2).value == D("7741.94")
+
+
+def test_applying_an_import_is_all_or_nothing(sales_team, team_target) -> None:
+    rep1, rep2 = sales_team.reps[:2]
+    first, second = services.target_allocate(
+        by=sales_team.manager, parent=team_target, children=[rep1, rep2], method="equal"
+    )
+    services.target_approve(by=sales_team.manager, target=second)
+    with pytest.raises(ValidationError) as error:
+        services.target_import_apply(
+            by=sales_team.manager,
+            team=sales_team.team,
+            fiscal_year=2026,
+            metric=team_target.metric,
+            rows=[(rep1.username, ["1"] * 12), (rep2.username, ["2"] * 12)],
+        )
+    assert "reason" in error.value.message_dict
+    first.refresh_from_db()
+    assert first.annual_value == D("60000.00")

@@ -384,3 +384,20 @@ def test_a_ramp_plan_counts_from_the_membership_start(sales_team) -> None:
     assert [c.day for c in plan.checkpoints.all()] == [30, 60, 90]
     with pytest.raises(ValidationError):
         services.ramp_plan_create(by=sales_team.outsider_manager, rep=rep, checkpoints={})
+
+
+def test_a_reps_own_targets_show_the_year_quarter_month_and_today(sales_team) -> None:
+    from targets.selectors import my_targets
+
+    rep = sales_team.reps[0]
+    services.target_create(
+        by=sales_team.manager, metric=metric("sales"), fiscal_year=2026, annual_value="12000", rep=rep
+    )
+    services.target_create(
+        by=sales_team.manager, metric=metric("sales"), fiscal_year=2026, annual_value="99", rep=sales_team.reps[1]
+    )
+    # 10 October 2026 is a make-up Saturday, the 3rd of October's 18 working days: 1,000 / 18 → 55.56.
+    [row] = my_targets(user=rep, day=dt.date(2026, 10, 10))
+    assert (row.year, row.quarter, row.month, row.today) == (D("12000.00"), D("3000.00"), D("1000.00"), D("55.56"))
+    [row] = my_targets(user=rep, day=dt.date(2026, 10, 3))  # National Day holiday
+    assert row.today == 0
