@@ -1,0 +1,377 @@
+"""Reads shared by the report pages, exports, API and alerts; every one goes through org.scoping.
+
+Dashboards read only published nights: the latest as-of whose NightlyRun is finished.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F, Q, QuerySet, Sum
+from django.utils import timezone
+
+from org.calendar import working_dates
+from org.models import Membership, Role, Team
+from org.scoping import scope_for, scoped, visible_teams
+from reports import formulas
+from reports.models import (
+    Alert,
+    DailyActual,
+    ExecutionKpiSnapshot,
+    NightlyRun,
+    PeriodKind,
+    ProgressSnapshot,
+    ReportSettings,
+    TimeBasis,
+)
+from reports.services import FAMILIES_OF, MONEY_FAMILIES
+from targets.models import Metric, Target
+
+ZERO = Decimal(0)
+KPI_FIELDS = (
+    "plan_completion_rate",
+    "on_time_filing_rate",
+    "quality_rate",
+    "median_resolution_hours",
+    "action_timeliness",
+    "attendance_rate",
+    "overdue_customers",
+)
+
+
+def latest_night(*, on_or_before: dt.date | None = None) -> dt.date | None:
+    """The latest published (finished) night, optionally not after a date."""
+    runs = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED)
+    if on_or_before is not None:
+        runs = runs.filter(as_of__lte=on_or_before)
+    return runs.order_by("-as_of").values_list("as_of", flat=True).first()
+
+
+def snapshot_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ProgressSnapshot]:
+    """Snapshots of published nights the user may see (a rep: only their own)."""
+    published = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED).values("as_of")
+    qs = ProgressSnapshot.objects.filter(as_of__in=published).select_related("team", "rep", "metric")
+    return scoped(qs, user, team_field="team", owner_field="rep")
+
+
+def kpi_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ExecutionKpiSnapshot]:
+    published = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED).values("as_of")
+    qs = ExecutionKpiSnapshot.objects.filter(as_of__in=published).select_related("team", "rep")
+    return scoped(qs, user, team_field="team", owner_field="rep")
+
+
+def alert_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Alert]:
+    """The user's own alerts, newest first."""
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    return Alert.objects.filter(user=user).order_by("-day", "-created_at")
+
+
+def unread_alert_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Alert.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def report_metrics() -> list[Metric]:
+    """Metrics that have targets, in tab order."""
+    return list(Metric.objects.filter(active=True, targets__isnull=False).distinct().order_by("position", "id"))
+
+
+def default_metric() -> Metric | None:
+    chosen = ReportSettings.load().scorecard_metric
+    if chosen:
+        return chosen
+    metrics = report_metrics()
+    return metrics[0] if metrics else Metric.objects.filter(active=True).order_by("position", "id").first()
+
+
+def default_team(*, user: AbstractBaseUser) -> Team | None:
+    """The team a manager runs (the first they manage), or the top of what the user can see."""
+    scope = scope_for(user)
+    teams = visible_teams(user).order_by("path")
+    own = teams.filter(id__in=scope.own_team_ids).first()
+    return own or teams.first()
+
+
+# --- the daily report ----------------------------------------------------------------------------
+
+SORTS = {
+    "name": ("owner_key",),
+    "target": ("target",),
+    "actual": ("actual",),
+    "achievement": ("achievement",),
+    "time_progress": ("time_progress",),
+    "gap": ("gap_pp",),
+    "forecast": ("forecast",),
+    "required_daily_rate": ("required_daily_rate",),
+    "rank": ("rank",),
+}
+
+
+@dataclass
+class ReportRow:
+    snapshot: ProgressSnapshot
+    kpi: ExecutionKpiSnapshot | None
+
+    @property
+    def name(self) -> str:
+        return self.snapshot.owner_name
+
+
+@dataclass
+class DailyReport:
+    team: Team
+    metric: Metric
+    period_kind: str
+    as_of: dt.date | None
+    sort: str
+    total: ProgressSnapshot | None
+    total_kpi: ExecutionKpiSnapshot | None
+    rows: list[ReportRow] = field(default_factory=list)
+
+
+def _order(sort: str) -> list:
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    fields = SORTS.get(name, SORTS["gap"])
+    if name == "name":
+        key = F("rep__username")
+        return [key.desc() if descending else key.asc(), F("team__name").asc()]
+    return [F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields] + ["owner_key"]
+
+
+def daily_report(
+    *,
+    user: AbstractBaseUser,
+    team: Team,
+    metric: Metric,
+    period_kind: str = PeriodKind.MONTH,
+    sort: str = "gap",
+    as_of: dt.date | None = None,
+) -> DailyReport:
+    """One row per member of ``team`` (its reps, or its child teams) on a metric and period; constant queries."""
+    night = latest_night(on_or_before=as_of)
+    report = DailyReport(team, metric, period_kind, night, sort if sort.lstrip("-") in SORTS else "gap", None, None)
+    if night is None:
+        return report
+    base = snapshot_list_for(user=user).filter(as_of=night, metric=metric, period_kind=period_kind)
+    members = base.filter(Q(rep__isnull=False, team=team) | Q(rep__isnull=True, team__parent=team))
+    snapshots = list(members.order_by(*_order(report.sort)))
+    report.total = base.filter(team=team, rep__isnull=True).first()
+    keys = [s.owner_key for s in snapshots] + [f"team:{team.pk}"]
+    kpis = {
+        k.owner_key: k for k in kpi_list_for(user=user).filter(as_of=night, period_kind=period_kind, owner_key__in=keys)
+    }
+    report.rows = [ReportRow(s, kpis.get(s.owner_key)) for s in snapshots]
+    report.total_kpi = kpis.get(f"team:{team.pk}")
+    return report
+
+
+# --- a rep's drill-down --------------------------------------------------------------------------
+
+
+def _family_filter(metric: Metric) -> Q:
+    condition = Q(family__in=FAMILIES_OF.get(metric.actual_kind, ()))
+    if metric.product_group:
+        condition &= ~Q(family__in=MONEY_FAMILIES) | Q(product_group=metric.product_group)
+    return condition
+
+
+def burn_up(*, snapshot: ProgressSnapshot) -> dict:
+    """Per day of the snapshot's period: cumulative actual (through as-of), cumulative plan, straight time line."""
+    start, end, as_of = snapshot.period_start, snapshot.period_end, snapshot.as_of
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    owner = {"rep_id": snapshot.rep_id} if snapshot.rep_id else {"team__path__startswith": snapshot.team.path}
+    daily = dict(
+        DailyActual.objects.filter(_family_filter(snapshot.metric), day__range=(start, as_of), **owner)
+        .values("day")
+        .annotate(total=Sum("value"))
+        .values_list("day", "total")
+    )
+    target = Target.objects.filter(metric=snapshot.metric, fiscal_year=start.year)
+    target = target.filter(rep_id=snapshot.rep_id) if snapshot.rep_id else target.filter(team=snapshot.team, rep=None)
+    months = {(start.year, p.month): p.value for t in target.prefetch_related("periods") for p in t.periods.all()}
+    months = {k: v for k, v in months.items() if start.month <= k[1] <= end.month}
+    basis = set(working_dates(start, end)) if ReportSettings.load().time_basis == TimeBasis.WORKING_DAYS else None
+    cumulative, actual, plan, time_line = ZERO, [], [], []
+    for day in days:
+        cumulative += daily.get(day, ZERO)
+        actual.append(float(cumulative) if day <= as_of else None)
+        plan.append(float(formulas.planned_to_date(months, start, end, day, working_days=basis)))
+        share = formulas.time_progress(formulas.period_units(start, end, day, working_days=basis)) or ZERO
+        time_line.append(float(snapshot.target * share))
+    return {"labels": [d.isoformat() for d in days], "actual": actual, "plan": plan, "time": time_line}
+
+
+def gap_trend(*, user: AbstractBaseUser, snapshot: ProgressSnapshot, days: int = 30) -> dict:
+    """The owner's gap (pp) in the same kind of period over the last ``days`` published nights."""
+    rows = (
+        snapshot_list_for(user=user)
+        .filter(
+            owner_key=snapshot.owner_key,
+            metric=snapshot.metric,
+            period_kind=snapshot.period_kind,
+            as_of__gt=snapshot.as_of - dt.timedelta(days=days),
+            as_of__lte=snapshot.as_of,
+        )
+        .order_by("as_of")
+        .values_list("as_of", "gap_pp")
+    )
+    return {
+        "labels": [d.isoformat() for d, _g in rows],
+        "gap": [float(g) if g is not None else None for _d, g in rows],
+    }
+
+
+def team_ranking(*, user: AbstractBaseUser, snapshot: ProgressSnapshot) -> dict:
+    """The snapshot's siblings (a team's reps) by achievement, best first."""
+    siblings = snapshot_list_for(user=user).filter(
+        as_of=snapshot.as_of, metric=snapshot.metric, period_kind=snapshot.period_kind
+    )
+    if snapshot.rep_id:
+        siblings = siblings.filter(team=snapshot.team, rep__isnull=False)
+    else:
+        siblings = siblings.filter(team__parent=snapshot.team.parent, rep__isnull=True)
+    rows = list(siblings.order_by(F("achievement").desc(nulls_last=True), "owner_key"))
+    return {
+        "labels": [r.owner_name for r in rows],
+        "achievement": [float(formulas.percent(r.achievement) or 0) for r in rows],
+        "highlight": [r.owner_key == snapshot.owner_key for r in rows],
+    }
+
+
+# --- the monthly scorecard -----------------------------------------------------------------------
+
+
+@dataclass
+class ScoreRow:
+    rep_name: str
+    rep_id: int
+    team_name: str
+    achievement: Decimal | None
+    kpis: dict[str, Decimal | None]
+    score: Decimal
+    rank: int = 0
+
+
+def scorecard(*, user: AbstractBaseUser, team: Team, metric: Metric | None, as_of: dt.date | None = None) -> dict:
+    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs."""
+    night = latest_night(on_or_before=as_of)
+    result: dict = {"as_of": night, "rows": [], "stars": [], "weights": ReportSettings.load().weights}
+    if night is None or metric is None:
+        return result
+    subtree = Team.objects.filter(path__startswith=team.path).values("id")
+    snapshots = {
+        s.rep_id: s
+        for s in snapshot_list_for(user=user).filter(
+            as_of=night, metric=metric, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree
+        )
+    }
+    kpis = {
+        k.rep_id: k
+        for k in kpi_list_for(user=user).filter(
+            as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree
+        )
+    }
+    weights = result["weights"]
+    weight_sum = sum(weights.values()) or 1
+    rows = []
+    for rep_id in sorted(set(snapshots) | set(kpis)):
+        snapshot, kpi = snapshots.get(rep_id), kpis.get(rep_id)
+        source = snapshot or kpi
+        achieved = snapshot.achievement if snapshot else None
+        values = {name: getattr(kpi, name) if kpi else None for name in KPI_FIELDS}
+        parts = {"achievement": min(achieved or ZERO, Decimal("1.2"))}
+        parts.update({name: values[name] or ZERO for name in weights if name != "achievement"})
+        score = sum((Decimal(weights[name]) * parts[name] for name in weights), ZERO) * 100 / weight_sum
+        rows.append(
+            ScoreRow(
+                rep_name=source.rep.get_full_name() or source.rep.username,
+                rep_id=rep_id,
+                team_name=source.team.name,
+                achievement=achieved,
+                kpis=values,
+                score=score.quantize(Decimal("0.1")),
+            )
+        )
+    rows.sort(key=lambda r: (-r.score, r.rep_name))
+    for index, row in enumerate(rows, start=1):
+        row.rank = index
+    result["rows"] = rows
+    stars = []
+    for name in ("plan_completion_rate", "on_time_filing_rate", "quality_rate", "action_timeliness", "attendance_rate"):
+        candidates = [r for r in rows if r.kpis[name] is not None]
+        if candidates:
+            best = max(r.kpis[name] for r in candidates)
+            stars.append({"kpi": name, "value": best, "reps": [r.rep_name for r in candidates if r.kpis[name] == best]})
+    result["stars"] = stars
+    return result
+
+
+# --- home pages ----------------------------------------------------------------------------------
+
+
+def my_day(*, user: AbstractBaseUser, day: dt.date | None = None) -> dict:
+    """A rep's day: today's sheet, meetings due, targets with progress vs time, unread alerts."""
+    from meetings.models import CheckIn, Meeting
+    from targets.selectors import my_targets
+    from visits.models import VisitSheet
+
+    day = day or timezone.localdate()
+    night = latest_night(on_or_before=day)
+    progress = []
+    if night:
+        progress = list(
+            snapshot_list_for(user=user)
+            .filter(as_of=night, rep=user, period_kind=PeriodKind.MONTH)
+            .order_by("metric__position", "metric_id")
+        )
+    team_ids = Membership.objects.active_on(day).filter(user=user, role=Role.REP).values("team_id")
+    checked = CheckIn.objects.filter(rep=user, meeting__date=day, checked_in_at__isnull=False).values("meeting_id")
+    return {
+        "day": day,
+        "night": night,
+        "sheet": VisitSheet.objects.filter(rep=user, date=day).first(),
+        "meetings": list(
+            Meeting.objects.filter(team_id__in=team_ids, date=day).exclude(id__in=checked).order_by("scheduled_at")
+        ),
+        "targets": my_targets(user=user, day=day),
+        "progress": progress,
+        "alerts": list(alert_list_for(user=user).filter(read_at__isnull=True)[:10]),
+    }
+
+
+def my_team(*, user: AbstractBaseUser, team: Team, day: dt.date | None = None) -> dict:
+    """A manager's team today: who is ahead/behind, missing sheets, open problems, today's meetings."""
+    from meetings.models import Meeting, Problem
+    from visits.models import VisitSheet
+
+    day = day or timezone.localdate()
+    metric = default_metric()
+    report = daily_report(user=user, team=team, metric=metric, sort="gap") if metric else None
+    reps = (
+        Membership.objects.active_on(day)
+        .filter(team=team, role=Role.REP)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    filed = set(
+        VisitSheet.objects.filter(team=team, date=day, submitted_at__isnull=False).values_list("rep_id", flat=True)
+    )
+    return {
+        "day": day,
+        "team": team,
+        "report": report,
+        "missing_sheets": [m.user for m in reps if m.user_id not in filed],
+        "open_problems": list(
+            scoped(Problem.objects.open().select_related("owner"), user, team_field="team", owner_field="owner")
+            .filter(team=team)
+            .order_by("due_date")[:10]
+        ),
+        "meetings": list(Meeting.objects.filter(team=team, date=day).order_by("scheduled_at")),
+        "alerts": list(alert_list_for(user=user).filter(read_at__isnull=True)[:10]),
+    }

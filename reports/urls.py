@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/", views.daily, name="daily"),
+    path("reports/daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
+    path("reports/daily.csv", views.daily_csv, name="daily_csv"),
+    path("reports/reps/<int:rep_id>/", views.rep_detail, name="rep"),
+    path("reports/scorecard/", views.scorecard, name="scorecard"),
+    path("reports/my-day/", views.my_day, name="my_day"),
+    path("reports/my-team/", views.my_team, name="my_team"),
+    path("reports/alerts/", views.alert_list, name="alerts"),
+    path("reports/alerts/read/", views.alerts_read, name="alerts_read"),
+]

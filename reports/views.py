@@ -1,0 +1,149 @@
+"""Report pages: the daily report and its exports, a rep's drill-down, the scorecard, home pages, alerts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from org.models import Role, Team
+from org.scoping import require_role, visible_teams
+from reports import exports, selectors, services
+from reports.models import PeriodKind
+from targets.models import Metric
+
+
+def _report_for(request: HttpRequest) -> selectors.DailyReport:
+    teams = visible_teams(request.user)
+    team_id = request.GET.get("team")
+    team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
+    metric_id = request.GET.get("metric")
+    metric = get_object_or_404(Metric, pk=metric_id) if metric_id else selectors.default_metric()
+    period = request.GET.get("period", PeriodKind.MONTH)
+    if period not in PeriodKind.values:
+        period = PeriodKind.MONTH
+    return selectors.daily_report(
+        user=request.user, team=team, metric=metric, period_kind=period, sort=request.GET.get("sort", "gap")
+    )
+
+
+@login_required
+def daily(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR, Role.MANAGER)
+    report = _report_for(request)
+    return render(
+        request,
+        "reports/daily.html",
+        {
+            "report": report,
+            "teams": visible_teams(request.user).order_by("path"),
+            "metrics": selectors.report_metrics(),
+            "periods": PeriodKind.choices,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _export_name(report: selectors.DailyReport, extension: str) -> str:
+    return f"daily-report-{report.team.code}-{report.as_of or 'none'}.{extension}"
+
+
+@login_required
+def daily_xlsx(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR, Role.MANAGER)
+    report = _report_for(request)
+    response = HttpResponse(
+        exports.daily_report_xlsx(report),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(report, "xlsx")}"'
+    return response
+
+
+@login_required
+def daily_csv(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR, Role.MANAGER)
+    report = _report_for(request)
+    response = HttpResponse(exports.daily_report_csv(report), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(report, "csv")}"'
+    return response
+
+
+@login_required
+def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
+    require_role(request.user)
+    metric_id = request.GET.get("metric")
+    metric = get_object_or_404(Metric, pk=metric_id) if metric_id else selectors.default_metric()
+    night = selectors.latest_night()
+    snapshot = get_object_or_404(
+        selectors.snapshot_list_for(user=request.user),
+        rep_id=rep_id,
+        metric=metric,
+        as_of=night,
+        period_kind=PeriodKind.MONTH,
+    )
+    periods = list(
+        selectors.snapshot_list_for(user=request.user)
+        .filter(rep_id=rep_id, metric=metric, as_of=night)
+        .order_by("period_start", "-period_end")
+    )
+    charts = {
+        "burnUp": selectors.burn_up(snapshot=snapshot),
+        "gapTrend": selectors.gap_trend(user=request.user, snapshot=snapshot),
+        "ranking": selectors.team_ranking(user=request.user, snapshot=snapshot),
+        "text": {
+            "actual": _("Cumulative actual"),
+            "plan": _("Plan"),
+            "time": _("Time line"),
+            "gap": _("Gap (pp)"),
+            "achievement": _("Achievement %"),
+        },
+    }
+    return render(
+        request,
+        "reports/rep_detail.html",
+        {"snapshot": snapshot, "periods": periods, "charts": charts, "metrics": selectors.report_metrics()},
+    )
+
+
+@login_required
+def scorecard(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR, Role.MANAGER)
+    team_id = request.GET.get("team")
+    teams = visible_teams(request.user).order_by("path")
+    team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
+    result = selectors.scorecard(user=request.user, team=team, metric=selectors.default_metric())
+    return render(request, "reports/scorecard.html", {"team": team, "teams": teams, **result})
+
+
+@login_required
+def my_day(request: HttpRequest) -> HttpResponse:
+    require_role(request.user)
+    return render(request, "reports/my_day.html", selectors.my_day(user=request.user))
+
+
+@login_required
+def my_team(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR, Role.MANAGER)
+    team_id = request.GET.get("team")
+    teams = visible_teams(request.user).order_by("path")
+    team: Team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
+    return render(request, "reports/my_team.html", {"teams": teams, **selectors.my_team(user=request.user, team=team)})
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user)
+    alerts = list(selectors.alert_list_for(user=request.user).select_related("subject_rep")[:100])
+    return render(request, "reports/alerts.html", {"alerts": alerts})
+
+
+@login_required
+@require_POST
+def alerts_read(request: HttpRequest) -> HttpResponse:
+    require_role(request.user)
+    ids = [int(i) for i in request.POST.getlist("alert") if i.isdigit()] or None
+    services.alert_mark_read(user=request.user, alert_ids=ids)
+    return redirect("reports:alerts")

@@ -1,0 +1,141 @@
+"""Report pages: the daily report, exports, drill-down, scorecard, home pages and alerts, with scoping."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal as D
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reports import services
+from reports.models import Alert
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def computed(company, night) -> dict:
+    services.night_compute(as_of=night["as_of"])
+    return night
+
+
+def daily_url(company, computed, **extra) -> str:
+    query = {"team": company.team_a.pk, "metric": computed["metric"].pk, **extra}
+    return reverse("reports:daily") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def test_a_manager_sees_a_row_per_member_sorted_by_gap(company, computed, django_assert_max_num_queries) -> None:
+    client = company.client_for(company.manager_a)
+    with django_assert_max_num_queries(20):
+        response = client.get(daily_url(company, computed, sort="gap"))
+    assert response.status_code == 200
+    rows = response.context["report"].rows
+    assert [r.snapshot.owner_key for r in rows] == [f"rep:{company.rep_a.pk}", f"rep:{company.rep_a2.pk}"]
+    assert 'class="num gap-behind" data-testid="gap">-9.1' in response.content.decode()
+    descending = client.get(daily_url(company, computed, sort="-gap"))
+    assert [r.snapshot.owner_key for r in descending.context["report"].rows][0] == f"rep:{company.rep_a2.pk}"
+
+
+def test_a_director_sees_child_teams_of_the_region(company, computed) -> None:
+    response = company.client_for(company.director).get(
+        reverse("reports:daily") + f"?team={company.region.pk}&metric={computed['metric'].pk}"
+    )
+    assert [r.snapshot.owner_key for r in response.context["report"].rows] == [f"team:{company.team_a.pk}"]
+    assert response.context["report"].total.actual == D("186000.00")
+
+
+def test_a_rep_cannot_open_the_daily_report(company, computed) -> None:
+    assert company.client_for(company.rep_a).get(reverse("reports:daily")).status_code == 403
+
+
+def test_a_manager_cannot_open_another_teams_report_or_rep(company, computed) -> None:
+    client = company.client_for(company.manager_b)
+    assert client.get(daily_url(company, computed)).status_code == 404
+    assert client.get(reverse("reports:rep", args=[company.rep_a.pk])).status_code == 404
+
+
+def test_the_xlsx_export_has_the_same_numbers(company, computed) -> None:
+    response = company.client_for(company.manager_a).get(
+        reverse("reports:daily_xlsx") + f"?team={company.team_a.pk}&metric={computed['metric'].pk}&sort=gap"
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.cell(row=3, column=2).value == 220000
+    assert sheet.cell(row=3, column=3).value == 90000
+    assert sheet.cell(row=3, column=4).value == pytest.approx(0.409091)
+    assert sheet.cell(row=3, column=4).number_format == "0.0%"
+    assert sheet.cell(row=3, column=7).value == pytest.approx(-9.09)
+    assert sheet.cell(row=3, column=10).value == pytest.approx(11818.18)
+    assert sheet.cell(row=3, column=7).fill.fgColor.rgb.endswith("FFCC80")
+
+
+def test_the_csv_export_lists_every_member(company, computed) -> None:
+    response = company.client_for(company.manager_a).get(
+        reverse("reports:daily_csv") + f"?team={company.team_a.pk}&metric={computed['metric'].pk}"
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 3
+    assert rows[1][2] == "90000.00"
+
+
+def test_the_drill_down_embeds_the_burn_up_data(company, computed) -> None:
+    response = company.client_for(company.manager_a).get(reverse("reports:rep", args=[company.rep_a.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    data = json.loads(html.split('id="report-charts" type="application/json">')[1].split("</script>")[0])
+    burn = data["burnUp"]
+    assert len(burn["labels"]) == 31
+    assert burn["actual"][15] == 90000.0  # 16 March, cumulative
+    assert burn["actual"][16] is None  # after the night
+    assert burn["plan"][-1] == 220000.0
+    assert burn["time"][15] == 110000.0
+    assert data["ranking"]["labels"][0] == company.rep_a2.get_full_name()
+    assert "reports-rep.js" in html and "chart.umd.min.js" in html
+
+
+def test_a_rep_can_open_only_their_own_drill_down(company, computed) -> None:
+    client = company.client_for(company.rep_a)
+    assert client.get(reverse("reports:rep", args=[company.rep_a.pk])).status_code == 200
+    assert client.get(reverse("reports:rep", args=[company.rep_a2.pk])).status_code == 404
+
+
+def test_the_scorecard_ranks_reps_and_shows_stars(company, computed) -> None:
+    response = company.client_for(company.manager_a).get(reverse("reports:scorecard"))
+    rows = response.context["rows"]
+    assert [r.rep_id for r in rows] == [company.rep_a2.pk, company.rep_a.pk]
+    assert rows[0].score == D("36.0")  # 60 × 0.6, no KPIs yet
+
+
+def test_my_day_shows_a_reps_progress(company, computed) -> None:
+    response = company.client_for(company.rep_a).get(reverse("reports:my_day"))
+    assert response.status_code == 200
+    assert [s.owner_key for s in response.context["progress"]] == [f"rep:{company.rep_a.pk}"]
+
+
+def test_my_team_lists_the_members_and_missing_sheets(company, computed) -> None:
+    response = company.client_for(company.manager_a).get(reverse("reports:my_team"))
+    assert response.status_code == 200
+    assert {u.username for u in response.context["missing_sheets"]} == {"rep_a", "rep_a2"}
+    assert company.client_for(company.rep_a).get(reverse("reports:my_team")).status_code == 403
+
+
+def test_alerts_are_listed_and_marked_read(company, computed) -> None:
+    client = company.client_for(company.rep_a)
+    assert Alert.objects.filter(user=company.rep_a, read_at__isnull=True).count() == 2
+    assert client.get(reverse("reports:alerts")).status_code == 200
+    client.post(reverse("reports:alerts_read"))
+    assert not Alert.objects.filter(user=company.rep_a, read_at__isnull=True).exists()
+
+
+def test_the_bell_shows_the_unread_count(company, computed) -> None:
+    request = RequestFactory().get("/")
+    request.user = company.manager_a
+    html = Template("{% load reports_tags %}{% alert_bell %}").render(Context({"request": request}))
+    count = Alert.objects.filter(user=company.manager_a, read_at__isnull=True).count()
+    assert f'data-testid="alert-count">{count}<' in html
