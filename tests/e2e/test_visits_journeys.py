@@ -166,3 +166,7 @@ def test_the_manager_sees_the_team_day_verifies_by_call_back_and_marks_a_discrep
     page.goto("/visits/discrepancies/")
     assert "Owner says no order was placed" in page.locator("[data-testid=discrepancy-table]").inner_text()
     screenshot(page, f"visits-discrepancies-{locale}")
+
+    page.goto("/visits/customers/?overdue=1")
+    assert "Atlas Store" in page.locator("[data-testid=overdue-by-rep]").inner_text()
+    screenshot(page, f"visits-customers-{locale}")
