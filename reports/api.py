@@ -1,0 +1,121 @@
+"""REST API of the reports: progress snapshots and execution KPIs (read-only, scoped), alerts (mark read)."""
+
+from __future__ import annotations
+
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from org.permissions import HasRole
+from reports import selectors, services
+from reports.models import Alert, ExecutionKpiSnapshot, PeriodKind, ProgressSnapshot
+
+
+class ProgressSnapshotSerializer(serializers.ModelSerializer):
+    metric_code = serializers.CharField(source="metric.code", read_only=True)
+    owner_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = ProgressSnapshot
+        fields = [
+            "id", "as_of", "owner_key", "owner_name", "team", "rep", "metric", "metric_code", "period_kind",
+            "period_start", "period_end", "target", "actual", "achievement", "time_progress", "plan_progress",
+            "gap_pp", "status", "forecast", "required_daily_rate", "rank", "computed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ExecutionKpiSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExecutionKpiSnapshot
+        fields = [
+            "id", "as_of", "owner_key", "team", "rep", "period_kind", "period_start", "period_end",
+            "plan_completion_rate", "on_time_filing_rate", "quality_rate", "median_resolution_hours",
+            "action_timeliness", "attendance_rate", "overdue_customers", "computed_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    text = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "cause", "day", "level", "text", "subject_rep", "read_at", "created_at"]
+        read_only_fields = fields
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class OwnerFilterSet(filters.FilterSet):
+    """Filters shared by snapshots and KPIs: owner (team or rep), period, as-of range."""
+
+    as_of_from = filters.DateFilter(field_name="as_of", lookup_expr="gte")
+    as_of_to = filters.DateFilter(field_name="as_of", lookup_expr="lte")
+    period = filters.ChoiceFilter(field_name="period_kind", choices=PeriodKind.choices)
+    owner = filters.CharFilter(field_name="owner_key", help_text='"rep:<id>" or "team:<id>"')
+    team = filters.NumberFilter(field_name="team")
+    rep = filters.NumberFilter(field_name="rep")
+    teams_only = filters.BooleanFilter(field_name="rep", lookup_expr="isnull")
+
+
+class ProgressSnapshotFilter(OwnerFilterSet):
+    metric = filters.NumberFilter(field_name="metric")
+    metric_code = filters.CharFilter(field_name="metric__code")
+    status = filters.CharFilter(field_name="status")
+
+    class Meta:
+        model = ProgressSnapshot
+        fields = ["as_of"]
+
+
+class ExecutionKpiFilter(OwnerFilterSet):
+    class Meta:
+        model = ExecutionKpiSnapshot
+        fields = ["as_of"]
+
+
+class ProgressSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
+    """Progress snapshots of published nights, scoped to what the user may see."""
+
+    serializer_class = ProgressSnapshotSerializer
+    permission_classes = [HasRole]
+    filterset_class = ProgressSnapshotFilter
+
+    def get_queryset(self):
+        return selectors.snapshot_list_for(user=self.request.user).order_by("-as_of", "metric__position", "owner_key")
+
+
+class ExecutionKpiViewSet(viewsets.ReadOnlyModelViewSet):
+    """Execution KPI snapshots of published nights, scoped."""
+
+    serializer_class = ExecutionKpiSerializer
+    permission_classes = [HasRole]
+    filterset_class = ExecutionKpiFilter
+
+    def get_queryset(self):
+        return selectors.kpi_list_for(user=self.request.user).order_by("-as_of", "owner_key")
+
+
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The user's own alerts; POST mark_read with ids (or none: all)."""
+
+    serializer_class = AlertSerializer
+    permission_classes = [HasRole]
+    filterset_fields = ["day", "level"]
+
+    def get_queryset(self):
+        return selectors.alert_list_for(user=self.request.user)
+
+    @extend_schema(request=MarkReadSerializer, responses={200: None})
+    @action(detail=False, methods=["post"])
+    def mark_read(self, request: Request) -> Response:
+        serializer = MarkReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        changed = services.alert_mark_read(user=request.user, alert_ids=serializer.validated_data.get("ids"))
+        return Response({"marked": changed, "unread": selectors.unread_alert_count(user=request.user)})
