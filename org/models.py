@@ -268,3 +268,22 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action}"
+
+
+class PendingTask(models.Model):
+    """A Celery task whose enqueue failed (broker down); sent again by org.outbox.flush_pending()."""
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=1)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("pending task")
+        verbose_name_plural = _("pending tasks")
+
+    def __str__(self) -> str:
+        return self.task_name

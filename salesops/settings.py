@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -149,9 +151,11 @@ if not REDIS_URL:
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "salesops.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", "salesops"),
+        # Fail fast without retries when Redis is down; salesops.cache then serves misses.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1, "retry": Retry(NoBackoff(), 0)},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
