@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -93,6 +94,8 @@ class VisitSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_lines = OrderLineSerializer(many=True, read_only=True)
     reviews = VisitReviewSerializer(many=True, read_only=True)
+    photo = serializers.FileField(write_only=True, required=False, help_text=_("An image of at most 5 MB."))
+    photo_url = serializers.SerializerMethodField(help_text=_("Where the photo can be read (scoped like the visit)."))
 
     class Meta:
         model = Visit
@@ -115,6 +118,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "is_new_customer",
             "is_new_outlet",
             "photo",
+            "photo_url",
             "order_lines",
             "reviews",
         ]
@@ -130,6 +134,9 @@ class VisitSerializer(serializers.ModelSerializer):
             # Which sheet and customer a visit belongs to is fixed once it exists.
             self.fields["sheet"].read_only = True
             self.fields["customer"].read_only = True
+
+    def get_photo_url(self, visit: Visit) -> str | None:
+        return reverse("visits:photo", args=[visit.pk]) if visit.photo else None
 
 
 class VisitCheckInSerializer(serializers.Serializer):

@@ -268,3 +268,22 @@ def test_the_visit_endpoints_are_in_the_openapi_schema(company) -> None:
         "/api/v1/visit-reviews/",
     ):
         assert path in schema["paths"]
+
+
+def test_a_photo_that_is_not_an_image_is_refused_through_the_api(company, visit_a, settings, tmp_path) -> None:
+    from rest_framework.test import APIClient
+
+    settings.MEDIA_ROOT = tmp_path
+    client = APIClient()
+    client.force_authenticate(company.rep_a)
+    bad = client.patch(
+        f"/api/v1/visits/{visit_a.pk}/", {"photo": SimpleUploadedFile("x.jpg", b"%PDF-1.4")}, format="multipart"
+    )
+    assert bad.status_code == 400 and "photo" in bad.json()
+    good = client.patch(
+        f"/api/v1/visits/{visit_a.pk}/",
+        {"photo": SimpleUploadedFile("shop.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32), "outcome": "Shelf photo"},
+        format="multipart",
+    )
+    assert good.status_code == 200 and good.json()["photo_url"] == f"/visits/visit/{visit_a.pk}/photo/"
+    assert Visit.objects.get().outcome == "Shelf photo"
