@@ -17,7 +17,7 @@ from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from targets import breakdown, selectors, services
-from targets.models import DistributionProfile, Metric, Target, TargetChange, TargetPeriod
+from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
 
 User = get_user_model()
 
@@ -325,3 +325,51 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
         )
+
+
+class RampCheckpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RampCheckpoint
+        fields = ["day", "visits", "new_customers", "amount"]
+
+
+class RampPlanSerializer(serializers.ModelSerializer):
+    checkpoints = RampCheckpointSerializer(many=True)
+    start_date = serializers.DateField(required=False)
+
+    class Meta:
+        model = RampPlan
+        fields = ["id", "rep", "team", "start_date", "checkpoints"]
+        read_only_fields = ["team"]
+        validators = []  # the service keeps one plan per rep and start date
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["rep"].queryset = rep_choices_for(user=request.user)
+
+
+class RampPlanViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """A new rep's 30/60/90-day targets from their membership start; a rep sees their own."""
+
+    serializer_class = RampPlanSerializer
+    permission_classes = [ReadAnyWriteManagers]
+    filterset_fields = ["rep", "team"]
+
+    def get_queryset(self):
+        return selectors.ramp_plans_for(user=self.request.user)
+
+    def perform_create(self, serializer: RampPlanSerializer) -> None:
+        data = serializer.validated_data
+        try:
+            serializer.instance = services.ramp_plan_create(
+                by=self.request.user,
+                rep=data["rep"],
+                start_date=data.get("start_date"),
+                checkpoints={c["day"]: c for c in data["checkpoints"]},
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error

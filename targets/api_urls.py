@@ -8,5 +8,6 @@ router = DefaultRouter()
 router.register("metrics", api.MetricViewSet, basename="metric")
 router.register("distribution-profiles", api.ProfileViewSet, basename="distribution-profile")
 router.register("targets", api.TargetViewSet, basename="target")
+router.register("ramp-plans", api.RampPlanViewSet, basename="ramp-plan")
 
 urlpatterns = router.urls

@@ -154,8 +154,11 @@ def monthly_actuals(*, metric: Metric, year: int, team: Team | None = None, rep=
             rows = rows.filter(Q(kind=Customer.Kind.OUTLET))
         totals = rows.annotate(month=ExtractMonth("first_order_date")).values("month").annotate(value=Count("id"))
     else:
-        # Visits are counted once visit sheets exist; until then last year has no actuals.
-        return [Decimal(0)] * 12
+        from visits.models import Visit
+
+        rows = Visit.objects.filter(sheet__date__year=year, check_in_at__isnull=False)
+        rows = rows.filter(sheet__rep=rep) if rep is not None else rows.filter(sheet__team__path__startswith=team.path)
+        totals = rows.annotate(month=ExtractMonth("sheet__date")).values("month").annotate(value=Count("id"))
     values = [Decimal(0)] * 12
     for row in totals:
         values[row["month"] - 1] = Decimal(row["value"] or 0)

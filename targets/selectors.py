@@ -235,6 +235,50 @@ def ramp_plans_for(*, user: AbstractBaseUser | AnonymousUser, team: Team | None 
     return qs.filter(team=team) if team is not None else qs
 
 
+@dataclass
+class CheckpointProgress:
+    day: int
+    due: dt.date
+    visits: tuple[int, int]  # (target, actual)
+    new_customers: tuple[int, int]
+    amount: tuple[Decimal, Decimal]
+    is_due: bool
+
+    @property
+    def met(self) -> bool:
+        return all(actual >= target for target, actual in (self.visits, self.new_customers, self.amount))
+
+
+def ramp_progress(*, plan: RampPlan, day: dt.date | None = None) -> list[CheckpointProgress]:
+    """Each 30/60/90-day checkpoint of a plan against the rep's actuals from the start date up to ``day``."""
+    from django.db.models import Count, Sum
+
+    from org.models import Customer
+    from visits.models import SaleRecord, Visit
+
+    day = day or timezone.localdate()
+    result = []
+    for checkpoint in plan.checkpoints.all():
+        due = plan.start_date + dt.timedelta(days=checkpoint.day - 1)
+        window = (plan.start_date, min(due, day))
+        visits = Visit.objects.filter(
+            sheet__rep_id=plan.rep_id, sheet__date__range=window, check_in_at__isnull=False
+        ).aggregate(n=Count("id"))["n"]
+        customers = Customer.objects.filter(owner_id=plan.rep_id, first_order_date__range=window).count()
+        amount = SaleRecord.objects.filter(rep_id=plan.rep_id, date__range=window).aggregate(s=Sum("amount"))["s"]
+        result.append(
+            CheckpointProgress(
+                day=checkpoint.day,
+                due=due,
+                visits=(checkpoint.visits, visits),
+                new_customers=(checkpoint.new_customers, customers),
+                amount=(checkpoint.amount, amount or ZERO),
+                is_due=due <= day,
+            )
+        )
+    return result
+
+
 def can_approve(*, user: AbstractBaseUser, target: Target) -> bool:
     scope = scope_for(user)
     approver_team = target.team_id if target.rep_id else target.team.parent_id

@@ -92,7 +92,10 @@ def grid(request: HttpRequest) -> HttpResponse:
         teams=visible_teams(request.user).order_by("path"),
         metrics=selectors.metric_list(),
         years=range(this_year - 2, this_year + 3),
-        ramp_plans=selectors.ramp_plans_for(user=request.user, team=team),
+        ramp_plans=[
+            (plan, selectors.ramp_progress(plan=plan))
+            for plan in selectors.ramp_plans_for(user=request.user, team=team)
+        ],
     )
     return render(request, "targets/grid.html", context)
 
@@ -290,7 +293,10 @@ def mine(request: HttpRequest) -> HttpResponse:
             "rows": selectors.my_targets(user=request.user, day=today),
             "today": today,
             "quarter": (today.month - 1) // 3 + 1,
-            "ramp_plans": selectors.ramp_plans_for(user=request.user).filter(rep=request.user),
+            "ramp_plans": [
+                (plan, selectors.ramp_progress(plan=plan, day=today))
+                for plan in selectors.ramp_plans_for(user=request.user).filter(rep=request.user)
+            ],
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -84,6 +85,15 @@ def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_re
 
 
 def test_the_grid_reads_in_chinese(new_page, four_reps) -> None:
+    from targets.services import ramp_plan_create
+
+    newcomer = four_reps.reps[3]
+    ramp_plan_create(
+        by=four_reps.manager,
+        rep=newcomer,
+        start_date=timezone.localdate() - timedelta(days=40),
+        checkpoints={30: {"visits": 60}, 60: {"visits": 130}, 90: {"visits": 200}},
+    )
     page = new_page(locale="zh-CN", viewport=(1600, 900))
     login(page, four_reps.manager.username, PASSWORD)
     page.goto("/targets/")
@@ -98,6 +108,9 @@ def test_the_grid_reads_in_chinese(new_page, four_reps) -> None:
     page.wait_for_selector(f"[data-testid='q1-team:{four_reps.team.pk}']")
     # A wide screen shows the quarters too.
     assert page.inner_text(f"[data-testid='q1-team:{four_reps.team.pk}']") == "300.00"
+    # The manager sees the newcomer's 30/60/90-day checkpoints: day 30 is past and missed.
+    ramp = page.inner_text(f"[data-testid=ramp-{newcomer.username}]")
+    assert "未达成" in ramp and "进行中" in ramp
     screenshot(page, "targets-grid-zh")
 
 

@@ -146,3 +146,42 @@ def test_the_schema_documents_the_targets_api(sales_team) -> None:
         "/api/v1/targets/{id}/history/",
     ):
         assert path in schema
+
+
+def test_a_manager_sets_a_ramp_plan_and_the_rep_sees_its_progress(sales_team) -> None:
+    import datetime as dt
+
+    from org.models import Membership
+    from targets.selectors import ramp_progress
+    from tests.factories import CustomerFactory
+
+    rep = sales_team.reps[0]
+    Membership.objects.filter(user=rep).update(valid_from=dt.date(2026, 9, 1))
+    payload = {
+        "rep": rep.pk,
+        "checkpoints": [
+            {"day": 30, "visits": 60, "new_customers": 1, "amount": "5000"},
+            {"day": 60, "visits": 130, "new_customers": 4, "amount": "15000"},
+            {"day": 90, "visits": 200, "new_customers": 8, "amount": "30000"},
+        ],
+    }
+    assert (
+        client_for(sales_team.outsider_manager)
+        .post("/api/v1/ramp-plans/", payload, content_type="application/json")
+        .status_code
+        == 400
+    )
+    response = client_for(sales_team.manager).post("/api/v1/ramp-plans/", payload, content_type="application/json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["start_date"] == "2026-09-01"
+    CustomerFactory(team=sales_team.team, owner=rep, first_order_date=dt.date(2026, 9, 20))
+    listed = client_for(rep).get("/api/v1/ramp-plans/").json()
+    assert listed["count"] == 1
+    assert client_for(sales_team.reps[1]).get("/api/v1/ramp-plans/").json()["count"] == 0
+    from targets.models import RampPlan
+
+    first, second, _third = ramp_progress(plan=RampPlan.objects.get(), day=dt.date(2026, 10, 15))
+    assert first.due == dt.date(2026, 9, 30) and first.is_due
+    assert first.new_customers == (1, 1)
+    assert not first.met  # no visits or sales yet
+    assert not second.is_due
