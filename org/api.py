@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from org import selectors, services
 from org.models import Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
+from visits.idempotency import IdempotentMixin
 
 
 def as_drf_error(error: DjangoValidationError) -> ValidationError:
@@ -117,6 +118,7 @@ class CustomerFilter(filters.FilterSet):
 
 
 class CustomerViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -144,6 +146,7 @@ class CustomerViewSet(
 
 
 class ProductViewSet(
+    IdempotentMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
