@@ -17,6 +17,7 @@ urlpatterns = [
     path("targets/<int:pk>/profile/", views.profile, name="profile"),
     path("targets/<int:pk>/allocate/", views.allocate, name="allocate"),
     path("targets/<int:pk>/approve/", views.approve, name="approve"),
+    path("targets/<int:pk>/approve-allocated/", views.approve_children, name="approve_children"),
     path("targets/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("targets/<int:pk>/lock/", views.lock, name="lock"),
 ]

@@ -256,6 +256,23 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def approve_children(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve every draft target allocated from this one that the user may approve."""
+    require_role(request.user, *LEADERS)
+    parent = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk)
+    drafts = [
+        child
+        for child in selectors.target_list_for(user=request.user).filter(parent=parent, status=Target.Status.DRAFT)
+        if selectors.can_approve(user=request.user, target=child)
+    ]
+    for child in drafts:
+        services.target_approve(by=request.user, target=child)
+    messages.success(request, _("%(count)s targets approved.") % {"count": len(drafts)})
+    return redirect(_grid_url(parent.team_id, parent.fiscal_year, parent.metric.code))
+
+
+@login_required
+@require_POST
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user)
 

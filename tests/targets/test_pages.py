@@ -214,3 +214,18 @@ def test_applying_an_import_is_all_or_nothing(sales_team, team_target) -> None:
     assert "reason" in error.value.message_dict
     first.refresh_from_db()
     assert first.annual_value == D("60000.00")
+
+
+def test_the_manager_approves_every_allocated_draft_at_once(sales_team, team_target) -> None:
+    services.target_allocate(by=sales_team.manager, parent=team_target, children=sales_team.reps, method="equal")
+    response = client_for(sales_team.manager).post(f"/targets/{team_target.pk}/approve-allocated/")
+    assert response.status_code == 302
+    assert Target.objects.filter(rep__isnull=False, status="approved").count() == 4
+    team_target.refresh_from_db()
+    assert team_target.status == "draft"  # the team's own target waits for the manager above
+
+
+def test_a_directors_grid_lists_child_teams_with_a_link_down(sales_team) -> None:
+    page = client_for(sales_team.director).get(f"/targets/?team={sales_team.region.pk}&year=2026").content.decode()
+    assert f'data-testid="open-team:{sales_team.team.pk}"' in page
+    assert f'data-testid="row-team:{sales_team.outsider_team.pk}"' in page
