@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from org.models import Team
 
@@ -38,10 +39,10 @@ SLOT_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 class Attendance(models.TextChoices):
-    PRESENT = "present", _("Present")
-    LATE = "late", _("Late")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Excused")
+    PRESENT = "present", pgettext_lazy("attendance", "Present")
+    LATE = "late", pgettext_lazy("attendance", "Late")
+    ABSENT = "absent", pgettext_lazy("attendance", "Absent")
+    EXCUSED = "excused", pgettext_lazy("attendance", "Excused")
 
 
 class MeetingSchedule(models.Model):

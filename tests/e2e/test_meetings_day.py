@@ -39,6 +39,8 @@ def _check_in(new_page, username: str, visits: str, amount: str) -> None:
 def test_a_managed_day_from_morning_check_ins_to_an_evening_resolution(company, new_page, settings, locale) -> None:
     # The browser's clock is not travelling, so the session cookie must not carry an expiry date.
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    # The day is compressed into jumps of hours; in the meeting room the dashboard's polling keeps the session alive.
+    settings.SESSION_IDLE_TIMEOUT = 12 * 3600
     text = TEXT[locale]
     rep_a3 = MembershipFactory(
         user=UserFactory(username="rep_a3", first_name="Carol", last_name="Late"), team=company.team_a, role=Role.REP
