@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org import services as org_services
-from org.models import Customer, Membership, Product, Role, Team
+from org.audit import audit_record
+from org.models import AuditEvent, Customer, Membership, Product, Role, Team
 from org.scoping import scope_for
 from org.selectors import customer_list_for
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
@@ -473,6 +474,10 @@ def sheet_reopen(*, by: AbstractBaseUser, sheet: VisitSheet, comment: str = "") 
         sheet.commented_by = by
     sheet.version += 1
     sheet.save(update_fields=["status", "reopened", "manager_comment", "commented_by", "version", "updated_at"])
+    audit_record(
+        action=AuditEvent.Action.SHEET_REOPENED, actor=by, obj=sheet,
+        summary=f"{sheet.rep.get_username()} {sheet.date}: {comment.strip()}"[:500],
+    )
     return sheet
 
 
@@ -489,6 +494,10 @@ def visit_review_create(*, by: AbstractBaseUser, visit: Visit, method: str, resu
     review = VisitReview(visit=visit, by=by, method=method, result=result, note=note)
     review.full_clean(exclude=["visit", "by"])
     review.save()
+    audit_record(
+        action=AuditEvent.Action.REVIEW_RECORDED, actor=by, obj=review,
+        summary=f"visit {visit.pk} ({sheet.rep.get_username()} {sheet.date}): {method} → {result} {note}"[:500],
+    )
     if sheet.status == VisitSheet.Status.SUBMITTED:
         VisitSheet.objects.filter(pk=sheet.pk).update(status=VisitSheet.Status.REVIEWED)
         sheet.status = VisitSheet.Status.REVIEWED
