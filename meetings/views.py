@@ -39,6 +39,12 @@ def _day_from(request: HttpRequest) -> dt.date:
         return timezone.localdate()
 
 
+def _errors_to_form(form, error: ValidationError) -> None:
+    """Show a service's errors on the form: on their field when the form has it, above the form otherwise."""
+    for field, texts in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
+        form.add_error(field if field in form.fields else None, texts)
+
+
 def _errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
     for text in error.messages:
         messages.error(request, text)
@@ -97,7 +103,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.checkin_submit(meeting=meeting, rep=request.user, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            _errors_to_form(form, error)
         else:
             messages.success(request, _("Checked in to the %(meeting)s.") % {"meeting": meeting.get_slot_display()})
             return redirect("meetings:checkin", pk=meeting.pk)
@@ -306,7 +312,7 @@ def coaching(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Coaching note saved."))
                 return redirect("meetings:coaching")
             except ValidationError as error:
-                form.add_error(None, error)
+                _errors_to_form(form, error)
     elif request.method == "POST":
         raise Http404
     notes = selectors.coaching_note_list_for(user=request.user)[:200]
@@ -331,5 +337,5 @@ def schedule(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Schedule saved."))
                     return redirect("meetings:schedule")
                 except ValidationError as error:
-                    form.add_error(None, error)
+                    _errors_to_form(form, error)
     return render(request, "meetings/schedule.html", {"rows": rows})

@@ -207,3 +207,31 @@ def test_a_manager_edits_the_schedule_page(company, on_day) -> None:
     )
     assert response.status_code == 302
     assert Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.EVENING).scheduled_at == local(DAY, 17, 30)
+
+
+def test_after_the_meeting_closes_the_page_refuses_a_check_in_until_the_manager_allows_it(company, on_day) -> None:
+    meetings_ensure_for_day(day=DAY)
+    morning = Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.MORNING)
+    on_day.move_to(local(DAY, 9, 45))
+    url = reverse("meetings:checkin", args=[morning.pk])
+    rep = company.client_for(company.rep_a)
+    refused = rep.post(url, {"planned_visits": "3"})
+    assert refused.status_code == 400
+    assert not CheckIn.objects.filter(checked_in_at__isnull=False).exists()
+    company.client_for(company.manager_a).post(
+        reverse("meetings:allow_late", args=[morning.pk]), {"rep": company.rep_a.pk}
+    )
+    assert rep.post(url, {"planned_visits": "3"}).status_code == 302
+    assert CheckIn.objects.get(rep=company.rep_a).attendance == Attendance.LATE
+
+
+def test_the_manager_excuses_a_rep_from_the_dashboard_and_a_reason_is_required(company, on_day) -> None:
+    meetings_ensure_for_day(day=DAY)
+    morning = Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.MORNING)
+    manager = company.client_for(company.manager_a)
+    url = reverse("meetings:excuse", args=[morning.pk])
+    manager.post(url, {"rep": company.rep_a2.pk, "reason": ""})
+    assert not CheckIn.objects.exists()
+    manager.post(url, {"rep": company.rep_a2.pk, "reason": "Training at the distributor"})
+    html = manager.get(reverse("meetings:dashboard", args=[morning.pk])).content.decode()
+    assert 'data-attendance="excused"' in html and "Training at the distributor" in html
