@@ -350,74 +350,95 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
 # --- execution KPIs ------------------------------------------------------------------------------
 
 
-def _count_rows(queryset, team_field: str, rep_field: str, **counts) -> dict[tuple[int, int | None], dict]:
-    rows = queryset.values(kpi_team=F(team_field), kpi_rep=F(rep_field)).annotate(**counts)
-    return {(row["kpi_team"], row["kpi_rep"]): row for row in rows}
+def _count_rows(
+    ctx: NightContext, queryset, team_field: str, rep_field: str, date_field: str, counts: dict[str, Q | None]
+) -> list[dict[tuple[int, int | None], dict]]:
+    """Per period of the night: {(team, rep): {count name: n}}, from one aggregate query over the year to date."""
+    starts = [start for _kind, start, _end in ctx.periods]
+    annotations = {}
+    for index, start in enumerate(starts):
+        in_period = Q(**{f"{date_field}__gte": start})
+        for name, condition in counts.items():
+            annotations[f"{name}_{index}"] = Count("id", filter=in_period & condition if condition else in_period)
+    rows = list(queryset.values(kpi_team=F(team_field), kpi_rep=F(rep_field)).annotate(**annotations))
+    return [
+        {(row["kpi_team"], row["kpi_rep"]): {name: row[f"{name}_{index}"] for name in counts} for row in rows}
+        for index in range(len(starts))
+    ]
 
 
-def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int], start: dt.date) -> dict[str, dict]:
-    """Per (team, rep) counts of every KPI over [start, as_of]: one aggregate query per KPI family."""
-    teams, as_of = list(source_team_ids), ctx.as_of
-    day_end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-    planned = _count_rows(
-        Visit.objects.filter(sheet__team_id__in=teams, sheet__date__range=(start, as_of), planned=True),
-        "sheet__team_id",
-        "sheet__rep_id",
-        planned=Count("id"),
-        done=Count("id", filter=Q(check_out_at__isnull=False)),
-    )
-    sheets = _count_rows(
-        VisitSheet.objects.filter(team_id__in=teams, date__range=(start, as_of)),
-        "team_id",
-        "rep_id",
-        on_time=Count("id", filter=Q(submitted_at__isnull=False, is_late=False)),
-    )
-    reviews = _count_rows(
-        VisitReview.objects.filter(visit__sheet__team_id__in=teams, visit__sheet__date__range=(start, as_of)),
-        "visit__sheet__team_id",
-        "visit__sheet__rep_id",
-        reviewed=Count("id"),
-        confirmed=Count("id", filter=Q(result=VisitReview.Result.CONFIRMED)),
-    )
+def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict[str, dict]]:
+    """Per period of the night, per (team, rep), the counts of every KPI: one aggregate query per KPI family."""
     from meetings.models import Attendance, CheckIn, CorrectiveAction, Problem
 
-    actions = _count_rows(
-        CorrectiveAction.objects.filter(
-            problem__team_id__in=teams, assigned_at__date__gte=start, assigned_at__lt=day_end
+    teams, as_of, year_start = list(source_team_ids), ctx.as_of, ctx.periods[2][1]
+    day_end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
+    families = {
+        "planned": _count_rows(
+            ctx,
+            Visit.objects.filter(sheet__team_id__in=teams, sheet__date__range=(year_start, as_of), planned=True),
+            "sheet__team_id",
+            "sheet__rep_id",
+            "sheet__date",
+            {"planned": None, "done": Q(check_out_at__isnull=False)},
         ),
-        "problem__team_id",
-        "owner_id",
-        assigned=Count("id"),
-        timely=Count("id", filter=Q(started_at__lte=F("assigned_at") + dt.timedelta(hours=24))),
-    )
-    attendance = _count_rows(
-        CheckIn.objects.filter(meeting__team_id__in=teams, meeting__date__range=(start, as_of)).exclude(
-            attendance=Attendance.EXCUSED
+        "sheets": _count_rows(
+            ctx,
+            VisitSheet.objects.filter(team_id__in=teams, date__range=(year_start, as_of)),
+            "team_id",
+            "rep_id",
+            "date",
+            {"on_time": Q(submitted_at__isnull=False, is_late=False)},
         ),
-        "meeting__team_id",
-        "rep_id",
-        expected=Count("id"),
-        attended=Count("id", filter=Q(attendance__in=[Attendance.PRESENT, Attendance.LATE])),
-    )
+        "reviews": _count_rows(
+            ctx,
+            VisitReview.objects.filter(visit__sheet__team_id__in=teams, visit__sheet__date__range=(year_start, as_of)),
+            "visit__sheet__team_id",
+            "visit__sheet__rep_id",
+            "visit__sheet__date",
+            {"reviewed": None, "confirmed": Q(result=VisitReview.Result.CONFIRMED)},
+        ),
+        "actions": _count_rows(
+            ctx,
+            CorrectiveAction.objects.filter(
+                problem__team_id__in=teams, assigned_at__date__gte=year_start, assigned_at__lt=day_end
+            ),
+            "problem__team_id",
+            "owner_id",
+            "assigned_at__date",
+            {"assigned": None, "timely": Q(started_at__lte=F("assigned_at") + dt.timedelta(hours=24))},
+        ),
+        "attendance": _count_rows(
+            ctx,
+            CheckIn.objects.filter(meeting__team_id__in=teams, meeting__date__range=(year_start, as_of)).exclude(
+                attendance=Attendance.EXCUSED
+            ),
+            "meeting__team_id",
+            "rep_id",
+            "meeting__date",
+            {"expected": None, "attended": Q(attendance__in=[Attendance.PRESENT, Attendance.LATE])},
+        ),
+    }
+    aware = [timezone.make_aware(dt.datetime.combine(start, dt.time())) for _kind, start, _end in ctx.periods]
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT team_id, owner_id, array_agg(EXTRACT(EPOCH FROM resolved_at - created_at) / 3600.0)
+            SELECT team_id, owner_id, resolved_at >= %s, resolved_at >= %s,
+                   EXTRACT(EPOCH FROM resolved_at - created_at) / 3600.0
               FROM {Problem._meta.db_table}
              WHERE team_id = ANY(%s) AND resolved_at >= %s AND resolved_at < %s
-             GROUP BY 1, 2
             """,  # noqa: S608 (table names from the models' meta)
-            [teams, timezone.make_aware(dt.datetime.combine(start, dt.time())), day_end],
+            [aware[0], aware[1], teams, aware[2], day_end],
         )
-        resolution = {(r[0], r[1]): {"hours": [Decimal(str(h)) for h in r[2]]} for r in cursor.fetchall()}
-    return {
-        "planned": planned,
-        "sheets": sheets,
-        "reviews": reviews,
-        "actions": actions,
-        "attendance": attendance,
-        "resolution": resolution,
-    }
+        resolution: list[dict] = [defaultdict(lambda: {"hours": []}) for _ in ctx.periods]
+        for team_id, owner_id, in_month, in_quarter, hours in cursor.fetchall():
+            for index, inside in enumerate((in_month, in_quarter, True)):
+                if inside:
+                    resolution[index][(team_id, owner_id)]["hours"].append(Decimal(str(hours)))
+    return [
+        {**{name: rows[index] for name, rows in families.items()}, "resolution": resolution[index]}
+        for index in range(len(ctx.periods))
+    ]
 
 
 def overdue_customer_counts(as_of: dt.date, team_ids: Sequence[int]) -> dict[tuple[int, int | None], int]:
@@ -498,8 +519,7 @@ def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_o
     )
     overdue = overdue_customer_counts(ctx.as_of, source_teams)
     rows = []
-    for kind, start, end in ctx.periods:
-        sources = _kpi_sources(ctx, source_teams, start)
+    for (kind, start, end), sources in zip(ctx.periods, _kpi_sources(ctx, source_teams), strict=True):
         working_days = sum(1 for day in ctx.working if start <= day <= min(end, ctx.as_of))
         all_keys = set().union(*(family.keys() for family in sources.values())) | set(overdue)
         common = {"as_of": ctx.as_of, "period_kind": kind, "period_start": start, "period_end": end}
