@@ -37,7 +37,7 @@ def test_a_manager_sees_a_row_per_member_sorted_by_gap(company, computed, django
     assert response.status_code == 200
     rows = response.context["report"].rows
     assert [r.snapshot.owner_key for r in rows] == [f"rep:{company.rep_a.pk}", f"rep:{company.rep_a2.pk}"]
-    assert 'class="num gap-behind" data-testid="gap">-9.1' in response.content.decode()
+    assert 'data-testid="gap"><span class="gap-behind">-9.1<' in response.content.decode()
     descending = client.get(daily_url(company, computed, sort="-gap"))
     assert [r.snapshot.owner_key for r in descending.context["report"].rows][0] == f"rep:{company.rep_a2.pk}"
 
