@@ -13,7 +13,7 @@ from org.models import Membership, Role
 from targets import selectors, services
 from targets.models import DistributionProfile, Metric, RampPlan, Target
 
-SEASONAL_NAME = "节日旺季（春节、国庆、年末）"
+SEASONAL_NAME = "节日旺季"
 SEASONAL_WEIGHTS = ["10", "6", "7", "7", "8", "8", "7", "7", "8", "10", "10", "12"]
 COMPANY_VALUES = {
     "sales": "20000000",

@@ -67,14 +67,20 @@ def number_formats(metric: Metric) -> dict:
 def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, **extra) -> dict:
     grid = selectors.grid_for(user=request.user, team=team, year=year, metric=metric)
     scope = scope_for(request.user)
+    formats = number_formats(metric)
+    largest_month = max((max(row.months) for row in [grid.parent, *grid.rows] if row.target), default=0)
+    largest_year = max((row.target.annual_value for row in [grid.parent, *grid.rows] if row.target), default=0)
     return {
+        # Inputs as wide as the largest number in the grid (a browser's "size" is generous: two less fit).
+        "month_size": max(6, len(f"{largest_month:.{formats['places']}f}") - 2),
+        "year_size": max(8, len(f"{largest_year:.{formats['places']}f}") - 1),
         "grid": grid,
         "can_edit": scope.can_manage(team.pk),
         "profiles": selectors.profile_list(),
         "months": MONTH_NUMBERS,
         "month_labels": [dt.date(2000, m, 1) for m in MONTH_NUMBERS],
         "grid_query": urlencode({"team": team.pk, "year": year, "metric": metric.code}),
-        **number_formats(metric),
+        **formats,
         **extra,
     }
 
