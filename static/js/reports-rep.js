@@ -14,7 +14,8 @@
       datasets: [
         { label: text.actual, data: data.burnUp.actual, borderColor: "#0d6efd", backgroundColor: "rgba(13,110,253,.15)", fill: true, tension: 0.1, pointRadius: 2 },
         { label: text.plan, data: data.burnUp.plan, borderColor: "#198754", borderDash: [6, 4], pointRadius: 0 },
-        { label: text.time, data: data.burnUp.time, borderColor: "#6c757d", borderDash: [2, 3], pointRadius: 0 },
+        // Wide and pale, so it still shows where an even plan lies on top of it.
+        { label: text.time, data: data.burnUp.time, borderColor: "rgba(108,117,125,.35)", borderWidth: 7, pointRadius: 0 },
       ],
     },
     options: {
