@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -156,17 +156,28 @@ def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.dat
 
 
 def _refresh_start(as_of: dt.date) -> dt.date:
-    """From the last finished night before ``as_of`` minus the late-data window; the year's start at the latest."""
+    """The first day whose roll-up may have changed since the last finished night before ``as_of``.
+
+    That night minus a late-data window, or earlier when records dated earlier were added or changed
+    since it started (a backdated ERP import); the year's start when there is no earlier night.
+    """
     year_start = dt.date(as_of.year, 1, 1)
     previous = (
         NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lt=as_of)
         .order_by("-as_of")
-        .values_list("as_of", flat=True)
+        .values("as_of", "started_at")
         .first()
     )
-    if previous is None or previous.year != as_of.year:
+    if previous is None or previous["as_of"].year != as_of.year:
         return year_start
-    return max(year_start, previous - dt.timedelta(days=LATE_DATA_DAYS))
+    since = previous["started_at"]
+    candidates = [
+        previous["as_of"] - dt.timedelta(days=LATE_DATA_DAYS),
+        SaleRecord.objects.filter(created_at__gte=since).aggregate(first=Min("date"))["first"],
+        Customer.objects.filter(updated_at__gte=since).aggregate(first=Min("first_order_date"))["first"],
+        Visit.objects.filter(updated_at__gte=since).aggregate(first=Min("sheet__date"))["first"],
+    ]
+    return max(year_start, min(day for day in candidates if day is not None))
 
 
 # --- progress snapshots --------------------------------------------------------------------------
