@@ -71,9 +71,9 @@ def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, *
     largest_month = max((max(row.months) for row in [grid.parent, *grid.rows] if row.target), default=0)
     largest_year = max((row.target.annual_value for row in [grid.parent, *grid.rows] if row.target), default=0)
     return {
-        # Inputs as wide as the largest number in the grid (a browser's "size" is generous: two less fit).
-        "month_size": max(6, len(f"{largest_month:.{formats['places']}f}") - 2),
-        "year_size": max(8, len(f"{largest_year:.{formats['places']}f}") - 1),
+        # Inputs as wide as the largest number in the grid (a browser's "size" is generous: a few characters less fit).
+        "month_size": max(6, len(f"{largest_month:.{formats['places']}f}") - 3),
+        "year_size": max(8, len(f"{largest_year:.{formats['places']}f}") - 2),
         "grid": grid,
         "can_edit": scope.can_manage(team.pk),
         "profiles": selectors.profile_list(),
