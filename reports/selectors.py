@@ -304,7 +304,7 @@ def scorecard(*, user: AbstractBaseUser, team: Team, metric: Metric | None, as_o
     result["rows"] = rows
     stars = []
     for name in ("plan_completion_rate", "on_time_filing_rate", "quality_rate", "action_timeliness", "attendance_rate"):
-        candidates = [r for r in rows if r.kpis[name] is not None]
+        candidates = [r for r in rows if r.kpis[name]]
         if candidates:
             best = max(r.kpis[name] for r in candidates)
             stars.append({"kpi": name, "value": best, "reps": [r.rep_name for r in candidates if r.kpis[name] == best]})
