@@ -77,12 +77,18 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
     metric_id = request.GET.get("metric")
     metric = get_object_or_404(Metric, pk=metric_id) if metric_id else selectors.default_metric()
     night = selectors.latest_night()
+    period = request.GET.get("period", PeriodKind.MONTH)
     snapshot = get_object_or_404(
         selectors.snapshot_list_for(user=request.user),
         rep_id=rep_id,
         metric=metric,
         as_of=night,
-        period_kind=PeriodKind.MONTH,
+        period_kind=period if period in PeriodKind.values else PeriodKind.MONTH,
+    )
+    kpi = (
+        selectors.kpi_list_for(user=request.user)
+        .filter(rep_id=rep_id, as_of=night, period_kind=snapshot.period_kind)
+        .first()
     )
     periods = list(
         selectors.snapshot_list_for(user=request.user)
@@ -104,7 +110,14 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
     return render(
         request,
         "reports/rep_detail.html",
-        {"snapshot": snapshot, "periods": periods, "charts": charts, "metrics": selectors.report_metrics()},
+        {
+            "snapshot": snapshot,
+            "kpi": kpi,
+            "periods": periods,
+            "charts": charts,
+            "metrics": selectors.report_metrics(),
+            "period_choices": PeriodKind.choices,
+        },
     )
 
 

@@ -139,3 +139,12 @@ def test_the_bell_shows_the_unread_count(company, computed) -> None:
     html = Template("{% load reports_tags %}{% alert_bell %}").render(Context({"request": request}))
     count = Alert.objects.filter(user=company.manager_a, read_at__isnull=True).count()
     assert f'data-testid="alert-count">{count}<' in html
+
+
+def test_the_drill_down_can_show_the_quarter(company, computed) -> None:
+    response = company.client_for(company.manager_a).get(
+        reverse("reports:rep", args=[company.rep_a.pk]) + "?period=quarter"
+    )
+    assert response.context["snapshot"].period_kind == "quarter"
+    assert response.context["kpi"].period_kind == "quarter"
+    assert len(response.context["charts"]["burnUp"]["labels"]) == 90
