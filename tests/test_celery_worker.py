@@ -21,7 +21,9 @@ def test_a_worker_starts_and_answers_inspect_ping() -> None:
     celery = str(Path(sys.executable).parent / "celery")
     worker = subprocess.Popen(
         [celery, "-A", "salesops", "worker", "-l", "warning", "-n", "pingtest@%h", "--concurrency", "1", "-P", "solo"],
-        cwd=ROOT, env=os.environ.copy(), start_new_session=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        start_new_session=True,
     )
     try:
         replies: list = []
