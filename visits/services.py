@@ -494,6 +494,8 @@ def visit_review_create(*, by: AbstractBaseUser, visit: Visit, method: str, resu
     review = VisitReview(visit=visit, by=by, method=method, result=result, note=note)
     review.full_clean(exclude=["visit", "by"])
     review.save()
+    if result == VisitReview.Result.DISCREPANCY:
+        _raise_discrepancy_problem(by=by, review=review)
     audit_record(
         action=AuditEvent.Action.REVIEW_RECORDED, actor=by, obj=review,
         summary=f"visit {visit.pk} ({sheet.rep.get_username()} {sheet.date}): {method} → {result} {note}"[:500],
@@ -503,6 +505,24 @@ def visit_review_create(*, by: AbstractBaseUser, visit: Visit, method: str, resu
         sheet.status = VisitSheet.Status.REVIEWED
     _touch(sheet)
     return review
+
+
+def _raise_discrepancy_problem(*, by: AbstractBaseUser, review: VisitReview) -> None:
+    """A discrepancy is a problem to follow up: raised for the rep, due today, on the meetings' problem list."""
+    from meetings.models import Problem
+    from meetings.services import problem_raise
+
+    visit, sheet = review.visit, review.visit.sheet
+    description = _("Visit check found a discrepancy: %(customer)s on %(date)s (%(method)s): %(note)s") % {
+        "customer": visit.customer.name,
+        "date": sheet.date.isoformat(),
+        "method": review.get_method_display(),
+        "note": review.note,
+    }
+    problem_raise(
+        by=by, team=sheet.team, description=description, owner=sheet.rep,
+        due_date=max(timezone.localdate(), sheet.date), source=Problem.Source.REVIEW,
+    )
 
 
 @transaction.atomic

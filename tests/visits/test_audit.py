@@ -42,3 +42,23 @@ def test_a_refused_reopen_leaves_no_audit_event(company, submitted_visit) -> Non
     with pytest.raises(PermissionDenied):
         services.sheet_reopen(by=company.manager_b, sheet=submitted_visit.sheet)
     assert not AuditEvent.objects.filter(action="sheet_reopened").exists()
+
+
+def test_a_discrepancy_raises_a_problem_for_the_rep_to_follow_up(company, submitted_visit) -> None:
+    from meetings.models import Problem
+
+    services.visit_review_create(
+        by=company.manager_a, visit=submitted_visit, method="market_walk", result="discrepancy", note="Shop closed"
+    )
+    problem = Problem.objects.get()
+    assert problem.source == Problem.Source.REVIEW
+    assert problem.owner == company.rep_a and problem.team == company.team_a
+    assert "Alpha Mart" in problem.description and "Shop closed" in problem.description
+    assert problem.resolved_at is None
+
+
+def test_a_confirmed_visit_raises_no_problem(company, submitted_visit) -> None:
+    from meetings.models import Problem
+
+    services.visit_review_create(by=company.manager_a, visit=submitted_visit, method="call_back", result="confirmed")
+    assert not Problem.objects.exists()
