@@ -10,8 +10,11 @@ from openpyxl import load_workbook
 from reports import services
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD
+from tests.reports import fixtures
 
-pytest_plugins = ["tests.reports.conftest"]
+# The small company of the reports tests, as fixtures of this module.
+night = fixtures.night
+sales_metric = fixtures.sales_metric
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])

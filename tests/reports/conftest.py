@@ -1,0 +1,7 @@
+"""Fixtures of the reports tests (defined in fixtures.py, so browser journeys can import them too)."""
+
+from __future__ import annotations
+
+from tests.reports.fixtures import night, sales_metric
+
+__all__ = ["night", "sales_metric"]
