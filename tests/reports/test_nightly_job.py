@@ -11,7 +11,15 @@ from django.core.management import call_command
 from django.db import connection
 
 from reports import services
-from reports.models import Alert, DailyActual, ExecutionKpiSnapshot, NightlyRun, ProgressSnapshot, ReportSettings
+from reports.models import (
+    Alert,
+    DailyActual,
+    ExecutionKpiSnapshot,
+    NightlyRun,
+    NightlyShard,
+    ProgressSnapshot,
+    ReportSettings,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +250,18 @@ def test_a_director_edits_the_report_settings_in_the_admin(company) -> None:
     response = company.client_for(company.director).get("/admin/reports/reportsettings/1/change/")
     assert response.status_code == 200
     assert b"weight_achievement" in response.content
+
+
+def test_the_task_fans_out_and_the_last_shard_publishes(company, night) -> None:
+    from reports.tasks import nightly_progress_task
+    from salesops.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        assert nightly_progress_task.delay(night["as_of"].isoformat()).get() == 2
+    finally:
+        app.conf.task_always_eager = eager
+    assert NightlyRun.objects.get(as_of=night["as_of"]).status == NightlyRun.Status.FINISHED
+    assert NightlyShard.objects.filter(run__as_of=night["as_of"]).count() == 2
+    assert month_row(f"team:{company.region.pk}").actual == D("186000.00")
