@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import group, shared_task
+from django.db import DatabaseError
 from django.utils import timezone
 
 from reports import services
@@ -27,9 +28,12 @@ def nightly_progress_task(as_of: str | None = None) -> int:
     return len(shards)
 
 
-@shared_task
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
 def compute_shard_task(as_of: str, team_ids: list[int]) -> bool:
-    """Compute one shard; once committed, the shard that completes the night runs the final step."""
+    """Compute one shard; once committed, the shard that completes the night runs the final step.
+
+    A database error (a deadlock, a lost connection) retries the shard: it is idempotent.
+    """
     day = dt.date.fromisoformat(as_of)
     services.shard_compute(as_of=day, team_ids=team_ids)
     return services.night_finish(as_of=day)
