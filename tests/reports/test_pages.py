@@ -148,3 +148,26 @@ def test_the_drill_down_can_show_the_quarter(company, computed) -> None:
     assert response.context["snapshot"].period_kind == "quarter"
     assert response.context["kpi"].period_kind == "quarter"
     assert len(response.context["charts"]["burnUp"]["labels"]) == 90
+
+
+def test_the_daily_report_runs_the_same_queries_for_more_members(company, night) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import MembershipFactory, UserFactory
+    from tests.reports.factories import make_target
+
+    services.night_compute(as_of=night["as_of"])
+    client = company.client_for(company.manager_a)
+    url = daily_url(company, night)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for index in range(3):
+        rep = MembershipFactory(user=UserFactory(username=f"extra{index}"), team=company.team_a).user
+        make_target(company.team_a, rep, night["metric"], {3: "1000"})
+    services.night_compute(as_of=night["as_of"])
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url)
+    assert len(response.context["report"].rows) == 5
+    assert len(many.captured_queries) == len(few.captured_queries)
