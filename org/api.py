@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -164,7 +165,9 @@ class ProductViewSet(
 class CalendarFilter(filters.FilterSet):
     start = filters.DateFilter(field_name="date", lookup_expr="gte")
     end = filters.DateFilter(field_name="date", lookup_expr="lte")
-    year = filters.NumberFilter(field_name="date", lookup_expr="year")
+    year = filters.NumberFilter(
+        field_name="date", lookup_expr="year", min_value=1, max_value=9999, max_digits=4, decimal_places=0
+    )
 
     class Meta:
         model = WorkCalendarDay
@@ -198,4 +201,8 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(CalendarDaySerializer(row).data)
 
     def get_object(self) -> WorkCalendarDay:
-        return get_object_or_404(self.get_queryset(), date=self.kwargs["date"])
+        try:
+            day = dt.date.fromisoformat(self.kwargs["date"])
+        except ValueError:
+            raise Http404 from None
+        return get_object_or_404(self.get_queryset(), date=day)
