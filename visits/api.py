@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -512,7 +512,12 @@ class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveM
     @extend_schema(
         request=SaleImportSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: SaleImportResultSerializer, 400: SaleImportResultSerializer},
+        responses={
+            200: SaleImportResultSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The refused import's result with its row errors, or field errors."
+            ),
+        },
     )
     @action(detail=False, methods=["post"], url_path="import")
     def import_lines(self, request: Request) -> Response:
