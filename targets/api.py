@@ -279,7 +279,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._reply(target)
 
     @extend_schema(responses=ChangeSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str) -> Response:
         """Every change since approval: who, when, old, new and why."""
         changes = selectors.target_history(target=self.get_object())
