@@ -1,0 +1,283 @@
+"""API and page load benchmark: gunicorn in the production configuration, driven by wrk on loopback.
+
+    DJANGO_SETTINGS_MODULE=salesops.settings .venv/bin/python bench/load.py --duration 15
+
+Needs the scale data set (bench/seed_scale.py) and ``wrk`` (apt-get install wrk). Starts gunicorn
+(DEBUG=0, static files by whitenoise after collectstatic) on 127.0.0.1, then runs each scenario at 32
+concurrent connections for a bounded time and prints throughput, p50/p99 latency, errors and the
+ratios against the floor (a minimal Django view that runs one query, served by the same processes):
+
+  (a) a rep files a visit: POST /api/v1/visits/<id>/check-out/ with two order lines (token auth);
+  (b) the morning meeting dashboard of the 50-rep team (a manager's browser session);
+  (c) the daily report JSON of a region: GET /api/v1/progress-snapshots/ of the last night (token).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from meetings import services as meeting_services  # noqa: E402
+from meetings.models import Meeting  # noqa: E402
+from org.models import Product, Team  # noqa: E402
+from reports import services as report_services  # noqa: E402
+from reports.models import NightlyRun  # noqa: E402
+from visits.models import VisitSheet  # noqa: E402
+
+CONNECTIONS = 32
+FILING_REPS = 200
+VISITS_PER_REP = 40  # checked-in visits waiting for their check-out: more than a run can use
+
+LUA_ROTATE = """
+local requests = %(requests)s
+local counter = 0
+local offset = 0
+local threads = {}
+local thread_number = 0
+
+function setup(thread)
+  thread:set("number", thread_number)
+  thread_number = thread_number + 1
+end
+
+function init(args)
+  offset = number
+end
+
+request = function()
+  -- each wrk thread takes every %(threads)d-th request, so no visit is checked out twice
+  local index = (offset + counter * %(threads)d) %% #requests + 1
+  counter = counter + 1
+  local r = requests[index]
+  return wrk.format(r[1], r[2], r[3], r[4])
+end
+"""
+
+
+def lua_table(rows: list[tuple[str, str, dict, str]]) -> str:
+    def quote(text: str) -> str:
+        return json.dumps(text)
+
+    items = []
+    for method, path, headers, body in rows:
+        header_items = ", ".join(f"[{quote(k)}] = {quote(v)}" for k, v in headers.items())
+        items.append(f"{{{quote(method)}, {quote(path)}, {{{header_items}}}, {quote(body) if body else 'nil'}}}")
+    return "{\n" + ",\n".join(items) + "\n}"
+
+
+def prepare_filing(today: dt.date) -> list[tuple[str, str, dict, str]]:
+    """Open today's sheet of FILING_REPS reps and give each checked-in visits waiting for their check-out."""
+    reps = list(
+        get_user_model()
+        .objects.filter(username__startswith="scale-rep", memberships__team__code__gt="scale-t001")
+        .order_by("username")[:FILING_REPS]
+    )
+    products = list(Product.objects.filter(code__startswith="SCALE-").order_by("code").values_list("pk", flat=True))
+    rows = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        rep_ids = [rep.pk for rep in reps]
+        VisitSheet.objects.filter(rep_id__in=rep_ids, date=today).update(
+            status="draft", submitted_at=None, is_late=False
+        )
+        cursor.execute(
+            """
+            INSERT INTO visits_visit (planned, planned_time, purpose, check_in_at, outcome, next_step,
+                                      is_new_customer, is_new_outlet, photo, created_at, updated_at, customer_id,
+                                      sheet_id)
+            SELECT true, NULL, 'order', now() - interval '5 minutes', '', '', false, false, '', now(), now(),
+                   (SELECT c.id FROM org_customer c WHERE c.owner_id = s.rep_id ORDER BY c.id LIMIT 1 OFFSET n %% 100),
+                   s.id
+              FROM visits_visitsheet s CROSS JOIN generate_series(1, %s) AS n
+             WHERE s.rep_id = ANY(%s) AND s.date = %s
+            RETURNING id, sheet_id
+            """,
+            [VISITS_PER_REP, rep_ids, today],
+        )
+        waiting = cursor.fetchall()
+    rep_of_sheet = dict(VisitSheet.objects.filter(rep_id__in=rep_ids, date=today).values_list("pk", "rep_id"))
+    tokens = {rep.pk: Token.objects.get_or_create(user=rep)[0].key for rep in reps}
+    for number, (visit_id, sheet_id) in enumerate(sorted(waiting)):
+        body = json.dumps(
+            {
+                "outcome": "Took an order",
+                "order_lines": [
+                    {"product": products[number % len(products)], "quantity": "6"},
+                    {"product": products[(number + 7) % len(products)], "quantity": "12"},
+                ],
+            }
+        )
+        headers = {"Authorization": f"Token {tokens[rep_of_sheet[sheet_id]]}", "Content-Type": "application/json"}
+        rows.append(("POST", f"/api/v1/visits/{visit_id}/check-out/", headers, body))
+    # Interleave the reps, so concurrent requests are mostly about different sheets.
+    rows.sort(key=lambda row: int(row[1].split("/")[4]) % VISITS_PER_REP)
+    return rows
+
+
+def prepare_dashboard(today: dt.date) -> tuple[str, dict]:
+    """The 50-rep team's morning meeting today and its manager's browser session."""
+    meeting_services.meetings_ensure_for_day(day=today)
+    team = Team.objects.get(code="scale-t001")
+    meeting = Meeting.objects.filter(team=team, date=today, slot="morning").first()
+    if meeting is None:
+        sys.exit(f"no morning meeting on {today} (not a working day?)")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="scale-t001-manager"))
+    cookie = f"sessionid={client.cookies['sessionid'].value}; django_language=en"
+    return f"/meetings/{meeting.pk}/dashboard/", {"Cookie": cookie}
+
+
+def prepare_region_report() -> tuple[str, dict]:
+    """A region manager's token and the region's daily report (month, sales) of the last finished night."""
+    night = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED).order_by("-as_of").first()
+    if night is None:
+        as_of = timezone.localdate() - dt.timedelta(days=1)
+        print(f"no finished night: computing {as_of} first", flush=True)
+        report_services.night_compute(as_of=as_of)
+        night = NightlyRun.objects.get(as_of=as_of)
+    manager = get_user_model().objects.get(username="scale-r01-manager")
+    token = Token.objects.get_or_create(user=manager)[0].key
+    path = f"/api/v1/progress-snapshots/?as_of={night.as_of}&period=month&metric_code=sales"
+    return path, {"Authorization": f"Token {token}"}
+
+
+def run_wrk(url: str, script: str, duration: int, threads: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    output = subprocess.run([*command, "-s", handle.name, url], capture_output=True, text=True, check=True).stdout
+    os.unlink(handle.name)
+
+    def latency_ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (sum(int(g) for g in socket.groups()) if socket else 0)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency_ms("50"),
+        "p99": latency_ms("99"),
+        "requests": requests,
+        "errors": errors,
+    }
+
+
+def wait_until_up(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/bench/floor/", timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit("gunicorn did not answer")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="API and page load benchmark")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    today = timezone.localdate()
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789"),
+        "LOG_LEVEL": "WARNING",
+    }
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    report_path, report_headers = prepare_region_report()
+    dashboard_path, dashboard_headers = prepare_dashboard(today)
+    filing = prepare_filing(today)
+    print(f"prepared: {len(filing)} visits waiting for check-out, dashboard {dashboard_path}, report {report_path}")
+
+    base = f"http://127.0.0.1:{args.port}"
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "salesops.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(base)
+        scenarios = {
+            "floor: one-query view": ("GET", "/bench/floor/", {}, ""),
+            "(a) file a visit, 2 order lines": None,
+            "(b) morning dashboard, 50 reps": ("GET", dashboard_path, dashboard_headers, ""),
+            "(c) region daily report JSON": ("GET", report_path, report_headers, ""),
+        }
+        results = {}
+        for name, single in scenarios.items():
+            rows = filing if single is None else [single]
+            script = LUA_ROTATE % {"requests": lua_table(rows), "threads": args.wrk_threads}
+            warm = run_wrk(base, script, 2, args.wrk_threads) if single is not None else None  # noqa: F841
+            results[name] = run_wrk(base, script, args.duration, args.wrk_threads)
+            print(f"{name}: {results[name]}", flush=True)
+    finally:
+        os.killpg(gunicorn.pid, signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+
+    floor = results["floor: one-query view"]
+    goals = {"(a)": 0.40, "(b)": 0.50, "(c)": 0.50}
+    print()
+    print(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; wrk {args.wrk_threads} threads,")
+    print(f"{CONNECTIONS} connections, {args.duration} s per scenario, loopback")
+    print(f"{'scenario':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}  goals")
+    for name, result in results.items():
+        ratio = result["rps"] / floor["rps"]
+        goal = goals.get(name[:3])
+        met = []
+        if goal is not None:
+            met.append(f"throughput ≥{goal:.0%} {'met' if ratio >= goal else 'MISSED'}")
+            met.append(f"p99 ≤100 ms {'met' if result['p99'] <= 100 else 'MISSED'}")
+            met.append(f"0 errors {'met' if result['errors'] == 0 else 'MISSED'}")
+        print(
+            f"{name:34} {result['rps']:8.1f} {result['p50']:8.1f} {result['p99']:8.1f} {result['errors']:7d}"
+            f" {ratio:8.0%}  {'; '.join(met)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
