@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -91,6 +93,11 @@ class TargetCreateSerializer(serializers.Serializer):
         if request is not None and request.user.is_authenticated:
             self.fields["team"].queryset = team_list_for(user=request.user)
             self.fields["rep"].queryset = rep_choices_for(user=request.user)
+
+
+class VersionConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 class TargetUpdateSerializer(serializers.Serializer):
@@ -220,22 +227,35 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = TargetUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        version = data.get("version")
         try:
-            if "profile" in data:
-                target = services.target_set_profile(
-                    by=request.user, target=target, profile=data["profile"], reason=data["reason"]
-                )
-            if "annual_value" in data:
-                target = services.target_set_annual(
-                    by=request.user,
-                    target=target,
-                    annual_value=data["annual_value"],
-                    reason=data["reason"],
-                    expected_version=data.get("version"),
-                )
+            with transaction.atomic():
+                if "profile" in data:
+                    target = services.target_set_profile(
+                        by=request.user,
+                        target=target,
+                        profile=data["profile"],
+                        reason=data["reason"],
+                        expected_version=version,
+                    )
+                    version = None  # checked once, before this request's own first change
+                if "annual_value" in data:
+                    target = services.target_set_annual(
+                        by=request.user,
+                        target=target,
+                        annual_value=data["annual_value"],
+                        reason=data["reason"],
+                        expected_version=version,
+                    )
         except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+            raise self._conflict_or_invalid(error, target) from error
         return self._reply(target)
+
+    def _conflict_or_invalid(self, error: DjangoValidationError, target: Target) -> Exception:
+        """A stale version is a 409 carrying the target as it is now; any other refusal a 400."""
+        if hasattr(error, "error_dict") and "version" in error.error_dict:
+            return VersionConflict({"version": error.message_dict["version"], "current": self._reply(target).data})
+        return as_drf_error(error)
 
     @extend_schema(request=MonthOverrideSerializer, responses=TargetSerializer)
     @action(detail=True, methods=["post"])
@@ -256,7 +276,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 expected_version=data.get("version"),
             )
         except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+            raise self._conflict_or_invalid(error, target) from error
         return self._reply(target)
 
     @extend_schema(request=None, responses=TargetSerializer)

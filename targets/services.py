@@ -269,11 +269,17 @@ def target_set_annual(
 
 @transaction.atomic
 def target_set_profile(
-    *, by: AbstractBaseUser, target: Target, profile: DistributionProfile | None, reason: str = ""
+    *,
+    by: AbstractBaseUser,
+    target: Target,
+    profile: DistributionProfile | None,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> Target:
     """Choose another distribution profile; the free months are re-spread by it."""
     target = _locked(target)
     _check_manage(by=by, target=target)
+    _check_version(target, expected_version)
     reason = _require_reason(target, reason)
     old = target.profile
     target.profile = profile

@@ -173,7 +173,11 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     try:
         services.target_set_profile(
-            by=request.user, target=target, profile=chosen, reason=request.POST.get("reason", "")
+            by=request.user,
+            target=target,
+            profile=chosen,
+            reason=request.POST.get("reason", ""),
+            expected_version=_int(request.POST.get("version"), 0) or None,
         )
     except ValidationError as exc:
         error = _error_text(exc)
