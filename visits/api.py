@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -184,6 +185,12 @@ class VisitSheetSerializer(serializers.ModelSerializer):
 
 class SheetCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one is refused (409).")
+
+
+class VersionConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 class SaleRecordSerializer(serializers.ModelSerializer):
@@ -280,6 +287,17 @@ class VisitSheetViewSet(
     def _respond(self, sheet: VisitSheet) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=sheet.pk)).data)
 
+    @contextmanager
+    def _version_conflicts(self, sheet: VisitSheet) -> Iterator[None]:
+        """A stale version is a 409 carrying the sheet as it is now."""
+        try:
+            yield
+        except DjangoValidationError as error:
+            if hasattr(error, "error_dict") and "version" in error.error_dict:
+                current = self._respond(sheet).data
+                raise VersionConflict({"version": error.message_dict["version"], "current": current}) from error
+            raise
+
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
@@ -302,9 +320,13 @@ class VisitSheetViewSet(
         """The manager's comment on the sheet."""
         serializer = SheetCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
+        sheet = self.get_object()
+        with service_errors(), self._version_conflicts(sheet):
             sheet = services.sheet_comment(
-                by=request.user, sheet=self.get_object(), comment=serializer.validated_data["comment"]
+                by=request.user,
+                sheet=sheet,
+                comment=serializer.validated_data["comment"],
+                expected_version=serializer.validated_data.get("version"),
             )
         return self._respond(sheet)
 
@@ -314,9 +336,13 @@ class VisitSheetViewSet(
         """Give a submitted sheet back to the rep."""
         serializer = SheetCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
+        sheet = self.get_object()
+        with service_errors(), self._version_conflicts(sheet):
             sheet = services.sheet_reopen(
-                by=request.user, sheet=self.get_object(), comment=serializer.validated_data["comment"]
+                by=request.user,
+                sheet=sheet,
+                comment=serializer.validated_data["comment"],
+                expected_version=serializer.validated_data.get("version"),
             )
         return self._respond(sheet)
 

@@ -449,10 +449,28 @@ def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | N
 # --- the manager -------------------------------------------------------------------------
 
 
+def _check_version(sheet: VisitSheet, expected_version: int | None) -> None:
+    """Refuse a change made from a stale copy of the sheet, naming what it holds now."""
+    if expected_version is not None and expected_version != sheet.version:
+        raise ValidationError(
+            {
+                "version": _(
+                    "Someone else changed this sheet in the meantime (status: %(status)s, comment: “%(comment)s”); "
+                    "reload it and try again."
+                )
+                % {"status": sheet.get_status_display(), "comment": sheet.manager_comment}
+            }
+        )
+
+
 @transaction.atomic
-def sheet_comment(*, by: AbstractBaseUser, sheet: VisitSheet, comment: str) -> VisitSheet:
+def sheet_comment(
+    *, by: AbstractBaseUser, sheet: VisitSheet, comment: str, expected_version: int | None = None
+) -> VisitSheet:
     """The manager's comment on a rep's sheet (replaces the previous one)."""
     _require_manager_of(sheet, by)
+    sheet = VisitSheet.objects.select_for_update().get(pk=sheet.pk)
+    _check_version(sheet, expected_version)
     sheet.manager_comment = comment.strip()
     sheet.commented_by = by
     sheet.version += 1
@@ -461,10 +479,13 @@ def sheet_comment(*, by: AbstractBaseUser, sheet: VisitSheet, comment: str) -> V
 
 
 @transaction.atomic
-def sheet_reopen(*, by: AbstractBaseUser, sheet: VisitSheet, comment: str = "") -> VisitSheet:
+def sheet_reopen(
+    *, by: AbstractBaseUser, sheet: VisitSheet, comment: str = "", expected_version: int | None = None
+) -> VisitSheet:
     """Give a submitted sheet back to the rep for correction."""
     _require_manager_of(sheet, by)
     sheet = VisitSheet.objects.select_for_update().get(pk=sheet.pk)
+    _check_version(sheet, expected_version)
     if sheet.status == VisitSheet.Status.DRAFT:
         raise ValidationError({"status": _("This sheet has not been submitted yet.")})
     sheet.status = VisitSheet.Status.DRAFT

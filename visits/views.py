@@ -93,7 +93,9 @@ def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
         "unplanned_form": UnplannedVisitForm(user=request.user, prefix="u") if editable else None,
         "products": products,
         "review_form": ReviewForm() if can_review else None,
-        "comment_form": CommentForm(initial={"comment": sheet.manager_comment}) if can_review else None,
+        "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
+        if can_review
+        else None,
         "is_today": sheet.date == timezone.localdate(),
         "is_past_deadline": timezone.now() > sheet.deadline,
         "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
@@ -337,15 +339,18 @@ def sheet_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
+    version = form.cleaned_data.get("version")
     if "reopen" in request.POST:
         _attempt(
             request,
-            lambda: services.sheet_reopen(by=request.user, sheet=sheet, comment=comment),
+            lambda: services.sheet_reopen(by=request.user, sheet=sheet, comment=comment, expected_version=version),
             _("Sheet reopened: the rep can change it again."),
         )
     else:
         _attempt(
-            request, lambda: services.sheet_comment(by=request.user, sheet=sheet, comment=comment), _("Comment saved.")
+            request,
+            lambda: services.sheet_comment(by=request.user, sheet=sheet, comment=comment, expected_version=version),
+            _("Comment saved."),
         )
     return redirect(_sheet_url(sheet.pk))
 
