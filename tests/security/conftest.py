@@ -179,7 +179,7 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         manager=manager,
         rep=rep,
         objects=objects,
-        markers=(customer.name, f"{first} {last}", problem.description, note.topic),
+        markers=(customer.name, f"{first} {last}", problem.description, note.topic, team.name),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
 
@@ -494,3 +495,49 @@ def test_every_page_and_api_operation_has_a_row_in_the_matrix():
     known_names = {name for name, _method in needed | api_in_schema}
     stale = sorted(key for key in MATRIX if key[0] not in known_names)
     assert not stale, f"matrix rows for routes that no longer exist: {stale}"
+
+
+# A rep's records are theirs alone: a teammate in the same team gets 404 and does not find them in lists.
+PERSONAL = {
+    "customer": "customer",
+    "target": "target",
+    "ramp": "ramp-plan",
+    "sheet": "visit-sheet",
+    "visit": "visit",
+    "order_line": "order-line",
+    "review": "visit-review",
+    "sale": "sale-record",
+    "checkin": "checkin",
+    "note": "coaching-note",
+    "snapshot": "progress-snapshot",
+    "kpi": "execution-kpi",
+    "alert": "alert",
+}
+
+
+def test_a_rep_gets_nothing_of_a_teammates_records(world: World) -> None:
+    client = Client()
+    client.force_login(world.company.rep_a2)
+    failures = []
+    for kind, basename in PERSONAL.items():
+        own_id = world.a.objects[kind].pk
+        detail = client.get(reverse(f"{basename}-detail", args=[own_id]))
+        if detail.status_code != 404:
+            failures.append(f"{basename} {own_id}: {detail.status_code}")
+        listed = client.get(reverse(f"{basename}-list"))
+        if own_id in listed_ids(listed):
+            failures.append(f"{basename}-list shows rep_a's {kind}")
+    for name, kwargs in [
+        ("targets:detail", {"pk": world.a.objects["target"].pk}),
+        ("visits:sheet", {"pk": world.a.objects["sheet"].pk}),
+        ("visits:photo", {"pk": world.a.objects["visit"].pk}),
+        ("org:customer_edit", {"pk": world.a.objects["customer"].pk}),
+        ("reports:rep", {"rep_id": world.company.rep_a.pk}),
+    ]:
+        response = client.get(reverse(name, kwargs=kwargs))
+        if response.status_code != 404:
+            failures.append(f"{name}: {response.status_code}")
+    for name in ("org:customers", "visits:sheets", "visits:customers", "targets:mine", "reports:my_day"):
+        text = body_text(client.get(reverse(name)))
+        failures += [f"{name} shows {m!r}" for m in world.a.markers[:2] if m in text]
+    assert not failures, "\n".join(failures)
