@@ -19,6 +19,8 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.security.conftest import ROLES, World, send
@@ -540,4 +542,46 @@ def test_a_rep_gets_nothing_of_a_teammates_records(world: World) -> None:
     for name in ("org:customers", "visits:sheets", "visits:customers", "targets:mine", "reports:my_day"):
         text = body_text(client.get(reverse(name)))
         failures += [f"{name} shows {m!r}" for m in world.a.markers[:2] if m in text]
+    assert not failures, "\n".join(failures)
+
+
+def _relation_filters(view_class) -> list[tuple[str, type]]:
+    """(parameter, related model) of every filter on a related object of an API list."""
+    view = view_class()
+    view.request, view.action, view.format_kwarg, view.kwargs = None, "list", None, {}
+    queryset = view_class.queryset if view_class.queryset is not None else None
+    if queryset is None:
+        model = getattr(getattr(view_class, "serializer_class", None), "Meta", None)
+        queryset = model.model.objects.none() if model else None
+    filterset_class = DjangoFilterBackend().get_filterset_class(view, queryset)
+    if filterset_class is None:
+        return []
+    return [
+        (name, f.queryset.model if f.queryset is not None else f.field.queryset.model)
+        for name, f in filterset_class.base_filters.items()
+        if isinstance(f, ModelChoiceFilter | ModelMultipleChoiceFilter) and not callable(f.queryset)
+    ]
+
+
+def test_filtering_a_list_by_another_teams_object_answers_like_filtering_by_no_object(world, clients) -> None:
+    """A 400 for an unknown id but 200 for another team's would tell which ids exist."""
+    failures, tried = [], 0
+    for route, _namespace, pattern in _walk(get_resolver()):
+        actions = getattr(pattern.callback, "actions", None) or {}
+        if not route.startswith("api/v1/") or "format" in route or actions.get("get") != "list":
+            continue
+        for param, model in _relation_filters(pattern.callback.cls):
+            for role in ("rep_a", "manager_a"):
+                mine = world.side_of(role)
+                other = world.b if mine is world.a else world.a
+                candidates = [o for o in other.objects.values() if isinstance(o, model)]
+                if not candidates:
+                    continue
+                tried += 1
+                url = reverse(pattern.name)
+                existing = clients[role].get(url, {param: candidates[0].pk})
+                unknown = clients[role].get(url, {param: 2_000_000_000})
+                if (existing.status_code, existing.content) != (unknown.status_code, unknown.content):
+                    failures.append(f"{url}?{param}=: {existing.status_code} for another team's, {unknown.status_code}")
+    assert tried > 20
     assert not failures, "\n".join(failures)
