@@ -126,7 +126,7 @@ class ProblemSerializer(serializers.ModelSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    resolution = serializers.CharField(allow_blank=True)
+    resolution = serializers.CharField(allow_blank=True, max_length=2000)
 
 
 class CorrectiveActionSerializer(serializers.ModelSerializer):

@@ -205,12 +205,17 @@ def problem_create(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
     checkin_obj = None
     if request.POST.get("checkin"):
+        checkin_id = request.POST["checkin"]
         checkin_obj = get_object_or_404(
-            selectors.checkin_list_for(user=request.user).filter(rep=request.user), pk=request.POST["checkin"]
+            selectors.checkin_list_for(user=request.user).filter(rep=request.user),
+            pk=int(checkin_id) if checkin_id.isdigit() else 0,
         )
         meeting = checkin_obj.meeting
     else:
-        meeting = get_object_or_404(selectors.meeting_list_for(user=request.user), pk=request.POST.get("meeting"))
+        meeting_id = request.POST.get("meeting", "")
+        meeting = get_object_or_404(
+            selectors.meeting_list_for(user=request.user), pk=int(meeting_id) if meeting_id.isdigit() else 0
+        )
     form = ProblemForm(request.POST, team=meeting.team)
     back = (
         reverse("meetings:checkin", args=[meeting.pk])
@@ -259,6 +264,11 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def problem_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user)
     problem = get_object_or_404(selectors.problem_list_for(user=request.user), pk=pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid() and "resolution" in form.errors and request.POST.get("resolution", "").strip():
+        for text in form.errors["resolution"]:
+            messages.error(request, f"{form.fields['resolution'].label}: {text}")
+        return redirect("meetings:problem", pk=problem.pk)
     try:
         services.problem_resolve(problem=problem, by=request.user, resolution=request.POST.get("resolution", ""))
         messages.success(request, _("Problem resolved."))
@@ -326,7 +336,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     schedules = [s for s in selectors.schedule_list_for(user=request.user) if scope.can_manage(s.team_id)]
     rows = [{"schedule": s, "form": ScheduleForm(instance=s, prefix=f"s{s.pk}")} for s in schedules]
     if request.method == "POST":
-        pk = int(request.POST.get("schedule", 0))
+        pk = request.POST.get("schedule", "")
+        pk = int(pk) if pk.isdigit() else 0
         for row in rows:
             if row["schedule"].pk != pk:
                 continue
