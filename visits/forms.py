@@ -70,7 +70,9 @@ class CheckInForm(forms.Form):
 
 
 class VisitRecordForm(forms.Form):
-    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label=_("Outcome"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     next_step = forms.CharField(label=_("Next step"), max_length=300, required=False)
     next_visit_date = forms.DateField(
         label=_("Next visit date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -101,7 +103,7 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
         initial=VisitReview.Result.CONFIRMED,
     )
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
