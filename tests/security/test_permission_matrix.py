@@ -355,13 +355,13 @@ def matches(status: int, expected: Any) -> bool:
 
 
 def _sides(row: Row, role: str, world: World) -> list[tuple[bool, Any]]:
-    """(own?, side) pairs a role is asked about: its own team's object and the other team's."""
-    mine = world.side_of(role)
+    """(own?, side) pairs a role is asked about. Team A's object is rep_a's and manager_a's own and another
+    team's for rep_b and manager_b; the director is asked about team A's and team B's."""
+    if not (row.obj or row.kwargs) or role == "anonymous":
+        return [(world.side_of(role) is not world.b, world.a)]
     if role == "director":
-        pairs = [(True, world.a), (False, world.b)]
-    else:
-        pairs = [(True, mine or world.a), (False, world.b if mine is world.a else world.a)]
-    return pairs if (row.obj or row.kwargs) and role != "anonymous" else pairs[:1]
+        return [(True, world.a), (False, world.b)]
+    return [(world.side_of(role) is world.a, world.a)]
 
 
 def _problems(row: Row, role: str, own: bool, world: World, response, written: list[str]) -> list[str]:
@@ -400,7 +400,8 @@ def run_rows(rows: list[Row], world: World, clients: dict) -> list[str]:
                     data = {}
                 watch = row.method != "GET"
                 response, written = send(clients[role], row.method, url, data, api=row.is_api, watch=watch)
-                where = f"{row.method} {url} as {role} ({'own' if own else 'other'})"
+                whose = f" ({'own' if own else 'other team'}'s)" if row.obj or row.kwargs else ""
+                where = f"{row.method} {url} as {role}{whose}"
                 expected = row.expected(role, own)
                 if not matches(response.status_code, expected):
                     failures.append(f"{where}: {response.status_code}, expected {expected}")
