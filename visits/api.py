@@ -184,7 +184,7 @@ class VisitSheetSerializer(serializers.ModelSerializer):
 
 
 class SheetCommentSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     version = serializers.IntegerField(required=False, help_text="The version read; a stale one is refused (409).")
 
 

@@ -337,7 +337,9 @@ def sheet_comment(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, *LEADERS)
     sheet = _visible_sheet(request, pk)
     form = CommentForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        _flash_form(request, form)
+        return redirect(_sheet_url(sheet.pk))
     comment = form.cleaned_data.get("comment", "")
     version = form.cleaned_data.get("version")
     if "reopen" in request.POST:
