@@ -308,7 +308,10 @@ def corrective_action_add(
     description = (description or "").strip()
     if not description:
         raise ValidationError({"description": _("Describe the action.")})
-    _check_owner(team=problem.team, owner=owner, day=timezone.localdate(now or timezone.now()))
+    day = timezone.localdate(now or timezone.now())
+    if scope_for(by).is_rep and owner.pk != by.pk and not _is_manager_of(owner, problem.team, day):
+        raise ValidationError({"owner": _("A rep can give an action to themselves or their manager.")})
+    _check_owner(team=problem.team, owner=owner, day=day)
     return CorrectiveAction.objects.create(
         problem=problem, owner=owner, description=description, assigned_at=now or timezone.now()
     )

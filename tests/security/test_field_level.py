@@ -243,6 +243,21 @@ REP_CASES = [
         api=False,
     ),
     Overreach(
+        "a rep cannot give an action on their problem to a teammate",
+        "rep_a",
+        lambda w: reverse("corrective-action-list"),
+        lambda w: {"problem": w.a.objects["problem"].pk, "owner": c(w).rep_a2.pk, "description": "Refill"},
+        lambda w: CorrectiveAction.objects.filter(owner=c(w).rep_a2),
+    ),
+    Overreach(
+        "a rep cannot give an action on their problem to a teammate on the page",
+        "rep_a",
+        lambda w: reverse("meetings:action_create", args=[w.a.objects["problem"].pk]),
+        lambda w: {"owner": c(w).rep_a2.pk, "description": "Refill"},
+        lambda w: CorrectiveAction.objects.filter(owner=c(w).rep_a2),
+        api=False,
+    ),
+    Overreach(
         "a rep cannot write a coaching note",
         "rep_a",
         lambda w: reverse("coaching-note-list"),
@@ -461,6 +476,13 @@ def test_the_cases_do_something_when_the_caller_may(world: World, clients: dict)
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
+    for owner in (c(w).rep_a, c(w).manager_a):
+        response = as_rep.post(
+            reverse("corrective-action-list"),
+            json.dumps({"problem": w.a.objects["problem"].pk, "owner": owner.pk, "description": "Refill"}),
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content
     response = clients["manager_a"].post(
         reverse("coaching-note-list"),
         json.dumps({"rep": c(w).rep_a.pk, "topic": "Poaching", "agreed_actions": "move"}),
