@@ -511,6 +511,8 @@ PERSONAL = {
     "review": "visit-review",
     "sale": "sale-record",
     "checkin": "checkin",
+    "problem": "problem",
+    "action": "corrective-action",
     "note": "coaching-note",
     "snapshot": "progress-snapshot",
     "kpi": "execution-kpi",
@@ -534,15 +536,23 @@ def test_a_rep_gets_nothing_of_a_teammates_records(world: World) -> None:
         ("targets:detail", {"pk": world.a.objects["target"].pk}),
         ("visits:sheet", {"pk": world.a.objects["sheet"].pk}),
         ("visits:photo", {"pk": world.a.objects["visit"].pk}),
+        ("meetings:problem", {"pk": world.a.objects["problem"].pk}),
         ("org:customer_edit", {"pk": world.a.objects["customer"].pk}),
         ("reports:rep", {"rep_id": world.company.rep_a.pk}),
     ]:
         response = client.get(reverse(name, kwargs=kwargs))
         if response.status_code != 404:
             failures.append(f"{name}: {response.status_code}")
-    for name in ("org:customers", "visits:sheets", "visits:customers", "targets:mine", "reports:my_day"):
+    for name in (
+        "org:customers",
+        "visits:sheets",
+        "visits:customers",
+        "targets:mine",
+        "reports:my_day",
+        "meetings:problems",
+    ):
         text = body_text(client.get(reverse(name)))
-        failures += [f"{name} shows {m!r}" for m in world.a.markers[:2] if m in text]
+        failures += [f"{name} shows {m!r}" for m in world.a.markers[:3] if m in text]
     assert not failures, "\n".join(failures)
 
 
