@@ -14,7 +14,6 @@ from django.test import Client
 from django.utils import timezone
 
 from meetings.models import CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem, Slot
-from org.models import Customer, Product
 from reports.models import (
     Alert,
     ExecutionKpiSnapshot,
@@ -237,6 +236,3 @@ def send(client: Client, method: str, url: str, data=None, *, api: bool, watch: 
         transaction.set_rollback(True)
     written = sorted(name for name, count in after.items() if count != before.get(name, 0))
     return response, written
-
-
-__all__ = ["ROLES", "World", "send", "Customer", "Product"]

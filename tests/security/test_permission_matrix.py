@@ -39,8 +39,9 @@ class Row:
     """``name`` is the URL name ("api:<name>" for the API); role expectations: a status, OK, or (own, other).
 
     For a route about an object (``obj``), a plain expectation applies to the role's own team's object and
-    the other team's object must answer 404 (403 when the role is refused outright); a director gets the plain
-    expectation for both. ``lists`` names the kind of object a list shows: the other team's must not be in it.
+    the other team's object must answer 404 (403 or 404 when the role is refused outright); a director gets the
+    plain expectation for both. ``lists`` names the kind of object an API list shows: the other team's must not
+    be in it, the caller's own must.
     """
 
     name: str
@@ -51,10 +52,10 @@ class Row:
     manager: Any = None
     director: Any = None
     anonymous: Any = None
-    data: Callable[[World, Any], dict] | dict | None = None
+    data: Callable[[World, Any, Any], dict] | dict | None = None  # (world, object's side, caller's side)
     query: str | None = None  # the object goes in this query parameter instead of the path
     one_role_enough: bool = False  # the same answer for every signed-in role: ask as one of them
-    kwargs: Callable[[Any], dict] | None = None
+    kwargs: Callable[[World, Any], dict] | None = None  # URL kwargs from (world, object's side)
 
     @property
     def is_api(self) -> bool:
@@ -86,8 +87,6 @@ def R(name: str, method: str = "GET", **kwargs) -> Row:  # noqa: N802
 def every(status: Any) -> dict:
     return {"rep": status, "manager": status, "director": status}
 
-
-LEADERS_ONLY = {"rep": 403, "manager": 200, "director": 200}
 
 # ------------------------------------------------------------------------------------------------------------
 MATRIX_ROWS: list[Row] = [
