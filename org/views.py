@@ -35,8 +35,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The first page after login: a rep's day, or the team overview of a manager or director."""
     scope = require_role(request.user)
-    return render(request, "org/home.html", {"scope": scope, "today": timezone.localdate()})
+    return redirect("reports:my_day" if scope.is_rep else "reports:my_team")
 
 
 @login_required

@@ -28,8 +28,12 @@ def test_each_role_sees_its_own_navigation(company, new_page, username, locale, 
         assert label in nav, (label, nav)
     for label in hidden:
         assert label not in nav, (label, nav)
-    greeting = page.locator("[data-testid=home-title]").inner_text()
-    assert ("您好" if locale.startswith("zh") else "Hello") in greeting
+    # the first page: a rep's day, or a manager's / director's team
+    title = page.locator("[data-testid=my-day-title], [data-testid=my-team-title]").inner_text()
+    expected = {("rep_a", "zh"): "我的一天", ("rep_a", "en"): "My day"}.get(
+        (username, locale[:2]), "我的团队" if locale.startswith("zh") else "My team"
+    )
+    assert expected in title
     screenshot(page, f"home-{username}-{locale}")
 
 
