@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from org import selectors, services
+from org.forms import FIRST_ORDER_DATE_VALIDATORS
 from org.models import Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
 from visits.idempotency import IdempotentMixin
@@ -60,7 +61,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {"owner": {"required": False}}
+        extra_kwargs = {"owner": {"required": False}, "first_order_date": {"validators": FIRST_ORDER_DATE_VALIDATORS}}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -192,12 +193,15 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"date": ["Enter a valid date."]}) from None
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        row = services.calendar_day_set(
-            by=request.user,
-            date=day,
-            is_working=serializer.validated_data["is_working"],
-            note=serializer.validated_data.get("note", ""),
-        )
+        try:
+            row = services.calendar_day_set(
+                by=request.user,
+                date=day,
+                is_working=serializer.validated_data["is_working"],
+                note=serializer.validated_data.get("note", ""),
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
         return Response(CalendarDaySerializer(row).data)
 
     def get_object(self) -> WorkCalendarDay:

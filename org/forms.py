@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from org.models import AuditEvent, Customer, Team
 from org.scoping import scope_for
 from org.selectors import rep_choices_for
+
+# A first order date is a real day of the company's history: not in the future, not before 1900.
+FIRST_ORDER_DATE_VALIDATORS = [MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(timezone.localdate)]
 
 
 class CustomerForm(forms.ModelForm):
@@ -34,6 +41,7 @@ class CustomerForm(forms.ModelForm):
         team_ids = scope.own_team_ids if scope.is_rep else scope.managed_team_ids
         self.fields["team"].queryset = Team.objects.filter(id__in=team_ids).order_by("path")
         self.fields["owner"].queryset = rep_choices_for(user=user)
+        self.fields["first_order_date"].validators += FIRST_ORDER_DATE_VALIDATORS
         if scope.is_rep:
             del self.fields["owner"]
         for field in self.fields.values():
@@ -48,7 +56,9 @@ class CustomerForm(forms.ModelForm):
 
 
 class CalendarDayForm(forms.Form):
-    date = forms.DateField(label=_("date"))
+    date = forms.DateField(
+        label=_("date"), validators=[MinValueValidator(dt.date(2000, 1, 1)), MaxValueValidator(dt.date(2099, 12, 31))]
+    )
     is_working = forms.BooleanField(label=_("working day"), required=False)
     note = forms.CharField(label=_("note"), max_length=100, required=False)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,6 +97,11 @@ def calendar_day_set(*, by: AbstractBaseUser, date: dt.date, is_working: bool, n
     """A director marks a day as working or not (e.g. a company day off or an extra working day)."""
     if not scope_for(by).is_director:
         raise PermissionDenied
+    try:  # the calendar covers the years the company plans for, not 0001 or 9999
+        MinValueValidator(dt.date(2000, 1, 1))(date)
+        MaxValueValidator(dt.date(2099, 12, 31))(date)
+    except ValidationError as error:
+        raise ValidationError({"date": error.messages}) from None
     if is_working:
         kind = WorkCalendarDay.Kind.WORKDAY if date.weekday() < 5 else WorkCalendarDay.Kind.MAKEUP
     else:
