@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.apps import apps
 from django.db import connection, models
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.test import Client
 from rest_framework.test import APIClient
@@ -90,7 +91,8 @@ def changed_tables(before: dict, after: dict) -> set[str]:
 
 
 def absurd_rows() -> list[str]:
-    """Rows that hold a value no form or endpoint should have let in: 10,000+ characters or 1e15+."""
+    """Rows that hold a value no form or endpoint should have let in: 10,000+ characters, 1e15+, or a date
+    before 1900 or after 2100."""
     found = []
     for model in apps.get_models():
         if not model._meta.managed or model._meta.proxy:
@@ -101,6 +103,9 @@ def absurd_rows() -> list[str]:
                 rows = rows.annotate(_length=Length(field.attname)).filter(_length__gte=10_000)
             elif isinstance(field, (models.DecimalField, models.FloatField, models.BigIntegerField)):
                 rows = rows.filter(**{f"{field.attname}__gte": 10**15})
+            elif isinstance(field, models.DateField):  # and DateTimeField
+                name = field.attname
+                rows = rows.filter(Q(**{f"{name}__year__lt": 1900}) | Q(**{f"{name}__year__gt": 2100}))
             else:
                 continue
             if rows.exists():
