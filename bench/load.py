@@ -24,12 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salesops.settings")
+# The sessions made here must verify in gunicorn: both sides use the same key.
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
 
 import django  # noqa: E402
 
@@ -189,6 +192,21 @@ def run_wrk(url: str, script: str, duration: int, threads: int) -> dict:
     }
 
 
+def check_answer(base: str, method: str, path: str, headers: dict) -> str:
+    """One request of a GET scenario, without following redirects: it must answer 200 (wrk counts 3xx as success)."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    request = urllib.request.Request(f"{base}{path}", headers=headers, method=method)
+    try:
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=30) as response:
+            return f"{response.status}, {len(response.read())} bytes"
+    except urllib.error.HTTPError as error:
+        sys.exit(f"{path} answered {error.code}: the scenario would measure an error page")
+
+
 def wait_until_up(base: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -215,7 +233,6 @@ def main() -> None:
         "DEBUG": "0",
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789"),
         "LOG_LEVEL": "WARNING",
     }
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
@@ -251,6 +268,8 @@ def main() -> None:
         results = {}
         for name, single in scenarios.items():
             rows = filing if single is None else [single]
+            if single is not None:
+                print(f"{name}: {check_answer(base, *single[:3])}", flush=True)
             script = LUA_ROTATE % {"requests": lua_table(rows), "threads": args.wrk_threads}
             warm = run_wrk(base, script, 2, args.wrk_threads) if single is not None else None  # noqa: F841
             results[name] = run_wrk(base, script, args.duration, args.wrk_threads)
