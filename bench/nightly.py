@@ -306,7 +306,7 @@ def main() -> None:
         (
             "naive ORM loop (extrapolated)",
             figures["naive loop"],
-            f"naive / night {figures['naive loop'] / night:.0f}x (goal >= 20x)",
+            f"naive / night {figures['naive loop'] / night:.2f}x (goal >= 20x)",
         ),
     ]
     for name, value, note in rows:
