@@ -345,6 +345,27 @@ MANAGER_CASES = [
         lambda w: Visit.objects.filter(sheet=w.b.objects["sheet"]).exclude(pk=w.b.objects["visit"].pk),
     ),
     Overreach(
+        "a manager cannot plan a visit at another team's customer",
+        "manager_a",
+        lambda w: reverse("visit-list"),
+        lambda w: {"sheet": w.a.objects["sheet"].pk, "customer": w.b.objects["customer"].pk},
+        lambda w: Visit.objects.filter(customer=w.b.objects["customer"]).exclude(pk=w.b.objects["visit"].pk),
+    ),
+    Overreach(
+        "a rep cannot plan a visit at another team's customer",
+        "rep_a",
+        lambda w: reverse("visit-list"),
+        lambda w: {"sheet": w.a.objects["sheet"].pk, "customer": w.b.objects["customer"].pk},
+        lambda w: Visit.objects.filter(customer=w.b.objects["customer"]).exclude(pk=w.b.objects["visit"].pk),
+    ),
+    Overreach(
+        "a manager cannot allocate their team's target to another team's rep",
+        "manager_a",
+        lambda w: reverse("target-allocation", args=[w.a.objects["team_target"].pk]),
+        lambda w: {"method": "equal", "children": [f"rep:{c(w).rep_b.pk}"]},
+        lambda w: Target.objects.filter(rep=c(w).rep_b).exclude(pk=w.b.objects["target"].pk),
+    ),
+    Overreach(
         "a manager cannot import sales of another team's rep",
         "manager_a",
         lambda w: reverse("sale-record-import-lines"),
