@@ -515,3 +515,25 @@ def test_the_cases_do_something_when_the_caller_may(world: World, clients: dict)
     )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == Target.Status.DRAFT
+
+
+def test_another_users_idempotency_key_replays_nothing_of_theirs(world: World, clients: dict) -> None:
+    """Keys are per user: the same key from someone else runs their own request, never replays the first."""
+    w = world
+    first = clients["rep_a"].post(
+        reverse("customer-list"),
+        json.dumps(customer_fields(w, c(w).team_a, c(w).rep_a)),
+        content_type="application/json",
+        headers={"Idempotency-Key": "shared-key-1"},
+    )
+    assert first.status_code == 201, first.content
+    second = clients["rep_b"].post(
+        reverse("customer-list"),
+        json.dumps({**customer_fields(w, c(w).team_b, c(w).rep_b), "code": "NEW-2", "name": "Other Outlet"}),
+        content_type="application/json",
+        headers={"Idempotency-Key": "shared-key-1"},
+    )
+    assert second.status_code == 201, second.content
+    assert second.json()["id"] != first.json()["id"]
+    assert "New Outlet" not in second.content.decode()
+    assert Customer.objects.get(code="NEW-2").owner == c(w).rep_b
