@@ -141,6 +141,9 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
     )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Dashboards and reports read from the replica when there is one (salesops/routers.py).
+DATABASE_ROUTERS = ["salesops.routers.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL")
 if not REDIS_URL:
