@@ -155,11 +155,12 @@ def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.dat
         )
 
 
-def _refresh_start(as_of: dt.date) -> dt.date:
+def refresh_start(as_of: dt.date) -> dt.date:
     """The first day whose roll-up may have changed since the last finished night before ``as_of``.
 
     That night minus a late-data window, or earlier when records dated earlier were added or changed
-    since it started (a backdated ERP import); the year's start when there is no earlier night.
+    since it started (a backdated ERP import); the year's start when there is no earlier night. The same
+    for every shard: computed once when the night starts and handed to the shards and the final step.
     """
     year_start = dt.date(as_of.year, 1, 1)
     previous = (
@@ -599,7 +600,7 @@ def shard_compute(*, as_of: dt.date, team_ids: Sequence[int], refresh_from: dt.d
         _advisory_lock(as_of, key)
         run = NightlyRun.objects.get(as_of=as_of)
         ctx = NightContext(as_of)
-        start = refresh_from if refresh_from is not None else _refresh_start(as_of)
+        start = refresh_from if refresh_from is not None else refresh_start(as_of)
         if start <= as_of:
             daily_actual_refresh(team_ids=team_ids, start=start, end=as_of)
         progress_snapshots_compute(ctx, team_ids)
@@ -619,7 +620,7 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
             return False
         ctx = NightContext(as_of)
         inner = inner_team_ids()
-        start = refresh_from if refresh_from is not None else _refresh_start(as_of)
+        start = refresh_from if refresh_from is not None else refresh_start(as_of)
         if start <= as_of:
             daily_actual_refresh(team_ids=inner, start=start, end=as_of)
         progress_snapshots_compute(ctx, inner)
@@ -635,6 +636,8 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
 def night_compute(*, as_of: dt.date, refresh_from: dt.date | None = None) -> NightlyRun:
     """Compute a whole night synchronously (backfills, the management command, the demo)."""
     shards = leaf_team_shards()
+    if refresh_from is None:
+        refresh_from = refresh_start(as_of)
     nightly_run_start(as_of=as_of, shard_count=len(shards))
     for team_ids in shards:
         shard_compute(as_of=as_of, team_ids=team_ids, refresh_from=refresh_from)

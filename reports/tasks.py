@@ -20,20 +20,26 @@ def nightly_progress_task(as_of: str | None = None) -> int:
     """Open the night (default: yesterday) and fan out one task per leaf-team shard; returns the shard count."""
     day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
     shards = services.leaf_team_shards()
+    refresh_from = services.refresh_start(day)
     services.nightly_run_start(as_of=day, shard_count=len(shards))
     if not shards:
-        services.night_finish(as_of=day)
+        services.night_finish(as_of=day, refresh_from=refresh_from)
         return 0
-    group(compute_shard_task.s(day.isoformat(), team_ids) for team_ids in shards).apply_async()
+    group(
+        compute_shard_task.s(day.isoformat(), team_ids, refresh_from.isoformat()) for team_ids in shards
+    ).apply_async()
     return len(shards)
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
-def compute_shard_task(as_of: str, team_ids: list[int]) -> bool:
+def compute_shard_task(as_of: str, team_ids: list[int], refresh_from: str | None = None) -> bool:
     """Compute one shard; once committed, the shard that completes the night runs the final step.
 
-    A database error (a deadlock, a lost connection) retries the shard: it is idempotent.
+    ``refresh_from`` is the night's first day to roll up again (the late-data check, done once when the
+    night starts); without it the shard checks itself. A database error (a deadlock, a lost connection)
+    retries the shard: it is idempotent.
     """
     day = dt.date.fromisoformat(as_of)
-    services.shard_compute(as_of=day, team_ids=team_ids)
-    return services.night_finish(as_of=day)
+    start = dt.date.fromisoformat(refresh_from) if refresh_from else None
+    services.shard_compute(as_of=day, team_ids=team_ids, refresh_from=start)
+    return services.night_finish(as_of=day, refresh_from=start)
