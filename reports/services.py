@@ -76,12 +76,30 @@ def night_periods(as_of: dt.date) -> list[tuple[str, dt.date, dt.date]]:
     ]
 
 
-def leaf_team_shards() -> list[list[int]]:
-    """One shard per leaf team (a team without child teams); the inner teams are the final step's."""
+def leaf_team_shards(count: int | None = None) -> list[list[int]]:
+    """The leaf teams (teams without child teams) in ``count`` shards of about as many reps each.
+
+    Contiguous runs of leaf teams in tree order, so a shard mostly holds one region; a team is never
+    split. Every shard pays fixed costs (a transaction, a lock, ~30 queries), so a few coarse shards
+    (default: ``settings.REPORTS_NIGHT_SHARDS``, 4) beat one per team. The inner teams are the final step's.
+    """
+    count = max(1, count or getattr(settings, "REPORTS_NIGHT_SHARDS", 4))
     parents = set(Team.objects.exclude(parent=None).values_list("parent_id", flat=True))
-    return [
-        [team_id] for team_id in Team.objects.order_by("path").values_list("id", flat=True) if team_id not in parents
-    ]
+    leaves = [i for i in Team.objects.order_by("path").values_list("id", flat=True) if i not in parents]
+    reps = dict(
+        Membership.objects.active_on(timezone.localdate())
+        .filter(team_id__in=leaves, role=Role.REP)
+        .values("team_id")
+        .annotate(n=Count("id"))
+        .values_list("team_id", "n")
+    )
+    weights = [reps.get(team_id, 0) + 1 for team_id in leaves]  # + 1: a team's own fixed cost
+    total, before = sum(weights), 0
+    shards: list[list[int]] = [[] for _ in range(count)]
+    for team_id, weight in zip(leaves, weights, strict=True):
+        shards[min(count - 1, before * count // total)].append(team_id)
+        before += weight
+    return [shard for shard in shards if shard]
 
 
 def inner_team_ids() -> list[int]:
