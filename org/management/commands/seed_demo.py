@@ -15,10 +15,16 @@ DEMO_APPS = ("org", "targets", "visits", "meetings", "reports")
 class Command(BaseCommand):
     help = "Load the demo company (idempotent: running it again adds nothing twice)."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--apps", nargs="+", choices=DEMO_APPS, default=list(DEMO_APPS),
+            help="only these apps' demo data (default: all; later apps need the earlier ones)",
+        )
+
+    def handle(self, *args, apps: list[str], **options) -> None:
         context: dict = {}
         for app in DEMO_APPS:
-            if not find_spec(f"{app}.demo"):
+            if app not in apps or not find_spec(f"{app}.demo"):
                 continue
             with transaction.atomic():
                 import_module(f"{app}.demo").seed(context)
