@@ -19,6 +19,7 @@ from meetings.models import SLOT_FIELDS, CheckIn, CoachingNote, CorrectiveAction
 from org.api import as_drf_error
 from org.permissions import HasRole
 from org.selectors import rep_choices_for, team_list_for
+from visits.idempotency import IdempotentMixin
 
 User = get_user_model()
 CONTENT_FIELDS = [name for names in SLOT_FIELDS.values() for name in names]
@@ -161,7 +162,7 @@ class MeetingFilter(filters.FilterSet):
         fields = ["team", "date", "slot"]
 
 
-class MeetingViewSet(viewsets.ReadOnlyModelViewSet):
+class MeetingViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
     """Meetings of the user's teams; listing a day creates that day's meetings when they do not exist yet."""
 
     serializer_class = MeetingSerializer
@@ -214,7 +215,7 @@ class CheckInFilter(filters.FilterSet):
 
 
 class CheckInViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Check-ins; posting again for the same meeting updates the content of the rep's check-in."""
 
@@ -243,7 +244,7 @@ class ProblemFilter(filters.FilterSet):
 
 
 class ProblemViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Problems, open ones first; the owner or the team's manager resolves them."""
 
@@ -276,7 +277,7 @@ class ProblemViewSet(
 
 
 class CorrectiveActionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Corrective actions of visible problems: assigned, started, done."""
 
@@ -307,7 +308,7 @@ class CorrectiveActionViewSet(
 
 
 class CoachingNoteViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """One-on-one coaching notes: a manager writes them for their reps, a rep reads their own."""
 

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from org.permissions import HasRole
 from reports import selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, PeriodKind, ProgressSnapshot
+from visits.idempotency import IdempotentMixin
 
 
 class ProgressSnapshotSerializer(serializers.ModelSerializer):
@@ -102,7 +103,7 @@ class ExecutionKpiViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.kpi_list_for(user=self.request.user).order_by("-as_of", "owner_key")
 
 
-class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AlertViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The user's own alerts; POST mark_read with ids (or none: all)."""
 
     serializer_class = AlertSerializer

@@ -20,6 +20,7 @@ from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from targets import breakdown, selectors, services
 from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
+from visits.idempotency import IdempotentMixin
 
 User = get_user_model()
 
@@ -147,7 +148,9 @@ class ChangeSerializer(serializers.ModelSerializer):
         fields = ["id", "changed_by", "changed_at", "field", "month", "old_value", "new_value", "reason"]
 
 
-class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class MetricViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """The metrics targets are set on; a director adds one (optionally for a product group)."""
 
     serializer_class = MetricSerializer
@@ -172,7 +175,7 @@ class MetricViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
 
 class ProfileViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Distribution profiles; seasonal weights are 12 percentages totalling 100."""
 
@@ -198,7 +201,7 @@ class TargetFilter(filters.FilterSet):
         fields = ["fiscal_year", "metric", "team", "rep", "status", "parent"]
 
 
-class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Targets with their months; a rep sees only their own."""
 
     serializer_class = TargetSerializer
@@ -371,7 +374,7 @@ class RampPlanSerializer(serializers.ModelSerializer):
 
 
 class RampPlanViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """A new rep's 30/60/90-day targets from their membership start; a rep sees their own."""
 
