@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg2.extras import execute_values
 
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role, Team
@@ -38,7 +39,7 @@ from reports.models import (
     TimeBasis,
     owner_key,
 )
-from targets.models import Metric, Target
+from targets.models import Metric, Target, TargetPeriod
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 ZERO = Decimal(0)
@@ -212,10 +213,18 @@ class NightContext:
         year_start, year_end = dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)
         self.working = set(working_dates(year_start, year_end))
         self.basis_days = self.working if self.settings.time_basis == TimeBasis.WORKING_DAYS else None
+        # The plan to date prorates only as_of's month: its working days are all it needs to look at.
+        month_start, month_end = month_range(as_of)
+        self.month_basis_days = (
+            None if self.basis_days is None else {day for day in self.basis_days if month_start <= day <= month_end}
+        )
         self.now = timezone.now()
+        self._units: dict[tuple[dt.date, dt.date], formulas.Units] = {}
 
     def units(self, start: dt.date, end: dt.date) -> formulas.Units:
-        return formulas.period_units(start, end, self.as_of, working_days=self.basis_days)
+        if (start, end) not in self._units:
+            self._units[start, end] = formulas.period_units(start, end, self.as_of, working_days=self.basis_days)
+        return self._units[start, end]
 
 
 def _actual_sums(rows: Iterable[dict], key: str) -> dict[int, dict[tuple[str, str], list[Decimal]]]:
@@ -292,51 +301,54 @@ def metric_actual(metric: Metric, sums: dict[tuple[str, str], list[Decimal]], pe
     return total
 
 
-def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], actuals_of) -> list[ProgressSnapshot]:
+def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actuals_of) -> list[tuple]:
+    """The snapshot rows of ``targets``, as tuples in the order of ``SNAPSHOT_COLUMNS``."""
     rows = []
     for target in targets:
-        months = {(target.fiscal_year, p.month): p.value for p in target.periods.all()}
+        months = months_of(target)
         sums = actuals_of(target)
+        key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
         for index, (kind, start, end) in enumerate(ctx.periods):
             in_period = {key: value for key, value in months.items() if start.month <= key[1] <= end.month}
             target_value = sum(in_period.values(), ZERO)
             numbers = formulas.progress(
                 target=target_value,
                 actual=metric_actual(target.metric, sums, index),
-                planned=formulas.planned_to_date(in_period, start, end, ctx.as_of, working_days=ctx.basis_days),
+                planned=formulas.planned_to_date(in_period, start, end, ctx.as_of, working_days=ctx.month_basis_days),
                 units=ctx.units(start, end),
                 thresholds=ctx.settings.thresholds,
                 precision=target.metric.precision,
             )
             rows.append(
-                ProgressSnapshot(
-                    as_of=ctx.as_of,
-                    team_id=target.team_id,
-                    rep_id=target.rep_id,
-                    owner_key=owner_key(team_id=target.team_id, rep_id=target.rep_id),
-                    metric_id=target.metric_id,
-                    period_kind=kind,
-                    period_start=start,
-                    period_end=end,
-                    target=numbers.target,
-                    actual=numbers.actual,
-                    achievement=numbers.achievement,
-                    time_progress=numbers.time_progress,
-                    plan_progress=numbers.plan_progress,
-                    gap_pp=numbers.gap_pp,
-                    status=numbers.status,
-                    forecast=numbers.forecast,
-                    required_daily_rate=numbers.required_daily_rate,
-                    computed_at=ctx.now,
+                (
+                    ctx.as_of,
+                    key,
+                    target.metric_id,
+                    kind,
+                    start,
+                    target.team_id,
+                    target.rep_id,
+                    end,
+                    numbers.target,
+                    numbers.actual,
+                    numbers.achievement,
+                    numbers.time_progress,
+                    numbers.plan_progress,
+                    numbers.gap_pp,
+                    numbers.status,
+                    numbers.forecast,
+                    numbers.required_daily_rate,
+                    ctx.now,
                 )
             )
     return rows
 
 
-SNAPSHOT_KEY = ["as_of", "owner_key", "metric", "period_kind", "period_start"]
+# The natural key first, then the values an upsert replaces (``rank`` is the final step's).
+SNAPSHOT_KEY = ["as_of", "owner_key", "metric_id", "period_kind", "period_start"]
 SNAPSHOT_VALUES = [
-    "team",
-    "rep",
+    "team_id",
+    "rep_id",
     "period_end",
     "target",
     "actual",
@@ -349,31 +361,51 @@ SNAPSHOT_VALUES = [
     "required_daily_rate",
     "computed_at",
 ]
+SNAPSHOT_COLUMNS = SNAPSHOT_KEY + SNAPSHOT_VALUES
+
+
+def _snapshots_upsert(rows: Sequence[tuple]) -> None:
+    """INSERT … ON CONFLICT (the natural key) DO UPDATE, 1,000 rows a statement, without model instances."""
+    if not rows:
+        return
+    update = ", ".join(f"{column} = EXCLUDED.{column}" for column in SNAPSHOT_VALUES)
+    sql = (
+        f"INSERT INTO {ProgressSnapshot._meta.db_table} ({', '.join(SNAPSHOT_COLUMNS)}) VALUES %s "  # noqa: S608
+        f"ON CONFLICT ({', '.join(SNAPSHOT_KEY)}) DO UPDATE SET {update}"
+    )
+    with connection.cursor() as cursor:
+        execute_values(cursor.cursor, sql, rows, page_size=1000)
+
+
+def _target_months(target_ids: Sequence[int]) -> dict[int, dict[tuple[int, int], Decimal]]:
+    """Every target's monthly values, {target id: {(fiscal year, month): value}}, in one query."""
+    months: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
+    for target_id, year, month, value in TargetPeriod.objects.filter(target_id__in=target_ids).values_list(
+        "target_id", "target__fiscal_year", "month", "value"
+    ):
+        months[target_id][year, month] = value
+    return months
 
 
 def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> int:
     """Snapshots of the reps whose targets sit in ``team_ids`` and of those teams (subtree actuals); upserted."""
-    targets = list(
-        Target.objects.filter(fiscal_year=ctx.as_of.year, team_id__in=team_ids)
-        .select_related("metric")
-        .prefetch_related("periods")
-    )
+    targets = list(Target.objects.filter(fiscal_year=ctx.as_of.year, team_id__in=team_ids).select_related("metric"))
+    months = _target_months([t.pk for t in targets])
     rep_targets = [t for t in targets if t.rep_id]
     team_targets = [t for t in targets if not t.rep_id]
     by_rep = rep_actuals(ctx, sorted({t.rep_id for t in rep_targets})) if rep_targets else {}
     by_team = team_actuals(ctx, sorted({t.team_id for t in team_targets}))
-    rows = _snapshot_rows(ctx, rep_targets, lambda t: by_rep.get(t.rep_id, {}))
-    rows += _snapshot_rows(ctx, team_targets, lambda t: by_team.get(t.team_id, {}))
-    keys = {(r.owner_key, r.metric_id) for r in rows}
+    months_of = lambda t: months.get(t.pk, {})  # noqa: E731
+    rows = _snapshot_rows(ctx, rep_targets, months_of, lambda t: by_rep.get(t.rep_id, {}))
+    rows += _snapshot_rows(ctx, team_targets, months_of, lambda t: by_team.get(t.team_id, {}))
+    keys = {(row[1], row[2]) for row in rows}
     stale = ProgressSnapshot.objects.filter(as_of=ctx.as_of, team_id__in=team_ids)
     stale_ids = [
         pk for pk, key, metric in stale.values_list("id", "owner_key", "metric_id") if (key, metric) not in keys
     ]
     if stale_ids:
         ProgressSnapshot.objects.filter(id__in=stale_ids).delete()
-    ProgressSnapshot.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=SNAPSHOT_KEY, update_fields=SNAPSHOT_VALUES, batch_size=1000
-    )
+    _snapshots_upsert(rows)
     return len(rows)
 
 
