@@ -62,6 +62,7 @@ TABLES = [
     "targets_target",
     "reports_progresssnapshot",
     "reports_dailyactual",
+    "reports_monthlyactual",
     "reports_executionkpisnapshot",
     "reports_alert",
     "reports_nightlyshard",

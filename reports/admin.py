@@ -6,6 +6,7 @@ from reports.models import (
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    MonthlyActual,
     NightlyRun,
     NightlyShard,
     ProgressSnapshot,
@@ -26,6 +27,14 @@ class DailyActualAdmin(admin.ModelAdmin):
     list_display = ["day", "team", "rep", "family", "product_group", "value"]
     list_filter = ["family"]
     date_hierarchy = "day"
+    raw_id_fields = ["team", "rep"]
+
+
+@admin.register(MonthlyActual)
+class MonthlyActualAdmin(admin.ModelAdmin):
+    list_display = ["month", "team", "rep", "family", "product_group", "value"]
+    list_filter = ["family"]
+    date_hierarchy = "month"
     raw_id_fields = ["team", "rep"]
 
 

@@ -152,6 +152,44 @@ class DailyActual(models.Model):
         return f"{self.day} {self.rep_id or self.team_id} {self.family} {self.value}"
 
 
+class MonthlyActual(models.Model):
+    """The daily roll-up summed by month, so a year-to-date sum reads the closed months here and only the
+    current month's days from the daily roll-up: its cost follows the month, not the year."""
+
+    month = models.DateField(_("month"))  # the month's first day
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    family = models.CharField(_("family"), max_length=20, choices=DailyActual.Family.choices)
+    product_group = models.CharField(_("product group"), max_length=100, blank=True)
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=2)
+
+    class Meta:
+        ordering = ["month", "team", "rep"]
+        verbose_name = _("monthly actual")
+        verbose_name_plural = _("monthly actuals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "team", "rep", "family", "product_group"],
+                name="monthly_actual_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [
+            models.Index(fields=["team", "month"], name="monthly_actual_team_month"),
+            models.Index(fields=["rep", "month"], name="monthly_actual_rep_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.rep_id or self.team_id} {self.family} {self.value}"
+
+
 class ExecutionKpiSnapshot(OwnedRow):
     """How well an owner executes the process in a period as of a night (rates are 0–1, None = nothing to count)."""
 

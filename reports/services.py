@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Count, F, Min, Q, Sum
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg2.extras import execute_values
@@ -31,6 +31,7 @@ from reports.models import (
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    MonthlyActual,
     NightlyRun,
     NightlyShard,
     PeriodKind,
@@ -172,6 +173,23 @@ def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.dat
             """,  # noqa: S608 (table names from the models' meta)
             params,
         )
+        # The months touched, summed again from the daily roll-up (every day of them, not only the new ones).
+        monthly = MonthlyActual._meta.db_table
+        months = {"teams": list(team_ids), "first": start.replace(day=1), "last": month_range(end)[1]}
+        cursor.execute(
+            f"DELETE FROM {monthly} WHERE team_id = ANY(%(teams)s) AND month BETWEEN %(first)s AND %(last)s",  # noqa: S608
+            months,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {monthly} (month, team_id, rep_id, family, product_group, value)
+            SELECT date_trunc('month', day)::date, team_id, rep_id, family, product_group, SUM(value)
+              FROM {table}
+             WHERE team_id = ANY(%(teams)s) AND day BETWEEN %(first)s AND %(last)s
+             GROUP BY 1, 2, 3, 4, 5
+            """,  # noqa: S608 (table names from the models' meta)
+            months,
+        )
 
 
 def refresh_start(as_of: dt.date) -> dt.date:
@@ -239,54 +257,70 @@ def _actual_sums(rows: Iterable[dict], key: str) -> dict[int, dict[tuple[str, st
     return result
 
 
-def _period_sums(ctx: NightContext) -> dict:
-    return {
-        name: Sum("value", filter=Q(day__gte=start))
-        for name, (_kind, start, _end) in zip(("month", "quarter", "year"), ctx.periods, strict=True)
-    }
+def _actuals_source(ctx: NightContext, owner_filter: str) -> str:
+    """The roll-up rows of the year to ``as_of`` as (day, team_id, rep_id, family, product_group, value): the
+    closed months from the monthly roll-up (dated their first day), the current month's days from the daily one.
+
+    ``owner_filter`` is a condition on ``team_id`` / ``rep_id`` applied to both.
+    """
+    return f"""
+        SELECT month AS day, team_id, rep_id, family, product_group, value
+          FROM {MonthlyActual._meta.db_table}
+         WHERE month >= %(year)s AND month < %(month)s AND {owner_filter}
+        UNION ALL
+        SELECT day, team_id, rep_id, family, product_group, value
+          FROM {DailyActual._meta.db_table}
+         WHERE day BETWEEN %(month)s AND %(as_of)s AND {owner_filter}
+    """  # noqa: S608 (table names from the models' meta)
+
+
+def _actuals_query(ctx: NightContext, sql: str, owners: Sequence[int], key: str) -> dict:
+    """Run a month/quarter/year-to-date sums query (owner, family, product group, three sums)."""
+    (_m, month_start, _e), (_q, quarter_start, _e2), (_y, year_start, _e3) = ctx.periods
+    params = {"owners": list(owners), "month": month_start, "quarter": quarter_start, "year": year_start}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {**params, "as_of": ctx.as_of})
+        rows = [
+            {key: r[0], "family": r[1], "product_group": r[2], "month": r[3], "quarter": r[4], "year": r[5]}
+            for r in cursor.fetchall()
+        ]
+    return _actual_sums(rows, key)
 
 
 def rep_actuals(ctx: NightContext, rep_ids: Sequence[int]) -> dict:
     """Reps' month/quarter/year-to-date actuals per metric family: one aggregate query."""
-    rows = (
-        DailyActual.objects.filter(rep_id__in=rep_ids, day__gte=ctx.periods[2][1], day__lte=ctx.as_of)
-        .values("rep_id", "family", "product_group")
-        .annotate(**_period_sums(ctx))
-    )
-    return _actual_sums(rows, "rep_id")
+    sql = f"""
+        SELECT d.rep_id, d.family, d.product_group,
+               SUM(d.value) FILTER (WHERE d.day >= %(month)s),
+               SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
+               SUM(d.value)
+          FROM ({_actuals_source(ctx, "rep_id = ANY(%(owners)s)")}) d
+         GROUP BY 1, 2, 3
+    """  # noqa: S608
+    return _actuals_query(ctx, sql, rep_ids, "rep_id")
 
 
 def team_actuals(ctx: NightContext, team_ids: Sequence[int]) -> dict:
     """Teams' (whole subtree) month/quarter/year-to-date actuals per metric family: one aggregate query."""
     if not team_ids:
         return {}
-    (_m, month_start, _e), (_q, quarter_start, _e2), (_y, year_start, _e3) = ctx.periods
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT t.id, d.family, d.product_group,
-                   SUM(d.value) FILTER (WHERE d.day >= %(month)s),
-                   SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
-                   SUM(d.value)
-              FROM {Team._meta.db_table} t
-              JOIN {Team._meta.db_table} sub ON sub.path LIKE t.path || '%%'
-              JOIN {DailyActual._meta.db_table} d ON d.team_id = sub.id
-             WHERE t.id = ANY(%(teams)s) AND d.day BETWEEN %(year)s AND %(as_of)s
-             GROUP BY 1, 2, 3
-            """,  # noqa: S608 (table names from the models' meta)
-            {
-                "teams": list(team_ids),
-                "month": month_start,
-                "quarter": quarter_start,
-                "year": year_start,
-                "as_of": ctx.as_of,
-            },
-        )
-        rows = [
-            {"team_id": r[0], "family": r[1], "product_group": r[2], "month": r[3], "quarter": r[4], "year": r[5]}
-            for r in cursor.fetchall()
-        ]
-    return _actual_sums(rows, "team_id")
+    team = Team._meta.db_table
+    subtree = (
+        f"team_id IN (SELECT sub.id FROM {team} t JOIN {team} sub ON sub.path LIKE t.path || '%%'"  # noqa: S608
+        " WHERE t.id = ANY(%(owners)s))"
+    )
+    sql = f"""
+        SELECT t.id, d.family, d.product_group,
+               SUM(d.value) FILTER (WHERE d.day >= %(month)s),
+               SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
+               SUM(d.value)
+          FROM {team} t
+          JOIN {team} sub ON sub.path LIKE t.path || '%%'
+          JOIN ({_actuals_source(ctx, subtree)}) d ON d.team_id = sub.id
+         WHERE t.id = ANY(%(owners)s)
+         GROUP BY 1, 2, 3
+    """  # noqa: S608
+    return _actuals_query(ctx, sql, team_ids, "team_id")
 
 
 def metric_actual(metric: Metric, sums: dict[tuple[str, str], list[Decimal]], period_index: int) -> Decimal:
