@@ -251,31 +251,53 @@ class CheckpointProgress:
 
 def ramp_progress(*, plan: RampPlan, day: dt.date | None = None) -> list[CheckpointProgress]:
     """Each 30/60/90-day checkpoint of a plan against the rep's actuals from the start date up to ``day``."""
+    return ramp_progress_many(plans=[plan], day=day)[plan.pk]
+
+
+def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> dict[int, list[CheckpointProgress]]:
+    """ramp_progress for many plans in three aggregate queries (visits, new customers, amount by rep and day)."""
     from django.db.models import Count, Sum
 
     from org.models import Customer
     from visits.models import SaleRecord, Visit
 
     day = day or timezone.localdate()
-    result = []
-    for checkpoint in plan.checkpoints.all():
-        due = plan.start_date + dt.timedelta(days=checkpoint.day - 1)
-        window = (plan.start_date, min(due, day))
-        visits = Visit.objects.filter(
-            sheet__rep_id=plan.rep_id, sheet__date__range=window, check_in_at__isnull=False
-        ).aggregate(n=Count("id"))["n"]
-        customers = Customer.objects.filter(owner_id=plan.rep_id, first_order_date__range=window).count()
-        amount = SaleRecord.objects.filter(rep_id=plan.rep_id, date__range=window).aggregate(s=Sum("amount"))["s"]
-        result.append(
-            CheckpointProgress(
-                day=checkpoint.day,
-                due=due,
-                visits=(checkpoint.visits, visits),
-                new_customers=(checkpoint.new_customers, customers),
-                amount=(checkpoint.amount, amount or ZERO),
-                is_due=due <= day,
+    plans = list(plans)
+    if not plans:
+        return {}
+    rep_ids = {plan.rep_id for plan in plans}
+    since = min(plan.start_date for plan in plans)
+    visits = Visit.objects.filter(
+        sheet__rep_id__in=rep_ids, sheet__date__range=(since, day), check_in_at__isnull=False
+    ).values_list("sheet__rep_id", "sheet__date").annotate(n=Count("id"))
+    customers = Customer.objects.filter(
+        owner_id__in=rep_ids, first_order_date__range=(since, day)
+    ).values_list("owner_id", "first_order_date").annotate(n=Count("id"))
+    amounts = SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(since, day)).values_list(
+        "rep_id", "date"
+    ).annotate(total=Sum("amount"))
+
+    def in_window(rows, rep_id: int, start: dt.date, end: dt.date):
+        return sum((value for rep, when, value in rows if rep == rep_id and start <= when <= end), start=0)
+
+    visits, customers, amounts = list(visits), list(customers), list(amounts)
+    result: dict[int, list[CheckpointProgress]] = {}
+    for plan in plans:
+        progress = []
+        for checkpoint in plan.checkpoints.all():
+            due = plan.start_date + dt.timedelta(days=checkpoint.day - 1)
+            start, end = plan.start_date, min(due, day)
+            progress.append(
+                CheckpointProgress(
+                    day=checkpoint.day,
+                    due=due,
+                    visits=(checkpoint.visits, in_window(visits, plan.rep_id, start, end)),
+                    new_customers=(checkpoint.new_customers, in_window(customers, plan.rep_id, start, end)),
+                    amount=(checkpoint.amount, in_window(amounts, plan.rep_id, start, end) or ZERO),
+                    is_due=due <= day,
+                )
             )
-        )
+        result[plan.pk] = progress
     return result
 
 

@@ -98,12 +98,16 @@ def grid(request: HttpRequest) -> HttpResponse:
         teams=visible_teams(request.user).order_by("path"),
         metrics=selectors.metric_list(),
         years=range(this_year - 2, this_year + 3),
-        ramp_plans=[
-            (plan, selectors.ramp_progress(plan=plan))
-            for plan in selectors.ramp_plans_for(user=request.user, team=team)
-        ],
+        ramp_plans=_with_progress(selectors.ramp_plans_for(user=request.user, team=team)),
     )
     return render(request, "targets/grid.html", context)
+
+
+def _with_progress(plans, day: dt.date | None = None) -> list[tuple]:
+    """(plan, checkpoints) pairs for the ramp tables, in a constant number of queries."""
+    plans = list(plans)
+    progress = selectors.ramp_progress_many(plans=plans, day=day)
+    return [(plan, progress[plan.pk]) for plan in plans]
 
 
 def _grid_fragment(request: HttpRequest, team: Team, year: int, metric: Metric, error: str = "") -> HttpResponse:
@@ -320,10 +324,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "rows": selectors.my_targets(user=request.user, day=today),
             "today": today,
             "quarter": (today.month - 1) // 3 + 1,
-            "ramp_plans": [
-                (plan, selectors.ramp_progress(plan=plan, day=today))
-                for plan in selectors.ramp_plans_for(user=request.user).filter(rep=request.user)
-            ],
+            "ramp_plans": _with_progress(selectors.ramp_plans_for(user=request.user).filter(rep=request.user), today),
         },
     )
 

@@ -62,13 +62,7 @@ API_LISTS = [
     "alerts",
 ]
 # Pages whose query count grows with the team today: name -> why (left to the app that owns the page).
-GROWS: dict[str, str] = {
-    "targets grid": (
-        "targets.views.grid calls targets.selectors.ramp_progress once per ramp plan of the team, and it runs three"
-        " aggregates (visits, new customers, amount) per 30/60/90-day checkpoint: about 9 queries per new rep"
-        " (25 queries with 1 plan, 106 with 10)"
-    ),
-}
+GROWS: dict[str, str] = {}
 
 
 def _morning(sized: SizedTeam) -> int:
