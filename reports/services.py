@@ -301,26 +301,32 @@ def rep_actuals(ctx: NightContext, rep_ids: Sequence[int]) -> dict:
 
 
 def team_actuals(ctx: NightContext, team_ids: Sequence[int]) -> dict:
-    """Teams' (whole subtree) month/quarter/year-to-date actuals per metric family: one aggregate query."""
+    """Teams' (whole subtree) month/quarter/year-to-date actuals per metric family.
+
+    One aggregate query by team over every team of the subtrees (an index lookup per team), then each
+    subtree's teams added up here: exact, since the sums are Decimal.
+    """
     if not team_ids:
         return {}
-    team = Team._meta.db_table
-    subtree = (
-        f"team_id IN (SELECT sub.id FROM {team} t JOIN {team} sub ON sub.path LIKE t.path || '%%'"  # noqa: S608
-        " WHERE t.id = ANY(%(owners)s))"
-    )
+    subtrees = _subtree_ids(team_ids)
     sql = f"""
-        SELECT t.id, d.family, d.product_group,
+        SELECT d.team_id, d.family, d.product_group,
                SUM(d.value) FILTER (WHERE d.day >= %(month)s),
                SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
                SUM(d.value)
-          FROM {team} t
-          JOIN {team} sub ON sub.path LIKE t.path || '%%'
-          JOIN ({_actuals_source(ctx, subtree)}) d ON d.team_id = sub.id
-         WHERE t.id = ANY(%(owners)s)
+          FROM ({_actuals_source(ctx, "team_id = ANY(%(owners)s)")}) d
          GROUP BY 1, 2, 3
     """  # noqa: S608
-    return _actuals_query(ctx, sql, team_ids, "team_id")
+    by_team = _actuals_query(ctx, sql, sorted(set().union(*subtrees.values())), "team_id")
+    result: dict[int, dict[tuple[str, str], list[Decimal]]] = {}
+    for team_id, subtree in subtrees.items():
+        sums: dict[tuple[str, str], list[Decimal]] = {}
+        for member in sorted(subtree):
+            for key, values in by_team.get(member, {}).items():
+                sums[key] = [a + b for a, b in zip(sums.get(key, [ZERO, ZERO, ZERO]), values, strict=True)]
+        if sums:
+            result[team_id] = sums
+    return result
 
 
 def metric_actual(metric: Metric, sums: dict[tuple[str, str], list[Decimal]], period_index: int) -> Decimal:
