@@ -8,6 +8,7 @@ same night computed twice, or by two workers at once, leaves the same rows and n
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -83,9 +84,10 @@ def leaf_team_shards(count: int | None = None) -> list[list[int]]:
 
     Contiguous runs of leaf teams in tree order, so a shard mostly holds one region; a team is never
     split. Every shard pays fixed costs (a transaction, a lock, ~30 queries), so a few coarse shards
-    (default: ``settings.REPORTS_NIGHT_SHARDS``, 4) beat one per team. The inner teams are the final step's.
+    (default: ``settings.REPORTS_NIGHT_SHARDS``, 2: one a worker) beat one per team. The inner teams are
+    the final step's.
     """
-    count = max(1, count or getattr(settings, "REPORTS_NIGHT_SHARDS", 4))
+    count = max(1, count or getattr(settings, "REPORTS_NIGHT_SHARDS", 2))
     parents = set(Team.objects.exclude(parent=None).values_list("parent_id", flat=True))
     leaves = [i for i in Team.objects.order_by("path").values_list("id", flat=True) if i not in parents]
     reps = dict(
@@ -110,7 +112,12 @@ def inner_team_ids() -> list[int]:
 
 
 def shard_key(team_ids: Iterable[int]) -> str:
-    return ",".join(str(i) for i in sorted(team_ids))
+    """The shard's team ids, comma-separated; a digest of them when that outgrows ``NightlyShard.key``."""
+    ids = sorted(team_ids)
+    key = ",".join(str(i) for i in ids)
+    if len(key) <= NightlyShard._meta.get_field("key").max_length:
+        return key
+    return f"{ids[0]}-{ids[-1]}:{len(ids)}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def _advisory_lock(as_of: dt.date, key: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from org.models import Team
 from reports import services
 from reports.models import (
     Alert,
@@ -265,3 +266,19 @@ def test_the_task_fans_out_and_the_last_shard_publishes(company, night) -> None:
     assert NightlyRun.objects.get(as_of=night["as_of"]).status == NightlyRun.Status.FINISHED
     assert NightlyShard.objects.filter(run__as_of=night["as_of"]).count() == 2
     assert month_row(f"team:{company.region.pk}").actual == D("186000.00")
+
+
+def test_leaf_teams_are_grouped_into_as_many_shards_as_asked_each_team_once(company) -> None:
+    leaves = [company.team_a.pk, company.team_b.pk]
+    assert sorted(sum(services.leaf_team_shards(2), [])) == sorted(leaves)
+    assert len(services.leaf_team_shards(2)) == 2
+    assert services.leaf_team_shards(1) == [sorted(leaves, key=lambda pk: Team.objects.get(pk=pk).path)]
+
+
+def test_the_key_of_a_shard_of_many_teams_fits_its_column_and_stays_distinct() -> None:
+    many = list(range(100_000, 100_100))
+    key = services.shard_key(many)
+    assert len(key) <= NightlyShard._meta.get_field("key").max_length
+    assert key == services.shard_key(reversed(many))
+    assert key != services.shard_key(many[:-1] + [999_999])
+    assert services.shard_key([3, 1]) == "1,3"
