@@ -29,7 +29,7 @@ def broker(tmp_path, monkeypatch):
     """A Redis on a free loopback port, not yet started; ``broker.start()`` brings it up."""
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
-    app = Celery("outbox-test", broker=url)
+    app = Celery("outbox-test", broker=url, set_as_current=False)  # shared tasks keep the project's app
     app.conf.broker_connection_retry = False
     app.conf.broker_connection_max_retries = 0
     monkeypatch.setattr(outbox, "_broker_url", lambda: url)
