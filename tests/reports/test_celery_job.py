@@ -10,19 +10,18 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from reports.models import NightlyRun, NightlyShard, ProgressSnapshot
 from reports.tasks import nightly_progress_task
+from tests.utils import database_url_for_subprocess
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def worker(transactional_db):
-    db = settings.DATABASES["default"]
     env = os.environ.copy()
-    env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["DATABASE_URL"] = database_url_for_subprocess()
     env["CELERY_TASK_ALWAYS_EAGER"] = "0"
     celery = str(Path(sys.executable).parent / "celery")
     process = subprocess.Popen(
