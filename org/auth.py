@@ -26,7 +26,8 @@ def lockout_response(
     """The page (or JSON for the API) a locked-out login gets: what happened and for how long."""
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
     message = _(
-        "Too many failed logins: this account is locked for %(minutes)s minutes. Try again later, or ask your manager to unlock it."
+        "Too many failed logins: this account is locked for %(minutes)s minutes. "
+        "Try again later, or ask your manager to unlock it."
     ) % {"minutes": minutes}
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=429)

@@ -42,7 +42,9 @@ def backup(output: Path, *, alias: str = "default", database: dict | None = None
     output.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [_client("pg_dump"), *args, "--format=custom", "--no-owner", "--file", str(output), db["NAME"]],
-        check=True, env=env, capture_output=True,
+        check=True,
+        env=env,
+        capture_output=True,
     )
     return output
 
@@ -53,8 +55,18 @@ def restore(source: Path, *, alias: str = "default", database: dict | None = Non
     args, env = _connection_args(db)
     subprocess.run(
         [
-            _client("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-            "--exit-on-error", "-d", db["NAME"], str(source),
+            _client("pg_restore"),
+            *args,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--exit-on-error",
+            "-d",
+            db["NAME"],
+            str(source),
         ],
-        check=True, env=env, capture_output=True,
+        check=True,
+        env=env,
+        capture_output=True,
     )

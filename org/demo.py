@@ -60,6 +60,7 @@ REGIONS = [
     ),
 ]
 OUTLET_KINDS = ["便利店", "超市", "烟酒店", "餐饮店", "母婴店", "社区店"]
+STREETS = ["人民路", "中山路", "解放路", "建设路", "和平街"]
 KEY_ACCOUNTS = ["华润万家", "永辉超市", "联华超市", "大润发", "盒马鲜生", "沃尔玛"]
 PRODUCTS = [
     ("P01", "原味苏打水 500ml", "饮料", False, "3.50"),
@@ -175,7 +176,7 @@ def seed(context: dict) -> None:
                             "tier": tier,
                             "team": team,
                             "owner": rep,
-                            "address": f"{city}市{district}区{rng.choice(['人民路', '中山路', '解放路', '建设路', '和平街'])}{rng.randint(1, 999)}号",
+                            "address": f"{city}市{district}区{rng.choice(STREETS)}{rng.randint(1, 999)}号",
                             "phone": f"13{rng.randint(100000000, 999999999)}",
                             "latitude": Decimal("31.2") + Decimal(rng.randint(-500, 500)) / 10000
                             if city == "上海"

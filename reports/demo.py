@@ -34,8 +34,17 @@ def demo_nights(today: dt.date) -> list[dt.date]:
 
 
 ANALYZED_TABLES = (
-    "org_customer", "org_membership", "visits_visitsheet", "visits_visit", "visits_visitreview", "visits_salerecord",
-    "targets_target", "targets_targetperiod", "meetings_meeting", "meetings_checkin", "meetings_problem",
+    "org_customer",
+    "org_membership",
+    "visits_visitsheet",
+    "visits_visit",
+    "visits_visitreview",
+    "visits_salerecord",
+    "targets_target",
+    "targets_targetperiod",
+    "meetings_meeting",
+    "meetings_checkin",
+    "meetings_problem",
 )
 
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
@@ -109,10 +109,8 @@ def ensure_redis() -> str:
 def stop() -> None:
     """Stop the embedded servers if they run."""
     if REDIS_PIDFILE.exists():
-        try:
+        with suppress(ProcessLookupError, ValueError):
             os.kill(int(REDIS_PIDFILE.read_text().strip()), 15)
-        except (ProcessLookupError, ValueError):
-            pass
     if (PG_DIR / "postmaster.pid").exists():
         pg_ctl = shutil.which("pg_ctl", path=str(_pgserver_bin()))
         if pg_ctl:

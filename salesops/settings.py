@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -267,15 +267,21 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
         return {}
     rep_ids = {plan.rep_id for plan in plans}
     since = min(plan.start_date for plan in plans)
-    visits = Visit.objects.filter(
-        sheet__rep_id__in=rep_ids, sheet__date__range=(since, day), check_in_at__isnull=False
-    ).values_list("sheet__rep_id", "sheet__date").annotate(n=Count("id"))
-    customers = Customer.objects.filter(
-        owner_id__in=rep_ids, first_order_date__range=(since, day)
-    ).values_list("owner_id", "first_order_date").annotate(n=Count("id"))
-    amounts = SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(since, day)).values_list(
-        "rep_id", "date"
-    ).annotate(total=Sum("amount"))
+    visits = (
+        Visit.objects.filter(sheet__rep_id__in=rep_ids, sheet__date__range=(since, day), check_in_at__isnull=False)
+        .values_list("sheet__rep_id", "sheet__date")
+        .annotate(n=Count("id"))
+    )
+    customers = (
+        Customer.objects.filter(owner_id__in=rep_ids, first_order_date__range=(since, day))
+        .values_list("owner_id", "first_order_date")
+        .annotate(n=Count("id"))
+    )
+    amounts = (
+        SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(since, day))
+        .values_list("rep_id", "date")
+        .annotate(total=Sum("amount"))
+    )
 
     def in_window(rows, rep_id: int, start: dt.date, end: dt.date):
         return sum((value for rep, when, value in rows if rep == rep_id and start <= when <= end), start=0)

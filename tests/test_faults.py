@@ -34,8 +34,13 @@ def get_status(url: str) -> int:
 
 def embedded(command: str, env: dict) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "salesops.embedded", command], cwd=ROOT, env=env, capture_output=True, text=True,
-        timeout=120, check=True,
+        [sys.executable, "-m", "salesops.embedded", command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     return result.stdout
 
@@ -50,7 +55,11 @@ def test_requests_succeed_after_postgresql_restarts_without_restarting_the_app(t
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     server = subprocess.Popen(
         [gunicorn, "salesops.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "30"],
-        cwd=ROOT, env=server_env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=server_env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}/healthz/"
     try:

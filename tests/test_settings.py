@@ -46,8 +46,9 @@ def test_check_deploy_with_production_settings_reports_no_errors_or_warnings(db)
     from django.db import connection
 
     db = connection.settings_dict
+    host = quote(db["HOST"] or "localhost", safe="")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"} | {
-        "DATABASE_URL": f"postgres://{db['USER']}@{quote(db['HOST'] or 'localhost', safe='')}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}",
         "DEBUG": "0",
         "SECURE": "1",
         "SECRET_KEY": "x" * 20 + "-production-like-secret-key-of-fifty-chars-",

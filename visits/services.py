@@ -496,7 +496,9 @@ def sheet_reopen(
     sheet.version += 1
     sheet.save(update_fields=["status", "reopened", "manager_comment", "commented_by", "version", "updated_at"])
     audit_record(
-        action=AuditEvent.Action.SHEET_REOPENED, actor=by, obj=sheet,
+        action=AuditEvent.Action.SHEET_REOPENED,
+        actor=by,
+        obj=sheet,
         summary=f"{sheet.rep.get_username()} {sheet.date}: {comment.strip()}"[:500],
     )
     return sheet
@@ -518,7 +520,9 @@ def visit_review_create(*, by: AbstractBaseUser, visit: Visit, method: str, resu
     if result == VisitReview.Result.DISCREPANCY:
         _raise_discrepancy_problem(by=by, review=review)
     audit_record(
-        action=AuditEvent.Action.REVIEW_RECORDED, actor=by, obj=review,
+        action=AuditEvent.Action.REVIEW_RECORDED,
+        actor=by,
+        obj=review,
         summary=f"visit {visit.pk} ({sheet.rep.get_username()} {sheet.date}): {method} → {result} {note}"[:500],
     )
     if sheet.status == VisitSheet.Status.SUBMITTED:
@@ -541,8 +545,12 @@ def _raise_discrepancy_problem(*, by: AbstractBaseUser, review: VisitReview) -> 
         "note": review.note,
     }
     problem_raise(
-        by=by, team=sheet.team, description=description, owner=sheet.rep,
-        due_date=max(timezone.localdate(), sheet.date), source=Problem.Source.REVIEW,
+        by=by,
+        team=sheet.team,
+        description=description,
+        owner=sheet.rep,
+        due_date=max(timezone.localdate(), sheet.date),
+        source=Problem.Source.REVIEW,
     )
 
 

@@ -25,10 +25,14 @@ def test_navigation_pages_pass_the_content_security_policy(new_page, settings) -
         page = new_page(locale="zh-CN")
         violations: list[str] = []
         errors: list[str] = []
-        page.on("console", lambda msg, v=violations: v.append(msg.text) if "Content Security Policy" in msg.text else None)
+        page.on(
+            "console", lambda msg, v=violations: v.append(msg.text) if "Content Security Policy" in msg.text else None
+        )
         page.on("pageerror", lambda error, e=errors: e.append(str(error)))
         login(page, username, PASSWORD)
-        links = page.eval_on_selector_all("[data-testid=main-nav] a.nav-link", "els => els.map(e => e.getAttribute('href'))")
+        links = page.eval_on_selector_all(
+            "[data-testid=main-nav] a.nav-link", "els => els.map(e => e.getAttribute('href'))"
+        )
         assert len(links) >= 4
         for href in links:
             response = page.goto(href)

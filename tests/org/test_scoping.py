@@ -141,7 +141,13 @@ def test_a_rep_sees_only_their_own_membership_count(company) -> None:
 def test_a_retried_customer_create_with_the_same_idempotency_key_creates_one(company) -> None:
     client = APIClient()
     client.force_authenticate(company.manager_a)
-    payload = {"name": "Retry Mart", "kind": "outlet", "tier": "A", "team": company.team_a.pk, "owner": company.rep_a.pk}
+    payload = {
+        "name": "Retry Mart",
+        "kind": "outlet",
+        "tier": "A",
+        "team": company.team_a.pk,
+        "owner": company.rep_a.pk,
+    }
     first = client.post("/api/v1/customers/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     again = client.post("/api/v1/customers/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -21,7 +23,7 @@ def counts() -> dict[str, int]:
 
 def test_the_demo_company_has_the_promised_shape(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", apps=["org"], stdout=open("/dev/null", "w"))
+    call_command("seed_demo", apps=["org"], stdout=StringIO())
     assert Team.objects.filter(kind=Team.Kind.COMPANY).count() == 1
     assert Team.objects.filter(kind=Team.Kind.REGION).count() == 2
     assert Team.objects.filter(kind=Team.Kind.TEAM).count() == 4
@@ -35,7 +37,7 @@ def test_the_demo_company_has_the_promised_shape(settings) -> None:
 
 def test_seeding_twice_adds_nothing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", apps=["org"], stdout=open("/dev/null", "w"))
+    call_command("seed_demo", apps=["org"], stdout=StringIO())
     first = counts()
-    call_command("seed_demo", apps=["org"], stdout=open("/dev/null", "w"))
+    call_command("seed_demo", apps=["org"], stdout=StringIO())
     assert counts() == first

@@ -182,14 +182,18 @@ def test_my_team_shows_a_new_reps_30_60_90_day_checkpoints(company, computed) ->
 
     start = timezone.localdate() - dt.timedelta(days=40)
     target_services.ramp_plan_create(
-        by=company.manager_a, rep=company.rep_a2, start_date=start,
-        checkpoints={30: {"visits": 120}, 60: {"visits": 260, "new_customers": 4}, 90: {"visits": 400, "amount": 90000}},
+        by=company.manager_a,
+        rep=company.rep_a2,
+        start_date=start,
+        checkpoints={
+            30: {"visits": 120},
+            60: {"visits": 260, "new_customers": 4},
+            90: {"visits": 400, "amount": 90000},
+        },
     )
     response = company.client_for(company.manager_a).get(reverse("reports:my_team"), HTTP_ACCEPT_LANGUAGE="en")
     plans = response.context["ramp_plans"]
-    assert [(plan.rep.username, [c.day for c in progress]) for plan, progress in plans] == [
-        ("rep_a2", [30, 60, 90])
-    ]
+    assert [(plan.rep.username, [c.day for c in progress]) for plan, progress in plans] == [("rep_a2", [30, 60, 90])]
     assert plans[0][1][0].is_due and not plans[0][1][1].is_due
     assert "30/60/90-day checkpoints" in response.content.decode()
     other = company.client_for(company.manager_b).get(reverse("reports:my_team"))
@@ -205,7 +209,9 @@ def test_my_day_shows_the_reps_own_checkpoints_only(company, computed) -> None:
 
     for rep in (company.rep_a, company.rep_a2):
         target_services.ramp_plan_create(
-            by=company.manager_a, rep=rep, start_date=timezone.localdate() - dt.timedelta(days=10),
+            by=company.manager_a,
+            rep=rep,
+            start_date=timezone.localdate() - dt.timedelta(days=10),
             checkpoints={30: {"visits": 100}, 60: {"visits": 200}, 90: {"visits": 300}},
         )
     response = company.client_for(company.rep_a).get(reverse("reports:my_day"))

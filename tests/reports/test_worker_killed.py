@@ -24,13 +24,27 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SNAPSHOT_FIELDS = [
-    "owner_key", "metric_id", "period_kind", "period_start", "target", "actual", "achievement", "time_progress",
-    "plan_progress", "gap_pp", "status", "forecast", "required_daily_rate", "rank",
+    "owner_key",
+    "metric_id",
+    "period_kind",
+    "period_start",
+    "target",
+    "actual",
+    "achievement",
+    "time_progress",
+    "plan_progress",
+    "gap_pp",
+    "status",
+    "forecast",
+    "required_daily_rate",
+    "rank",
 ]
 
 
 def rows(as_of) -> list[tuple]:
-    return list(ProgressSnapshot.objects.filter(as_of=as_of).order_by(*SNAPSHOT_FIELDS[:4]).values_list(*SNAPSHOT_FIELDS))
+    return list(
+        ProgressSnapshot.objects.filter(as_of=as_of).order_by(*SNAPSHOT_FIELDS[:4]).values_list(*SNAPSHOT_FIELDS)
+    )
 
 
 def kpi_rows(as_of) -> list[tuple]:
@@ -49,7 +63,9 @@ def start_worker(name: str) -> subprocess.Popen:
     celery = str(Path(sys.executable).parent / "celery")
     return subprocess.Popen(
         [celery, "-A", "salesops", "worker", "-l", "warning", "-P", "solo", "-c", "1", "-n", f"{name}@%h"],
-        cwd=ROOT, env=env, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
 
 
@@ -106,7 +122,8 @@ def test_a_killed_worker_leaves_no_partial_night_and_the_rerun_gives_the_same_ro
         second = start_worker("rescuer")
         wait_for(
             lambda: NightlyRun.objects.filter(as_of=as_of, status=NightlyRun.Status.FINISHED).exists(),
-            90, "the re-delivered shard to finish the night",
+            90,
+            "the re-delivered shard to finish the night",
         )
         assert rows(as_of) == expected
         assert kpi_rows(as_of) == expected_kpis

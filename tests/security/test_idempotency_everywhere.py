@@ -45,7 +45,9 @@ def test_a_retried_problem_post_creates_one_problem(company) -> None:
     client = APIClient()
     client.force_authenticate(company.manager_a)
     payload = {
-        "team": company.team_a.pk, "description": "Shelf space lost at Alpha Mart", "owner": company.rep_a.pk,
+        "team": company.team_a.pk,
+        "description": "Shelf space lost at Alpha Mart",
+        "owner": company.rep_a.pk,
         "due_date": (timezone.localdate() + dt.timedelta(days=1)).isoformat(),
     }
     first = client.post("/api/v1/problems/", payload, format="json", HTTP_IDEMPOTENCY_KEY="problem-1")

@@ -11,6 +11,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_shipped_metrics_and_profiles_come_back_after_a_flush() -> None:
     call_command("flush", interactive=False, verbosity=0)
     assert set(Metric.objects.values_list("code", flat=True)) >= {
-        "sales", "new-line-sales", "established-sales", "new-customers", "new-outlets", "visits",
+        "sales",
+        "new-line-sales",
+        "established-sales",
+        "new-customers",
+        "new-outlets",
+        "visits",
     }
     assert DistributionProfile.objects.filter(kind="even").exists()

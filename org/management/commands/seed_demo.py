@@ -17,7 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "--apps", nargs="+", choices=DEMO_APPS, default=list(DEMO_APPS),
+            "--apps",
+            nargs="+",
+            choices=DEMO_APPS,
+            default=list(DEMO_APPS),
             help="only these apps' demo data (default: all; later apps need the earlier ones)",
         )
 
@@ -29,6 +32,6 @@ class Command(BaseCommand):
             with transaction.atomic():
                 import_module(f"{app}.demo").seed(context)
             self.stdout.write(f"demo data: {app} ok")
-        self.stdout.write(self.style.SUCCESS("Demo logins (password %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))
         for username, what in DEMO_LOGINS:
             self.stdout.write(f"  {username:<10} {what}")
