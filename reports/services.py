@@ -138,22 +138,47 @@ def _subtree_ids(team_ids: Iterable[int]) -> dict[int, set[int]]:
 # --- the daily roll-up ---------------------------------------------------------------------------
 
 
+ROLLUP_KEY = ("team_id", "rep_id", "family", "product_group")
+
+
+def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: dict) -> None:
+    """Make the roll-up rows of ``params["teams"]`` in [first, last] equal to ``fresh`` in one statement.
+
+    Rows no longer produced are deleted, new ones inserted, changed values updated, and unchanged rows
+    (most of them: the days already rolled up last night) are left alone, so they cost no write.
+    """
+    key = ", ".join((day_column, *ROLLUP_KEY))
+    # Plain equalities (an empty rep as 0, never an id), so the anti-join can hash.
+    matches = " AND ".join(
+        f"COALESCE(f.{column}, 0) = COALESCE(r.{column}, 0)" if column == "rep_id" else f"f.{column} = r.{column}"
+        for column in (day_column, *ROLLUP_KEY)
+    )
+    cursor.execute(
+        f"""
+        WITH fresh ({key}, value) AS ({fresh}),
+        gone AS (
+            DELETE FROM {table} r
+             WHERE r.team_id = ANY(%(teams)s) AND r.{day_column} BETWEEN %(first)s AND %(last)s
+               AND NOT EXISTS (SELECT 1 FROM fresh f WHERE {matches})
+        )
+        INSERT INTO {table} ({key}, value) SELECT {key}, value FROM fresh
+        ON CONFLICT ({key}) DO UPDATE SET value = EXCLUDED.value
+         WHERE {table}.value IS DISTINCT FROM EXCLUDED.value
+        """,  # noqa: S608 (table and column names from the models' meta)
+        params,
+    )
+
+
 def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.date) -> None:
-    """Rebuild the daily roll-up of the given teams' records for [start, end], in one statement per step."""
+    """Rebuild the daily roll-up of the given teams' records for [start, end], then the months it touches."""
     if end < start or not team_ids:
         return
     sale, product = SaleRecord._meta.db_table, "org_product"
     customer, visit, sheet = Customer._meta.db_table, Visit._meta.db_table, VisitSheet._meta.db_table
-    table = DailyActual._meta.db_table
+    table, monthly = DailyActual._meta.db_table, MonthlyActual._meta.db_table
     params = {"teams": list(team_ids), "start": start, "end": end, "outlet": Customer.Kind.OUTLET}
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE team_id = ANY(%(teams)s) AND day BETWEEN %(start)s AND %(end)s",  # noqa: S608
-            params,
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO {table} (day, team_id, rep_id, family, product_group, value)
+        fresh = f"""
             SELECT s.date, s.team_id, s.rep_id,
                    CASE WHEN p.is_new_line THEN 'new_line_amount' ELSE 'established_amount' END,
                    p."group", SUM(s.amount)
@@ -177,25 +202,20 @@ def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.dat
              WHERE sh.team_id = ANY(%(teams)s) AND v.check_in_at IS NOT NULL
                AND sh.date BETWEEN %(start)s AND %(end)s
              GROUP BY 1, 2, 3
-            """,  # noqa: S608 (table names from the models' meta)
-            params,
+            """  # noqa: S608
+        _rollup_replace(
+            cursor, table=table, day_column="day", fresh=fresh, params={**params, "first": start, "last": end}
         )
         # The months touched, summed again from the daily roll-up (every day of them, not only the new ones).
-        monthly = MonthlyActual._meta.db_table
-        months = {"teams": list(team_ids), "first": start.replace(day=1), "last": month_range(end)[1]}
-        cursor.execute(
-            f"DELETE FROM {monthly} WHERE team_id = ANY(%(teams)s) AND month BETWEEN %(first)s AND %(last)s",  # noqa: S608
-            months,
-        )
-        cursor.execute(
-            f"""
-            INSERT INTO {monthly} (month, team_id, rep_id, family, product_group, value)
+        first, last = start.replace(day=1), month_range(end)[1]
+        fresh = f"""
             SELECT date_trunc('month', day)::date, team_id, rep_id, family, product_group, SUM(value)
               FROM {table}
              WHERE team_id = ANY(%(teams)s) AND day BETWEEN %(first)s AND %(last)s
              GROUP BY 1, 2, 3, 4, 5
-            """,  # noqa: S608 (table names from the models' meta)
-            months,
+        """  # noqa: S608
+        _rollup_replace(
+            cursor, table=monthly, day_column="month", fresh=fresh, params={**params, "first": first, "last": last}
         )
 
 
