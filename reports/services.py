@@ -97,13 +97,20 @@ def leaf_team_shards(count: int | None = None) -> list[list[int]]:
         .annotate(n=Count("id"))
         .values_list("team_id", "n")
     )
-    weights = [reps.get(team_id, 0) + 1 for team_id in leaves]  # + 1: a team's own fixed cost
-    total, before = sum(weights), 0
-    shards: list[list[int]] = [[] for _ in range(count)]
-    for team_id, weight in zip(leaves, weights, strict=True):
-        shards[min(count - 1, before * count // total)].append(team_id)
-        before += weight
-    return [shard for shard in shards if shard]
+    remaining = sum(reps.get(team_id, 0) + 1 for team_id in leaves)  # + 1: a team's own fixed cost
+    shards: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for index, team_id in enumerate(leaves):
+        current.append(team_id)
+        weight += reps.get(team_id, 0) + 1
+        later_shards, later_teams = count - len(shards) - 1, len(leaves) - index - 1
+        # Close the shard at its fair share of what is left, or when each later shard needs a team.
+        if later_shards > 0 and (weight * (later_shards + 1) >= remaining or later_teams <= later_shards):
+            shards.append(current)
+            remaining -= weight
+            current, weight = [], 0
+    return [*shards, current] if current else shards
 
 
 def inner_team_ids() -> list[int]:
