@@ -42,7 +42,7 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: seed
+run: migrate
 	$(BIN)/python -m salesops.launcher
 
 test: install browsers

@@ -49,6 +49,9 @@ def main() -> int:
         "beat": [celery, "-A", "salesops", "beat", "-l", "info", "--pidfile", ""],
     }
     processes = {name: subprocess.Popen(cmd, cwd=BASE_DIR, start_new_session=True) for name, cmd in commands.items()}
+    # The demo data loads beside the running servers (idempotent: a second start adds nothing), so the login
+    # page answers at once; the logins work as soon as the organisation part is in (a few seconds).
+    seeding = subprocess.Popen([python, "manage.py", "seed_demo"], cwd=BASE_DIR, start_new_session=True)
 
     stopping = False
 
@@ -68,12 +71,18 @@ def main() -> int:
                 print(f"    {username:<10} {what}", flush=True)
             print(f"  API docs: {url}api/docs/    Stop with Ctrl-C\n", flush=True)
         while not stopping:
+            if seeding is not None and seeding.poll() is not None:
+                print(f"  Demo data {'ready' if seeding.returncode == 0 else 'FAILED, see above'}.", flush=True)
+                seeding = None
             for name, process in processes.items():
                 if process.poll() is not None:
                     print(f"{name} exited with {process.returncode}; stopping the others", flush=True)
                     stopping = True
             time.sleep(0.5)
     finally:
+        if seeding is not None and seeding.poll() is None:
+            os.killpg(seeding.pid, signal.SIGTERM)
+            seeding.wait(timeout=30)
         for process in processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
