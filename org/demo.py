@@ -167,7 +167,14 @@ def seed(context: dict) -> None:
                             f"{district}{last}{rng.choice(['记', '家', '氏'])}{rng.choice(OUTLET_KINDS)}",
                         )
                     tier = "A" if rng.random() < 0.2 else ("B" if rng.random() < 0.45 else "C")
-                    first_order = year_start - dt.timedelta(days=rng.randint(30, 900)) if rng.random() < 0.85 else None
+                    roll = rng.random()
+                    if roll < 0.12 and today > year_start:
+                        # won this year: the new customers and new outlets the targets count
+                        first_order = year_start + dt.timedelta(days=rng.randint(0, (today - year_start).days - 1))
+                    elif roll < 0.9:
+                        first_order = year_start - dt.timedelta(days=rng.randint(30, 900))
+                    else:
+                        first_order = None  # a prospect
                     Customer.objects.get_or_create(
                         code=code,
                         defaults={

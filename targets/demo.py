@@ -15,13 +15,14 @@ from targets.models import DistributionProfile, Metric, RampPlan, Target
 
 SEASONAL_NAME = "节日旺季"
 SEASONAL_WEIGHTS = ["10", "6", "7", "7", "8", "8", "7", "7", "8", "10", "10", "12"]
+# Sized to what the demo reps actually sell and do in a year, so some are ahead and some behind.
 COMPANY_VALUES = {
-    "sales": "20000000",
-    "new-line-sales": "8000000",
-    "established-sales": "12000000",
-    "new-customers": "480",
-    "new-outlets": "720",
-    "visits": "50000",
+    "sales": "7000000",
+    "new-line-sales": "2800000",
+    "established-sales": "4200000",
+    "new-customers": "40",
+    "new-outlets": "32",
+    "visits": "19000",
 }
 
 
