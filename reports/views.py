@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from org.models import Role, Team
+from org.audit import audit_record
+from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, visible_teams
 from reports import exports, selectors, services
 from reports.models import PeriodKind
@@ -59,6 +60,7 @@ def daily_xlsx(request: HttpRequest) -> HttpResponse:
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="{_export_name(report, "xlsx")}"'
+    audit_record(action=AuditEvent.Action.EXPORT, request=request, summary=_export_name(report, "xlsx"))
     return response
 
 
@@ -68,6 +70,7 @@ def daily_csv(request: HttpRequest) -> HttpResponse:
     report = _report_for(request)
     response = HttpResponse(exports.daily_report_csv(report), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_export_name(report, "csv")}"'
+    audit_record(action=AuditEvent.Action.EXPORT, request=request, summary=_export_name(report, "csv"))
     return response
 
 

@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from org.models import Membership, Role, Team
+from org.audit import audit_record
+from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
 from targets import breakdown
 from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
@@ -93,6 +94,13 @@ def _record(target: Target, *, by: AbstractBaseUser, field: str, old: Any, new: 
             old_value=str(old),
             new_value=str(new),
             reason=reason,
+        )
+        where = f"{field}[{month}]" if month else field
+        audit_record(
+            action=AuditEvent.Action.TARGET_CHANGED,
+            actor=by,
+            obj=target,
+            summary=f"{target}: {where} {old} → {new} ({reason})"[:500],
         )
 
 
@@ -417,6 +425,7 @@ def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
     TargetChange.objects.create(
         target=target, changed_by=by, field="status", old_value=Target.Status.DRAFT, new_value=target.status
     )
+    audit_record(action=AuditEvent.Action.TARGET_APPROVED, actor=by, obj=target, summary=str(target)[:500])
     return target
 
 

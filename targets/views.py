@@ -14,7 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from org.models import Role, Team
+from org.audit import audit_record
+from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from targets import breakdown, excel, selectors, services
 from targets.forms import AllocateForm, ImportForm, LockForm
@@ -336,6 +337,9 @@ def export(request: HttpRequest) -> HttpResponse:
     content = excel.grid_workbook(selectors.grid_for(user=request.user, team=team, year=year, metric=metric))
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="targets-{team.code}-{metric.code}-{year}.xlsx"'
+    audit_record(
+        action=AuditEvent.Action.EXPORT, request=request, summary=f"targets {team.code} {metric.code} {year} xlsx"
+    )
     return response
 
 
