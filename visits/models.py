@@ -4,12 +4,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from org.models import Customer, Product, Team
+from org.models import Customer, Product, Team, latitude_field, longitude_field
 
 
 class SaleRecord(models.Model):
@@ -163,22 +163,8 @@ class Visit(models.Model):
     purpose = models.CharField(_("purpose"), max_length=15, choices=Purpose.choices, default=Purpose.FOLLOW_UP)
     check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
-    )
+    latitude = latitude_field()
+    longitude = longitude_field()
     accuracy_m = models.DecimalField(
         _("location accuracy (m)"),
         max_digits=9,
