@@ -43,5 +43,5 @@ def audit_record(
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
         path=(request.path if request else "")[:300],
     )
-    logger.info("audit %s %s %s", event.actor_username, action, summary)
+    logger.debug("audit %s %s %s", event.actor_username, action, summary)
     return event

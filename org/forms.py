@@ -40,6 +40,8 @@ class CustomerForm(forms.ModelForm):
         scope = scope_for(user)
         team_ids = scope.own_team_ids if scope.is_rep else scope.managed_team_ids
         self.fields["team"].queryset = Team.objects.filter(id__in=team_ids).order_by("path")
+        if len(team_ids) == 1 and not self.instance.pk:
+            self.fields["team"].initial = next(iter(team_ids))
         self.fields["owner"].queryset = rep_choices_for(user=user)
         self.fields["first_order_date"].validators += FIRST_ORDER_DATE_VALIDATORS
         if scope.is_rep:
@@ -65,9 +67,9 @@ class CalendarDayForm(forms.Form):
 
 class AuditSearchForm(forms.Form):
     text = forms.CharField(label=_("Search"), required=False, max_length=100)
-    action = forms.ChoiceField(label=_("action"), required=False, choices=[("", "—"), *AuditEvent.Action.choices])
-    start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", "—"), *AuditEvent.Action.choices])
+    start = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -33,7 +33,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(_("Customers"), "org:customers", EVERYONE, "customers"),
     NavEntry(_("Products"), "org:products", EVERYONE, "products"),
     NavEntry(_("Calendar"), "org:calendar", EVERYONE, "calendar"),
-    NavEntry(_("Audit log"), "org:audit", (DIRECTOR,), "org"),
+    NavEntry(_("Audit log"), "org:audit", (DIRECTOR,), "audit"),
 )
 
 
@@ -49,5 +49,12 @@ def navigation_for(role: str | None, path: str) -> list[dict]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        entries.append({"label": entry.label, "url": url, "active": section == entry.section})
+        entries.append({"label": entry.label, "url": url, "active": False, "section": entry.section})
+    # The entry whose address is the longest prefix of the page's marks it; else the page's section does.
+    by_prefix = [e for e in entries if e["url"] != "/" and path.startswith(e["url"])]
+    if by_prefix:
+        max(by_prefix, key=lambda e: len(e["url"]))["active"] = True
+    else:
+        for e in entries:
+            e["active"] = e["section"] == section and bool(section)
     return entries
