@@ -153,3 +153,13 @@ def test_a_retried_customer_create_with_the_same_idempotency_key_creates_one(com
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
     assert Customer.objects.filter(name="Retry Mart").count() == 1
+
+
+def test_customer_lists_show_a_customer_without_an_owner(company) -> None:
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(name="Unowned Kiosk", team=company.team_a, owner=None)
+    for url in ("/customers/", "/visits/customers/"):
+        response = company.client_for(company.manager_a).get(url)
+        assert response.status_code == 200, url
+        assert "Unowned Kiosk" in response.content.decode()
