@@ -54,6 +54,18 @@ def split(total: Decimal, weights: Sequence[Decimal | int], precision: Decimal) 
     return [(precision * part).quantize(precision) for part in floors]
 
 
+def equal_split(total: Decimal, count: int, precision: Decimal) -> list[Decimal]:
+    """``split(total, [1] * count, precision)`` without the fractions: the floor share each, one unit more
+    for the first parts (equal remainders go to the earlier parts). Used for the daily targets of a whole
+    company in one night."""
+    if count <= 0:
+        return []
+    total = Decimal(total).quantize(precision, rounding=ROUND_HALF_UP)
+    base, extra = divmod(int(total / precision), count)
+    low, high = (precision * base).quantize(precision), (precision * (base + 1)).quantize(precision)
+    return [high] * extra + [low] * (count - extra)
+
+
 def split_columns(
     columns: Sequence[Decimal], weights: Sequence[Decimal | int], precision: Decimal
 ) -> list[list[Decimal]]:
@@ -122,7 +134,7 @@ def daily_split(value: Decimal, year: int, month: int, precision: Decimal) -> di
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     result = dict.fromkeys(days, Decimal(0).quantize(precision))
     if working:
-        result.update(zip(working, split(value, [1] * len(working), precision), strict=True))
+        result.update(zip(working, equal_split(value, len(working), precision), strict=True))
     return result
 
 
