@@ -36,7 +36,10 @@ def _columns() -> list[str]:
         _("Plan completion rate"),
         _("On-time filing rate"),
         _("Quality rate"),
+        _("Median problem resolution (h)"),
+        _("Action timeliness"),
         _("Meeting attendance rate"),
+        _("Overdue customers"),
     ]
 
 
@@ -60,13 +63,16 @@ def _values(report: DailyReport) -> list[list]:
                 k.plan_completion_rate if k else None,
                 k.on_time_filing_rate if k else None,
                 k.quality_rate if k else None,
+                k.median_resolution_hours if k else None,
+                k.action_timeliness if k else None,
                 k.attendance_rate if k else None,
+                k.overdue_customers if k else None,
             ]
         )
     return rows
 
 
-PERCENT_COLUMNS = {4, 5, 6, 12, 13, 14, 15}
+PERCENT_COLUMNS = {4, 5, 6, 12, 13, 14, 16, 17}
 MONEY_COLUMNS = {2, 3, 9, 10}
 
 
@@ -87,6 +93,7 @@ def daily_report_xlsx(report: DailyReport) -> bytes:
         for column in PERCENT_COLUMNS:
             sheet.cell(row=row, column=column).number_format = "0.0%"
         sheet.cell(row=row, column=7).number_format = "0.0"
+        sheet.cell(row=row, column=15).number_format = "0.0"
         for column in MONEY_COLUMNS:
             sheet.cell(row=row, column=column).number_format = money_format
         status = report.rows[row - 3].snapshot.status
@@ -94,7 +101,7 @@ def daily_report_xlsx(report: DailyReport) -> bytes:
             sheet.cell(row=row, column=7).fill = FILLS[status]
             sheet.cell(row=row, column=8).fill = FILLS[status]
     for column, width in zip(
-        "ABCDEFGHIJKLMNO", (18, 14, 14, 12, 12, 12, 10, 10, 14, 16, 6, 12, 12, 12, 12), strict=True
+        "ABCDEFGHIJKLMNOPQR", (18, 14, 14, 12, 12, 12, 10, 10, 14, 16, 6, 12, 12, 12, 14, 12, 12, 12), strict=True
     ):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "B3"

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from org.models import Team
 from reports.formulas import Status, Thresholds
@@ -16,6 +17,8 @@ from targets.models import Metric
 
 
 class PeriodKind(models.TextChoices):
+    DAY = "day", pgettext_lazy("period", "Day")
+    WEEK = "week", pgettext_lazy("period", "Week")
     MONTH = "month", _("Month")
     QUARTER = "quarter", _("Quarter")
     YEAR = "year", _("Year")

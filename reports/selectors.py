@@ -27,7 +27,8 @@ from reports.models import (
     ReportSettings,
     TimeBasis,
 )
-from reports.services import FAMILIES_OF, MONEY_FAMILIES
+from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
+from targets import breakdown
 from targets.models import Metric, Target
 
 ZERO = Decimal(0)
@@ -197,11 +198,19 @@ def burn_up(*, snapshot: ProgressSnapshot) -> dict:
     months = {(start.year, p.month): p.value for t in target.prefetch_related("periods") for p in t.periods.all()}
     months = {k: v for k, v in months.items() if start.month <= k[1] <= end.month}
     basis = set(working_dates(start, end)) if ReportSettings.load().time_basis == TimeBasis.WORKING_DAYS else None
-    cumulative, actual, plan, time_line = ZERO, [], [], []
+    daily_targets: dict[dt.date, Decimal] = {}
+    if snapshot.period_kind in DAILY_KINDS:  # a week or a day: the plan is the sum of the daily targets
+        for (year, month), value in months.items():
+            daily_targets.update(breakdown.daily_split(value, year, month, snapshot.metric.precision))
+    cumulative, planned, actual, plan, time_line = ZERO, ZERO, [], [], []
     for day in days:
         cumulative += daily.get(day, ZERO)
         actual.append(float(cumulative) if day <= as_of else None)
-        plan.append(float(formulas.planned_to_date(months, start, end, day, working_days=basis)))
+        if snapshot.period_kind in DAILY_KINDS:
+            planned += daily_targets.get(day, ZERO)
+            plan.append(float(planned))
+        else:
+            plan.append(float(formulas.planned_to_date(months, start, end, day, working_days=basis)))
         share = formulas.time_progress(formulas.period_units(start, end, day, working_days=basis)) or ZERO
         time_line.append(float(snapshot.target * share))
     return {"labels": [d.isoformat() for d in days], "actual": actual, "plan": plan, "time": time_line}

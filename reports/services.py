@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from statistics import median
 
@@ -41,6 +41,7 @@ from reports.models import (
     TimeBasis,
     owner_key,
 )
+from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
@@ -66,17 +67,32 @@ def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
-def night_periods(as_of: dt.date) -> list[tuple[str, dt.date, dt.date]]:
-    """The month, quarter and year containing ``as_of`` as (kind, start, end)."""
+def night_periods(
+    as_of: dt.date, *, working_days: Collection[dt.date] | None = None
+) -> list[tuple[str, dt.date, dt.date]]:
+    """The periods containing ``as_of`` as (kind, start, end): month, quarter, year, week and day.
+
+    The week runs Monday to Sunday, cut to the fiscal (calendar) year, since targets are annual. The day is
+    a period only on a working day (``working_days``, when given): daily targets sit on working days only.
+    """
     month_start, month_end = month_range(as_of)
     quarter_first = (as_of.month - 1) // 3 * 3 + 1
     quarter_start = dt.date(as_of.year, quarter_first, 1)
     _start, quarter_end = month_range(dt.date(as_of.year, quarter_first + 2, 1))
-    return [
+    year_start, year_end = dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    periods = [
         (PeriodKind.MONTH, month_start, month_end),
         (PeriodKind.QUARTER, quarter_start, quarter_end),
-        (PeriodKind.YEAR, dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)),
+        (PeriodKind.YEAR, year_start, year_end),
+        (PeriodKind.WEEK, max(monday, year_start), min(monday + dt.timedelta(days=6), year_end)),
     ]
+    if working_days is None or as_of in working_days:
+        periods.append((PeriodKind.DAY, as_of, as_of))
+    return periods
+
+
+DAILY_KINDS = {PeriodKind.WEEK, PeriodKind.DAY}
 
 
 def leaf_team_shards(count: int | None = None) -> list[list[int]]:
@@ -261,15 +277,23 @@ class NightContext:
     def __init__(self, as_of: dt.date) -> None:
         self.as_of = as_of
         self.settings = ReportSettings.load()
-        self.periods = night_periods(as_of)
         year_start, year_end = dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)
+        self.year_start = year_start
         self.working = set(working_dates(year_start, year_end))
+        self.periods = night_periods(as_of, working_days=self.working)
         self.basis_days = self.working if self.settings.time_basis == TimeBasis.WORKING_DAYS else None
         # The plan to date prorates only as_of's month: its working days are all it needs to look at.
         month_start, month_end = month_range(as_of)
         self.month_basis_days = (
             None if self.basis_days is None else {day for day in self.basis_days if month_start <= day <= month_end}
         )
+        # The daily roll-up is read from the first day of the earliest month a day-based period touches
+        # (the week may begin in the month before); the closed months before it from the monthly roll-up.
+        self.daily_from = min([month_start] + [s for k, s, _e in self.periods if k in DAILY_KINDS]).replace(day=1)
+        # Each month's working days in order, for the daily targets of the week and the day.
+        self._month_days: dict[int, list[dt.date]] = defaultdict(list)
+        for day in sorted(self.working):
+            self._month_days[day.month].append(day)
         self.now = timezone.now()
         self._units: dict[tuple[dt.date, dt.date], formulas.Units] = {}
 
@@ -278,64 +302,80 @@ class NightContext:
             self._units[start, end] = formulas.period_units(start, end, self.as_of, working_days=self.basis_days)
         return self._units[start, end]
 
+    def daily_target(
+        self, months: dict[tuple[int, int], Decimal], start: dt.date, end: dt.date, precision: Decimal
+    ) -> tuple[Decimal, Decimal]:
+        """(target, planned to date) of [start, end] inside the year: the sum of the daily targets of its
+        working days (each month's value split equally over its working days, as the targets app shows it),
+        and of those through ``as_of``."""
+        target = planned = ZERO
+        for month in range(start.month, end.month + 1):
+            days = self._month_days.get(month, [])
+            inside = [index for index, day in enumerate(days) if start <= day <= end]
+            if not inside:
+                continue
+            shares = breakdown.equal_split(months.get((self.as_of.year, month), ZERO), len(days), precision)
+            for index in inside:
+                target += shares[index]
+                if days[index] <= self.as_of:
+                    planned += shares[index]
+        return target, planned
 
-def _actual_sums(rows: Iterable[dict], key: str) -> dict[int, dict[tuple[str, str], list[Decimal]]]:
-    """{owner id: {(family, product group): [month, quarter, year sums]}}."""
+
+def _actual_sums(rows: Iterable[tuple], periods: int) -> dict[int, dict[tuple[str, str], list[Decimal]]]:
+    """{owner id: {(family, product group): [a sum per period of the night]}} from (owner, family, group, sums…)."""
     result: dict[int, dict[tuple[str, str], list[Decimal]]] = defaultdict(dict)
     for row in rows:
-        result[row[key]][(row["family"], row["product_group"])] = [
-            row["month"] or ZERO,
-            row["quarter"] or ZERO,
-            row["year"] or ZERO,
-        ]
+        result[row[0]][(row[1], row[2])] = [value or ZERO for value in row[3 : 3 + periods]]
     return result
 
 
 def _actuals_source(ctx: NightContext, owner_filter: str) -> str:
     """The roll-up rows of the year to ``as_of`` as (day, team_id, rep_id, family, product_group, value): the
-    closed months from the monthly roll-up (dated their first day), the current month's days from the daily one.
+    closed months before ``ctx.daily_from`` from the monthly roll-up (dated their first day), the days since
+    from the daily one.
 
     ``owner_filter`` is a condition on ``team_id`` / ``rep_id`` applied to both.
     """
     return f"""
         SELECT month AS day, team_id, rep_id, family, product_group, value
           FROM {MonthlyActual._meta.db_table}
-         WHERE month >= %(year)s AND month < %(month)s AND {owner_filter}
+         WHERE month >= %(year)s AND month < %(daily_from)s AND {owner_filter}
         UNION ALL
         SELECT day, team_id, rep_id, family, product_group, value
           FROM {DailyActual._meta.db_table}
-         WHERE day BETWEEN %(month)s AND %(as_of)s AND {owner_filter}
+         WHERE day BETWEEN %(daily_from)s AND %(as_of)s AND {owner_filter}
     """  # noqa: S608 (table names from the models' meta)
 
 
-def _actuals_query(ctx: NightContext, sql: str, owners: Sequence[int], key: str) -> dict:
-    """Run a month/quarter/year-to-date sums query (owner, family, product group, three sums)."""
-    (_m, month_start, _e), (_q, quarter_start, _e2), (_y, year_start, _e3) = ctx.periods
-    params = {"owners": list(owners), "month": month_start, "quarter": quarter_start, "year": year_start}
+def _actuals_query(ctx: NightContext, owner: str, owners: Sequence[int]) -> dict:
+    """The period-to-date sums of ``owners`` (``owner`` is the column: rep_id or team_id) per family and
+    product group: one aggregate query, a ``SUM … FILTER`` per period of the night."""
+    sums = ", ".join(f"SUM(d.value) FILTER (WHERE d.day >= %(start_{index})s)" for index in range(len(ctx.periods)))
+    sql = f"""
+        SELECT d.{owner}, d.family, d.product_group, {sums}
+          FROM ({_actuals_source(ctx, f"{owner} = ANY(%(owners)s)")}) d
+         GROUP BY 1, 2, 3
+    """  # noqa: S608 (column names from this module)
+    params = {
+        "owners": list(owners),
+        "year": ctx.year_start,
+        "daily_from": ctx.daily_from,
+        "as_of": ctx.as_of,
+        **{f"start_{index}": start for index, (_kind, start, _end) in enumerate(ctx.periods)},
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "as_of": ctx.as_of})
-        rows = [
-            {key: r[0], "family": r[1], "product_group": r[2], "month": r[3], "quarter": r[4], "year": r[5]}
-            for r in cursor.fetchall()
-        ]
-    return _actual_sums(rows, key)
+        cursor.execute(sql, params)
+        return _actual_sums(cursor.fetchall(), len(ctx.periods))
 
 
 def rep_actuals(ctx: NightContext, rep_ids: Sequence[int]) -> dict:
-    """Reps' month/quarter/year-to-date actuals per metric family: one aggregate query."""
-    sql = f"""
-        SELECT d.rep_id, d.family, d.product_group,
-               SUM(d.value) FILTER (WHERE d.day >= %(month)s),
-               SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
-               SUM(d.value)
-          FROM ({_actuals_source(ctx, "rep_id = ANY(%(owners)s)")}) d
-         GROUP BY 1, 2, 3
-    """  # noqa: S608
-    return _actuals_query(ctx, sql, rep_ids, "rep_id")
+    """Reps' period-to-date actuals per metric family: one aggregate query."""
+    return _actuals_query(ctx, "rep_id", rep_ids)
 
 
 def team_actuals(ctx: NightContext, team_ids: Sequence[int]) -> dict:
-    """Teams' (whole subtree) month/quarter/year-to-date actuals per metric family.
+    """Teams' (whole subtree) period-to-date actuals per metric family.
 
     One aggregate query by team over every team of the subtrees (an index lookup per team), then each
     subtree's teams added up here: exact, since the sums are Decimal.
@@ -343,21 +383,14 @@ def team_actuals(ctx: NightContext, team_ids: Sequence[int]) -> dict:
     if not team_ids:
         return {}
     subtrees = _subtree_ids(team_ids)
-    sql = f"""
-        SELECT d.team_id, d.family, d.product_group,
-               SUM(d.value) FILTER (WHERE d.day >= %(month)s),
-               SUM(d.value) FILTER (WHERE d.day >= %(quarter)s),
-               SUM(d.value)
-          FROM ({_actuals_source(ctx, "team_id = ANY(%(owners)s)")}) d
-         GROUP BY 1, 2, 3
-    """  # noqa: S608
-    by_team = _actuals_query(ctx, sql, sorted(set().union(*subtrees.values())), "team_id")
+    by_team = _actuals_query(ctx, "team_id", sorted(set().union(*subtrees.values())))
+    zeros = [ZERO] * len(ctx.periods)
     result: dict[int, dict[tuple[str, str], list[Decimal]]] = {}
     for team_id, subtree in subtrees.items():
         sums: dict[tuple[str, str], list[Decimal]] = {}
         for member in sorted(subtree):
             for key, values in by_team.get(member, {}).items():
-                sums[key] = [a + b for a, b in zip(sums.get(key, [ZERO, ZERO, ZERO]), values, strict=True)]
+                sums[key] = [a + b for a, b in zip(sums.get(key, zeros), values, strict=True)]
         if sums:
             result[team_id] = sums
     return result
@@ -375,6 +408,16 @@ def metric_actual(metric: Metric, sums: dict[tuple[str, str], list[Decimal]], pe
     return total
 
 
+def _target_and_plan(ctx: NightContext, target: Target, months, kind: str, start: dt.date, end: dt.date):
+    """(target value, planned to date) of one period: month sums for months, quarters and years; daily
+    targets for weeks and days."""
+    if kind in DAILY_KINDS:
+        return ctx.daily_target(months, start, end, target.metric.precision)
+    in_period = {key: value for key, value in months.items() if start.month <= key[1] <= end.month}
+    planned = formulas.planned_to_date(in_period, start, end, ctx.as_of, working_days=ctx.month_basis_days)
+    return sum(in_period.values(), ZERO), planned
+
+
 def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actuals_of) -> list[tuple]:
     """The snapshot rows of ``targets``, as tuples in the order of ``SNAPSHOT_COLUMNS``."""
     rows = []
@@ -383,12 +426,11 @@ def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actu
         sums = actuals_of(target)
         key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
         for index, (kind, start, end) in enumerate(ctx.periods):
-            in_period = {key: value for key, value in months.items() if start.month <= key[1] <= end.month}
-            target_value = sum(in_period.values(), ZERO)
+            target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
             numbers = formulas.progress(
                 target=target_value,
                 actual=metric_actual(target.metric, sums, index),
-                planned=formulas.planned_to_date(in_period, start, end, ctx.as_of, working_days=ctx.month_basis_days),
+                planned=planned,
                 units=ctx.units(start, end),
                 thresholds=ctx.settings.thresholds,
                 precision=target.metric.precision,
@@ -507,7 +549,7 @@ def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict
     """Per period of the night, per (team, rep), the counts of every KPI: one aggregate query per KPI family."""
     from meetings.models import Attendance, CheckIn, CorrectiveAction, Problem
 
-    teams, as_of, year_start = list(source_team_ids), ctx.as_of, ctx.periods[2][1]
+    teams, as_of, year_start = list(source_team_ids), ctx.as_of, ctx.year_start
     day_end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
     families = {
         "planned": _count_rows(
@@ -556,20 +598,20 @@ def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict
         ),
     }
     aware = [timezone.make_aware(dt.datetime.combine(start, dt.time())) for _kind, start, _end in ctx.periods]
+    year_from = timezone.make_aware(dt.datetime.combine(year_start, dt.time()))
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT team_id, owner_id, resolved_at >= %s, resolved_at >= %s,
-                   EXTRACT(EPOCH FROM resolved_at - created_at) / 3600.0
+            SELECT team_id, owner_id, resolved_at, EXTRACT(EPOCH FROM resolved_at - created_at) / 3600.0
               FROM {Problem._meta.db_table}
              WHERE team_id = ANY(%s) AND resolved_at >= %s AND resolved_at < %s
             """,  # noqa: S608 (table names from the models' meta)
-            [aware[0], aware[1], teams, aware[2], day_end],
+            [teams, year_from, day_end],
         )
         resolution: list[dict] = [defaultdict(lambda: {"hours": []}) for _ in ctx.periods]
-        for team_id, owner_id, in_month, in_quarter, hours in cursor.fetchall():
-            for index, inside in enumerate((in_month, in_quarter, True)):
-                if inside:
+        for team_id, owner_id, resolved_at, hours in cursor.fetchall():
+            for index, period_from in enumerate(aware):
+                if resolved_at >= period_from:
                     resolution[index][(team_id, owner_id)]["hours"].append(Decimal(str(hours)))
     return [
         {**{name: rows[index] for name, rows in families.items()}, "resolution": resolution[index]}

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal as D
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from meetings.models import Attendance, CheckIn, CorrectiveAction, Meeting, Problem
 from reports import services
 from reports.models import ExecutionKpiSnapshot
 from tests.factories import CustomerFactory
+from tests.reports.factories import make_target
 from visits.models import Visit, VisitReview, VisitSheet
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +88,18 @@ def test_a_teams_kpis_count_every_member(company, execution) -> None:
     assert kpi.on_time_filing_rate == D("0.045455")  # 1 of 2 reps × 11 days
     region = ExecutionKpiSnapshot.objects.get(as_of=AS_OF, owner_key=f"team:{company.region.pk}", period_kind="month")
     assert region.plan_completion_rate == D("0.5")
+
+
+def test_the_daily_report_shows_resolution_time_and_action_timeliness(company, execution, sales_metric) -> None:
+    make_target(company.team_a, company.rep_a, sales_metric, {3: "220000"})
+    services.night_compute(as_of=AS_OF)
+    client = company.client_for(company.manager_a)
+    query = f"?team={company.team_a.pk}&metric={sales_metric.pk}&period=month"
+    html = client.get(reverse("reports:daily") + query).content.decode()
+    row = html.split(f'data-owner="rep:{company.rep_a.pk}"')[1].split("</tr>")[0]
+    assert '<td class="num" data-testid="resolution">3.0</td>' in row  # resolved 3 h after it was raised
+    assert '<td class="num" data-testid="timeliness">50.0%</td>' in row  # one of two actions started in 24 h
+    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:daily_xlsx") + query).content)).active
+    values = [cell.value for cell in sheet[3]]  # columns O, P, R: resolution, timeliness, overdue customers
+    assert (values[14], values[15], values[17]) == (3.0, 0.5, 0)
+    assert sheet["P3"].number_format == "0.0%"

@@ -110,7 +110,7 @@ def test_the_same_night_twice_gives_identical_rows(company, night) -> None:
         Alert.objects.count(),
     )
     assert first == second
-    assert len(first[0]) == 4 * 3
+    assert len(first[0]) == 4 * 5  # four owners × month, quarter, year, week, day
 
 
 def test_a_night_is_published_only_when_finished(company, night) -> None:
@@ -144,7 +144,7 @@ def test_two_workers_on_the_same_night_leave_no_duplicates(company, night) -> No
     for thread in threads:
         thread.join(timeout=60)
     assert not errors
-    assert ProgressSnapshot.objects.count() == 4 * 3
+    assert ProgressSnapshot.objects.count() == 4 * 5
     assert NightlyRun.objects.get(as_of=night["as_of"]).status == NightlyRun.Status.FINISHED
     month = month_row(f"rep:{company.rep_a.pk}")
     assert (month.actual, month.rank) == (D("90000.00"), 2)

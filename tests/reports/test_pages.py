@@ -99,6 +99,27 @@ def test_the_drill_down_embeds_the_burn_up_data(company, computed) -> None:
     assert "reports-rep.js" in html and "chart.umd.min.js" in html
 
 
+def test_the_week_drill_down_plans_by_daily_targets(company, computed) -> None:
+    url = reverse("reports:rep", args=[company.rep_a.pk]) + "?period=week"
+    html = company.client_for(company.manager_a).get(url).content.decode()
+    burn = json.loads(html.split('id="report-charts" type="application/json">')[1].split("</script>")[0])["burnUp"]
+    assert burn["labels"] == [f"2026-03-{day}" for day in range(16, 23)]
+    # 10,000 a working day (220,000 over March's 22), nothing on the weekend.
+    assert burn["plan"] == [10000.0, 20000.0, 30000.0, 40000.0, 50000.0, 50000.0, 50000.0]
+    assert burn["actual"][:2] == [40000.0, None]
+
+
+def test_the_daily_report_offers_the_week_and_the_day(company, computed) -> None:
+    client = company.client_for(company.manager_a)
+    url = reverse("reports:daily") + f"?team={company.team_a.pk}&metric={computed['metric'].pk}&period=day"
+    report = client.get(url).context["report"]
+    assert report.period_kind == "day"
+    assert {row.snapshot.owner_key: row.snapshot.target for row in report.rows} == {
+        f"rep:{company.rep_a.pk}": D("10000.00"),
+        f"rep:{company.rep_a2.pk}": D("5000.00"),
+    }
+
+
 def test_a_rep_can_open_only_their_own_drill_down(company, computed) -> None:
     client = company.client_for(company.rep_a)
     assert client.get(reverse("reports:rep", args=[company.rep_a.pk])).status_code == 200
