@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from org.models import Membership, Role, Team
@@ -255,7 +256,11 @@ def ramp_progress(*, plan: RampPlan, day: dt.date | None = None) -> list[Checkpo
 
 
 def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> dict[int, list[CheckpointProgress]]:
-    """ramp_progress for many plans in three aggregate queries (visits, new customers, amount by rep and day)."""
+    """ramp_progress for many plans in at most three aggregate queries (visits, new customers, amount), each
+    grouped by rep and day over each rep's window (first start to last checkpoint due, up to ``day``) only.
+
+    The plans' checkpoints should be prefetched (``ramp_plans_for`` does), or each plan costs one more query.
+    """
     from django.db.models import Count, Sum
 
     from org.models import Customer
@@ -263,30 +268,40 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
 
     day = day or timezone.localdate()
     plans = list(plans)
-    if not plans:
-        return {}
-    rep_ids = {plan.rep_id for plan in plans}
-    since = min(plan.start_date for plan in plans)
-    visits = (
-        Visit.objects.filter(sheet__rep_id__in=rep_ids, sheet__date__range=(since, day), check_in_at__isnull=False)
-        .values_list("sheet__rep_id", "sheet__date")
-        .annotate(n=Count("id"))
-    )
-    customers = (
-        Customer.objects.filter(owner_id__in=rep_ids, first_order_date__range=(since, day))
-        .values_list("owner_id", "first_order_date")
-        .annotate(n=Count("id"))
-    )
-    amounts = (
-        SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(since, day))
-        .values_list("rep_id", "date")
-        .annotate(total=Sum("amount"))
-    )
+    # rep -> (first day, last day) counted for any of their plans.
+    spans: dict[int, tuple[dt.date, dt.date]] = {}
+    for plan in plans:
+        days = [checkpoint.day for checkpoint in plan.checkpoints.all()]
+        if not days:
+            continue
+        first, last = plan.start_date, min(plan.start_date + dt.timedelta(days=max(days) - 1), day)
+        if first > last:
+            continue
+        known = spans.get(plan.rep_id)
+        spans[plan.rep_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
 
-    def in_window(rows, rep_id: int, start: dt.date, end: dt.date):
-        return sum((value for rep, when, value in rows if rep == rep_id and start <= when <= end), start=0)
+    def daily(queryset, rep_field: str, date_field: str, value) -> dict[int, tuple[list[dt.date], list]]:
+        """rep -> (sorted days, that day's value) for the reps' spans, in one grouped query."""
+        if not spans:
+            return {}
+        where = Q()
+        for rep_id, span in spans.items():
+            where |= Q(**{rep_field: rep_id, f"{date_field}__range": span})
+        rows = queryset.filter(where).values_list(rep_field, date_field).annotate(value=value).order_by(date_field)
+        by_rep: dict[int, tuple[list[dt.date], list]] = {}
+        for rep_id, when, amount in rows:
+            dates, values = by_rep.setdefault(rep_id, ([], []))
+            dates.append(when)
+            values.append(amount)
+        return by_rep
 
-    visits, customers, amounts = list(visits), list(customers), list(amounts)
+    def total(series: dict[int, tuple[list[dt.date], list]], rep_id: int, start: dt.date, end: dt.date):
+        dates, values = series.get(rep_id, ((), ()))
+        return sum(values[bisect_left(dates, start) : bisect_right(dates, end)], start=0)
+
+    visits = daily(Visit.objects.filter(check_in_at__isnull=False), "sheet__rep_id", "sheet__date", Count("id"))
+    customers = daily(Customer.objects.all(), "owner_id", "first_order_date", Count("id"))
+    amounts = daily(SaleRecord.objects.all(), "rep_id", "date", Sum("amount"))
     result: dict[int, list[CheckpointProgress]] = {}
     for plan in plans:
         progress = []
@@ -297,9 +312,9 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
                 CheckpointProgress(
                     day=checkpoint.day,
                     due=due,
-                    visits=(checkpoint.visits, in_window(visits, plan.rep_id, start, end)),
-                    new_customers=(checkpoint.new_customers, in_window(customers, plan.rep_id, start, end)),
-                    amount=(checkpoint.amount, in_window(amounts, plan.rep_id, start, end) or ZERO),
+                    visits=(checkpoint.visits, total(visits, plan.rep_id, start, end)),
+                    new_customers=(checkpoint.new_customers, total(customers, plan.rep_id, start, end)),
+                    amount=(checkpoint.amount, total(amounts, plan.rep_id, start, end) or ZERO),
                     is_due=due <= day,
                 )
             )
