@@ -399,16 +399,3 @@ def my_team(*, user: AbstractBaseUser, team: Team, day: dt.date | None = None) -
         "alerts": list(alert_list_for(user=user).filter(read_at__isnull=True)[:10]),
         "ramp_plans": _ramp_plans(user=user, team=team, day=day),
     }
-
-
-def _ramp_plans(*, user: AbstractBaseUser, team: Team | None, day: dt.date) -> list[tuple]:
-    """New reps' 30/60/90-day checkpoints the user may see, in the team when given (plans still running or
-    ended in the last 30 days)."""
-    from targets import selectors as target_selectors
-
-    plans = target_selectors.ramp_plans_for(user=user).filter(start_date__gte=day - dt.timedelta(days=120))
-    if team is not None:
-        plans = plans.filter(team__path__startswith=team.path)
-    plans = list(plans)
-    progress = target_selectors.ramp_progress_many(plans=plans, day=day)
-    return [(plan, progress[plan.pk]) for plan in plans]
