@@ -120,6 +120,9 @@ class DailyActual(models.Model):
         NEW_CUSTOMERS = "new_customers", _("New customers")
         NEW_OUTLETS = "new_outlets", _("New outlets")
         VISITS = "visits", _("Visits")
+        # The plan-completion KPI's counts: planned visits, and those of them checked out.
+        PLANNED_VISITS = "planned_visits", _("Planned visits")
+        PLANNED_VISITS_DONE = "planned_visits_done", _("Planned visits done")
 
     day = models.DateField(_("day"))
     team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")

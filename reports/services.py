@@ -57,6 +57,7 @@ FAMILIES_OF: dict[str, tuple[str, ...]] = {
     Metric.ActualKind.VISITS: (DailyActual.Family.VISITS,),
 }
 MONEY_FAMILIES = {DailyActual.Family.NEW_LINE_AMOUNT, DailyActual.Family.ESTABLISHED_AMOUNT}
+METRIC_FAMILIES = {family for families in FAMILIES_OF.values() for family in families}
 
 
 # --- periods and shards --------------------------------------------------------------------------
@@ -220,11 +221,17 @@ def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.dat
                AND c.first_order_date BETWEEN %(start)s AND %(end)s
              GROUP BY 1, 2, 3
             UNION ALL
-            SELECT sh.date, sh.team_id, sh.rep_id, 'visits', '', COUNT(*)
-              FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
-             WHERE sh.team_id = ANY(%(teams)s) AND v.check_in_at IS NOT NULL
-               AND sh.date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3
+            SELECT g.date, g.team_id, g.rep_id, u.family, '', u.n
+              FROM (SELECT sh.date, sh.team_id, sh.rep_id,
+                           COUNT(*) FILTER (WHERE v.check_in_at IS NOT NULL) AS visits,
+                           COUNT(*) FILTER (WHERE v.planned) AS planned,
+                           COUNT(*) FILTER (WHERE v.planned AND v.check_out_at IS NOT NULL) AS planned_done
+                      FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
+                     WHERE sh.team_id = ANY(%(teams)s) AND sh.date BETWEEN %(start)s AND %(end)s
+                     GROUP BY 1, 2, 3) g
+             CROSS JOIN LATERAL (VALUES ('visits', g.visits), ('planned_visits', g.planned),
+                                        ('planned_visits_done', g.planned_done)) u (family, n)
+             WHERE u.n > 0
             """  # noqa: S608
         _rollup_replace(
             cursor, table=table, day_column="day", fresh=fresh, params={**params, "first": start, "last": end}
@@ -348,24 +355,28 @@ def _actuals_source(ctx: NightContext, owner_filter: str) -> str:
     """  # noqa: S608 (table names from the models' meta)
 
 
-def _actuals_query(ctx: NightContext, owner: str, owners: Sequence[int]) -> dict:
-    """The period-to-date sums of ``owners`` (``owner`` is the column: rep_id or team_id) per family and
-    product group: one aggregate query, a ``SUM … FILTER`` per period of the night."""
-    sums = ", ".join(f"SUM(d.value) FILTER (WHERE d.day >= %(start_{index})s)" for index in range(len(ctx.periods)))
-    sql = f"""
-        SELECT d.{owner}, d.family, d.product_group, {sums}
-          FROM ({_actuals_source(ctx, f"{owner} = ANY(%(owners)s)")}) d
-         GROUP BY 1, 2, 3
-    """  # noqa: S608 (column names from this module)
-    params = {
+def _rollup_params(ctx: NightContext, owners: Sequence[int]) -> dict:
+    """The parameters of ``_actuals_source`` and of a period's ``FILTER (WHERE d.day >= %(start_<i>)s)``."""
+    return {
         "owners": list(owners),
         "year": ctx.year_start,
         "daily_from": ctx.daily_from,
         "as_of": ctx.as_of,
         **{f"start_{index}": start for index, (_kind, start, _end) in enumerate(ctx.periods)},
     }
+
+
+def _actuals_query(ctx: NightContext, owner: str, owners: Sequence[int]) -> dict:
+    """The period-to-date sums of ``owners`` (``owner`` is the column: rep_id or team_id) per family and
+    product group: one aggregate query, a ``SUM … FILTER`` per period of the night."""
+    sums = ", ".join(f"SUM(d.value) FILTER (WHERE d.day >= %(start_{index})s)" for index in range(len(ctx.periods)))
+    sql = f"""
+        SELECT d.{owner}, d.family, d.product_group, {sums}
+          FROM ({_actuals_source(ctx, f"{owner} = ANY(%(owners)s) AND family = ANY(%(families)s)")}) d
+         GROUP BY 1, 2, 3
+    """  # noqa: S608 (column names from this module)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, {**_rollup_params(ctx, owners), "families": sorted(METRIC_FAMILIES)})
         return _actual_sums(cursor.fetchall(), len(ctx.periods))
 
 
@@ -545,6 +556,27 @@ def _count_rows(
     ]
 
 
+def _planned_visit_counts(ctx: NightContext, team_ids: Sequence[int]) -> list[dict[tuple[int, int | None], dict]]:
+    """Per period of the night: {(team, rep): {"planned": n, "done": n}}, from the roll-ups (the visits
+    themselves are counted once, into the daily roll-up, so the cost does not grow through the year)."""
+    planned, done = DailyActual.Family.PLANNED_VISITS, DailyActual.Family.PLANNED_VISITS_DONE
+    counts = ", ".join(
+        f"SUM(d.value) FILTER (WHERE d.family = '{family}' AND d.day >= %(start_{index})s)"
+        for index in range(len(ctx.periods))
+        for family in (planned, done)
+    )
+    source = _actuals_source(ctx, "team_id = ANY(%(owners)s) AND family IN (%(planned)s, %(done)s)")
+    params = {**_rollup_params(ctx, team_ids), "planned": planned, "done": done}
+    result: list[dict] = [{} for _ in ctx.periods]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT d.team_id, d.rep_id, {counts} FROM ({source}) d GROUP BY 1, 2", params)  # noqa: S608
+        for team_id, rep_id, *values in cursor.fetchall():
+            for index in range(len(ctx.periods)):
+                n_planned, n_done = values[2 * index], values[2 * index + 1]
+                result[index][team_id, rep_id] = {"planned": int(n_planned or 0), "done": int(n_done or 0)}
+    return result
+
+
 def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict[str, dict]]:
     """Per period of the night, per (team, rep), the counts of every KPI: one aggregate query per KPI family."""
     from meetings.models import Attendance, CheckIn, CorrectiveAction, Problem
@@ -552,14 +584,7 @@ def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict
     teams, as_of, year_start = list(source_team_ids), ctx.as_of, ctx.year_start
     day_end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
     families = {
-        "planned": _count_rows(
-            ctx,
-            Visit.objects.filter(sheet__team_id__in=teams, sheet__date__range=(year_start, as_of), planned=True),
-            "sheet__team_id",
-            "sheet__rep_id",
-            "sheet__date",
-            {"planned": None, "done": Q(check_out_at__isnull=False)},
-        ),
+        "planned": _planned_visit_counts(ctx, teams),
         "sheets": _count_rows(
             ctx,
             VisitSheet.objects.filter(team_id__in=teams, date__range=(year_start, as_of)),
