@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -22,7 +23,6 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg2.extras import execute_values
 
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role, Team
@@ -491,17 +491,38 @@ SNAPSHOT_VALUES = [
 SNAPSHOT_COLUMNS = SNAPSHOT_KEY + SNAPSHOT_VALUES
 
 
-def _snapshots_upsert(rows: Sequence[tuple]) -> None:
-    """INSERT … ON CONFLICT (the natural key) DO UPDATE, 1,000 rows a statement, without model instances."""
+def _copy_text(value) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):  # dates and aware datetimes
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def copy_upsert(table: str, key: Sequence[str], values: Sequence[str], rows: Sequence[tuple]) -> None:
+    """Upsert ``rows`` (tuples in the order ``key + values``) into ``table`` on its natural key: ``COPY`` into a
+    temporary table, then one ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE``: no SQL text per row and no
+    model instances (a night writes ~40,000 rows)."""
     if not rows:
         return
-    update = ", ".join(f"{column} = EXCLUDED.{column}" for column in SNAPSHOT_VALUES)
-    sql = (
-        f"INSERT INTO {ProgressSnapshot._meta.db_table} ({', '.join(SNAPSHOT_COLUMNS)}) VALUES %s "  # noqa: S608
-        f"ON CONFLICT ({', '.join(SNAPSHOT_KEY)}) DO UPDATE SET {update}"
-    )
-    with connection.cursor() as cursor:
-        execute_values(cursor.cursor, sql, rows, page_size=1000)
+    columns = ", ".join([*key, *values])
+    staging = f"{table}_staging"
+    update = ", ".join(f"{column} = EXCLUDED.{column}" for column in values)
+    text = "".join("\t".join(map(_copy_text, row)) + "\n" for row in rows)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP "
+            f"AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        cursor.execute(f"TRUNCATE {staging}")
+        cursor.cursor.copy_expert(f"COPY {staging} ({columns}) FROM STDIN", io.StringIO(text))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608 (names from this module)
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {update}"
+        )
 
 
 def _target_months(target_ids: Sequence[int]) -> dict[int, dict[tuple[int, int], Decimal]]:
@@ -532,7 +553,7 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
     ]
     if stale_ids:
         ProgressSnapshot.objects.filter(id__in=stale_ids).delete()
-    _snapshots_upsert(rows)
+    copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, SNAPSHOT_VALUES, rows)
     return len(rows)
 
 
@@ -695,10 +716,8 @@ def _kpi_row(ctx, sources, overdue, keys, *, working_days: int, reps: int) -> di
     }
 
 
-KPI_VALUES = [
-    "team",
-    "rep",
-    "period_end",
+KPI_KEY = ["as_of", "owner_key", "period_kind", "period_start"]
+KPI_FIELDS = [
     "plan_completion_rate",
     "on_time_filing_rate",
     "quality_rate",
@@ -706,8 +725,8 @@ KPI_VALUES = [
     "action_timeliness",
     "attendance_rate",
     "overdue_customers",
-    "computed_at",
 ]
+KPI_VALUES = ["team_id", "rep_id", "period_end", *KPI_FIELDS, "computed_at"]
 
 
 def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_of_teams: Sequence[int]) -> int:
@@ -721,46 +740,28 @@ def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_o
     )
     overdue = overdue_customer_counts(ctx.as_of, source_teams)
     rows = []
+
+    def add(team_id: int, rep_id: int | None, kind: str, start: dt.date, end: dt.date, values: dict) -> None:
+        key = owner_key(team_id=team_id, rep_id=rep_id)
+        rows.append((ctx.as_of, key, kind, start, team_id, rep_id, end, *(values[f] for f in KPI_FIELDS), ctx.now))
+
     for (kind, start, end), sources in zip(ctx.periods, _kpi_sources(ctx, source_teams), strict=True):
         working_days = sum(1 for day in ctx.working if start <= day <= min(end, ctx.as_of))
-        all_keys = set().union(*(family.keys() for family in sources.values())) | set(overdue)
-        common = {"as_of": ctx.as_of, "period_kind": kind, "period_start": start, "period_end": end}
+        keys_of_rep: dict[int | None, list] = defaultdict(list)
+        keys_of_team: dict[int, list] = defaultdict(list)
+        for key in set().union(*(family.keys() for family in sources.values())) | set(overdue):
+            keys_of_rep[key[1]].append(key)
+            keys_of_team[key[0]].append(key)
         for team_id, rep_id in members:
-            if team_id not in reps_of_teams:
-                continue
-            keys = [key for key in all_keys if key[1] == rep_id]
-            values = _kpi_row(ctx, sources, overdue, keys, working_days=working_days, reps=1)
-            rows.append(
-                ExecutionKpiSnapshot(
-                    team_id=team_id,
-                    rep_id=rep_id,
-                    owner_key=owner_key(rep_id=rep_id),
-                    computed_at=ctx.now,
-                    **common,
-                    **values,
-                )
-            )
+            if team_id in reps_of_teams:
+                values = _kpi_row(ctx, sources, overdue, keys_of_rep[rep_id], working_days=working_days, reps=1)
+                add(team_id, rep_id, kind, start, end, values)
         for team_id, subtree in subtrees.items():
-            keys = [key for key in all_keys if key[0] in subtree]
+            keys = [key for member in subtree for key in keys_of_team.get(member, ())]
             reps = sum(1 for member_team, _user in members if member_team in subtree)
             values = _kpi_row(ctx, sources, overdue, keys, working_days=working_days, reps=reps)
-            rows.append(
-                ExecutionKpiSnapshot(
-                    team_id=team_id,
-                    rep_id=None,
-                    owner_key=owner_key(team_id=team_id),
-                    computed_at=ctx.now,
-                    **common,
-                    **values,
-                )
-            )
-    ExecutionKpiSnapshot.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["as_of", "owner_key", "period_kind", "period_start"],
-        update_fields=KPI_VALUES,
-        batch_size=1000,
-    )
+            add(team_id, None, kind, start, end, values)
+    copy_upsert(ExecutionKpiSnapshot._meta.db_table, KPI_KEY, KPI_VALUES, rows)
     return len(rows)
 
 
