@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from statistics import median
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -491,15 +492,16 @@ SNAPSHOT_VALUES = [
 SNAPSHOT_COLUMNS = SNAPSHOT_KEY + SNAPSHOT_VALUES
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_text(value) -> str:
-    """A value in COPY's text format."""
+    """A value in COPY's text format (dates, aware datetimes, Decimals and booleans as ``str`` gives them)."""
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.date):  # dates and aware datetimes
-        return value.isoformat()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    return str(value)
 
 
 def copy_upsert(table: str, key: Sequence[str], values: Sequence[str], rows: Sequence[tuple]) -> None:
@@ -525,20 +527,38 @@ def copy_upsert(table: str, key: Sequence[str], values: Sequence[str], rows: Seq
         )
 
 
-def _target_months(target_ids: Sequence[int]) -> dict[int, dict[tuple[int, int], Decimal]]:
+def _target_months(target_ids: Sequence[int], year: int) -> dict[int, dict[tuple[int, int], Decimal]]:
     """Every target's monthly values, {target id: {(fiscal year, month): value}}, in one query."""
     months: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
-    for target_id, year, month, value in TargetPeriod.objects.filter(target_id__in=target_ids).values_list(
-        "target_id", "target__fiscal_year", "month", "value"
+    for target_id, month, value in TargetPeriod.objects.filter(target_id__in=target_ids).values_list(
+        "target_id", "month", "value"
     ):
         months[target_id][year, month] = value
     return months
 
 
+class NightTarget(NamedTuple):
+    """What the night needs of a target (rows, not model instances: a company has thousands)."""
+
+    pk: int
+    team_id: int
+    rep_id: int | None
+    metric_id: int
+    metric: Metric
+
+
+def _night_targets(ctx: NightContext, team_ids: Sequence[int]) -> list[NightTarget]:
+    metrics = {metric.pk: metric for metric in Metric.objects.all()}
+    rows = Target.objects.filter(fiscal_year=ctx.as_of.year, team_id__in=team_ids).values_list(
+        "pk", "team_id", "rep_id", "metric_id"
+    )
+    return [NightTarget(pk, team_id, rep_id, metric_id, metrics[metric_id]) for pk, team_id, rep_id, metric_id in rows]
+
+
 def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> int:
     """Snapshots of the reps whose targets sit in ``team_ids`` and of those teams (subtree actuals); upserted."""
-    targets = list(Target.objects.filter(fiscal_year=ctx.as_of.year, team_id__in=team_ids).select_related("metric"))
-    months = _target_months([t.pk for t in targets])
+    targets = _night_targets(ctx, team_ids)
+    months = _target_months([t.pk for t in targets], ctx.as_of.year)
     rep_targets = [t for t in targets if t.rep_id]
     team_targets = [t for t in targets if not t.rep_id]
     by_rep = rep_actuals(ctx, sorted({t.rep_id for t in rep_targets})) if rep_targets else {}
@@ -546,13 +566,18 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
     months_of = lambda t: months.get(t.pk, {})  # noqa: E731
     rows = _snapshot_rows(ctx, rep_targets, months_of, lambda t: by_rep.get(t.rep_id, {}))
     rows += _snapshot_rows(ctx, team_targets, months_of, lambda t: by_team.get(t.team_id, {}))
-    keys = {(row[1], row[2]) for row in rows}
-    stale = ProgressSnapshot.objects.filter(as_of=ctx.as_of, team_id__in=team_ids)
-    stale_ids = [
-        pk for pk, key, metric in stale.values_list("id", "owner_key", "metric_id") if (key, metric) not in keys
-    ]
-    if stale_ids:
-        ProgressSnapshot.objects.filter(id__in=stale_ids).delete()
+    # A night computed again after a target was deleted: its snapshots go too.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DELETE FROM {ProgressSnapshot._meta.db_table} s
+             WHERE s.as_of = %s AND s.team_id = ANY(%s)
+               AND NOT EXISTS (SELECT 1 FROM {Target._meta.db_table} t
+                                WHERE t.fiscal_year = %s AND t.team_id = s.team_id AND t.metric_id = s.metric_id
+                                  AND t.rep_id IS NOT DISTINCT FROM s.rep_id)
+            """,  # noqa: S608 (table names from the models' meta)
+            [ctx.as_of, list(team_ids), ctx.as_of.year],
+        )
     copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, SNAPSHOT_VALUES, rows)
     return len(rows)
 

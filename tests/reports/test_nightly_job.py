@@ -21,6 +21,7 @@ from reports.models import (
     ProgressSnapshot,
     ReportSettings,
 )
+from targets.models import Target
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +283,13 @@ def test_the_key_of_a_shard_of_many_teams_fits_its_column_and_stays_distinct() -
     assert key == services.shard_key(reversed(many))
     assert key != services.shard_key(many[:-1] + [999_999])
     assert services.shard_key([3, 1]) == "1,3"
+
+
+def test_a_night_computed_again_drops_the_snapshots_of_a_deleted_target(company, night) -> None:
+    services.night_compute(as_of=night["as_of"])
+    rep_a2 = f"rep:{company.rep_a2.pk}"
+    assert ProgressSnapshot.objects.filter(owner_key=rep_a2).count() == 5
+    Target.objects.filter(rep=company.rep_a2).delete()
+    services.night_compute(as_of=night["as_of"])
+    assert not ProgressSnapshot.objects.filter(owner_key=rep_a2).exists()
+    assert ProgressSnapshot.objects.filter(owner_key=f"rep:{company.rep_a.pk}").count() == 5
