@@ -7,7 +7,7 @@ Ratios are returned as Decimals in [0, 1] (or above 1 for achievement); percenta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -85,9 +85,13 @@ def planned_to_date(
     as_of: dt.date,
     *,
     working_days: Collection[dt.date] | None = None,
+    units_of: Callable[[dt.date, dt.date], Units] | None = None,
 ) -> Decimal:
     """The cumulative planned target of [start, end] through ``as_of``: whole months before as_of's
-    month at their values, as_of's month prorated by its elapsed units (working or calendar days)."""
+    month at their values, as_of's month prorated by its elapsed units (working or calendar days).
+
+    ``units_of(month_start, month_end)``, when given, is ``period_units`` of that month as of ``as_of``
+    already computed (the nightly job asks for the same month thousands of times)."""
     total = ZERO
     for (year, month), value in month_values.items():
         month_start = dt.date(year, month, 1)
@@ -97,7 +101,10 @@ def planned_to_date(
         if month_end <= as_of:
             total += value
             continue
-        units = period_units(month_start, month_end, as_of, working_days=working_days)
+        if units_of is not None:
+            units = units_of(month_start, month_end)
+        else:
+            units = period_units(month_start, month_end, as_of, working_days=working_days)
         if units.total:
             total += Decimal(value) * units.elapsed / units.total
     return total

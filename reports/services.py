@@ -290,11 +290,7 @@ class NightContext:
         self.working = set(working_dates(year_start, year_end))
         self.periods = night_periods(as_of, working_days=self.working)
         self.basis_days = self.working if self.settings.time_basis == TimeBasis.WORKING_DAYS else None
-        # The plan to date prorates only as_of's month: its working days are all it needs to look at.
-        month_start, month_end = month_range(as_of)
-        self.month_basis_days = (
-            None if self.basis_days is None else {day for day in self.basis_days if month_start <= day <= month_end}
-        )
+        month_start = as_of.replace(day=1)
         # The daily roll-up is read from the first day of the earliest month a day-based period touches
         # (the week may begin in the month before); the closed months before it from the monthly roll-up.
         self.daily_from = min([month_start] + [s for k, s, _e in self.periods if k in DAILY_KINDS]).replace(day=1)
@@ -426,7 +422,7 @@ def _target_and_plan(ctx: NightContext, target: Target, months, kind: str, start
     if kind in DAILY_KINDS:
         return ctx.daily_target(months, start, end, target.metric.precision)
     in_period = {key: value for key, value in months.items() if start.month <= key[1] <= end.month}
-    planned = formulas.planned_to_date(in_period, start, end, ctx.as_of, working_days=ctx.month_basis_days)
+    planned = formulas.planned_to_date(in_period, start, end, ctx.as_of, units_of=ctx.units)
     return sum(in_period.values(), ZERO), planned
 
 
