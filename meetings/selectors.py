@@ -26,7 +26,7 @@ from org.calendar import working_dates
 from org.models import Membership, Role
 from org.scoping import scope_for, scoped
 from visits.models import SaleRecord
-from visits.selectors import DaySummary, day_summary_for_reps
+from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for_reps
 
 User = get_user_model()
 ZERO = Decimal("0.00")
@@ -126,18 +126,19 @@ class MonthToDate:
         return self.amount / self.target
 
 
-def month_to_date_for_reps(*, rep_ids: list[int], day: dt.date) -> dict[int, MonthToDate]:
+def month_to_date_for_reps(
+    *, rep_ids: list[int], day: dt.date, month_dates: list[dt.date] | None = None
+) -> dict[int, MonthToDate]:
     """Each rep's sales from the 1st of ``day``'s month through ``day``, their approved sales target for the
     month, and the month's time progress (working days elapsed / working days in the month).
 
     Computed from live sale records, targets and the work calendar (until the reports app keeps snapshots);
-    three queries.
+    three queries, two when the caller passes the month's working dates.
     """
     from targets.models import Metric, Target, TargetPeriod
 
     month_start = day.replace(day=1)
-    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
-    dates = working_dates(month_start, next_month - dt.timedelta(days=1))
+    dates = month_dates if month_dates is not None else working_dates(month_start, _month_end(day))
     elapsed = sum(1 for d in dates if d <= day)
     time_progress = Decimal(elapsed) / Decimal(len(dates)) if dates else Decimal(0)
     amounts = dict(
@@ -162,9 +163,21 @@ def month_to_date_for_reps(*, rep_ids: list[int], day: dt.date) -> dict[int, Mon
     }
 
 
-def previous_working_day(day: dt.date) -> dt.date | None:
-    dates = working_dates(day - dt.timedelta(days=21), day - dt.timedelta(days=1))
-    return dates[-1] if dates else None
+def _month_end(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+PREVIOUS_WORKING_DAY_WINDOW = 21  # days searched back for the previous working day
+
+
+def previous_working_day(day: dt.date, *, dates: list[dt.date] | None = None) -> dt.date | None:
+    """The last working day before ``day`` within three weeks; ``dates`` may pass the working days of a
+    range that covers those three weeks (no query then)."""
+    start = day - dt.timedelta(days=PREVIOUS_WORKING_DAY_WINDOW)
+    if dates is None:
+        dates = working_dates(start, day - dt.timedelta(days=1))
+    earlier = [d for d in dates if start <= d < day]
+    return earlier[-1] if earlier else None
 
 
 # --- Check-in form ----------------------------------------------------------------------------------------
@@ -249,22 +262,34 @@ class Dashboard:
 
 
 def dashboard_for(*, meeting: Meeting, now: dt.datetime | None = None) -> Dashboard:
-    """Everything a meeting's dashboard shows, in a fixed number of queries whatever the team size."""
+    """Everything a meeting's dashboard shows, in a fixed number of queries whatever the team size (seven for
+    the morning meeting, five at noon and in the evening)."""
     now = now or timezone.now()
     reps = team_reps(team_id=meeting.team_id, day=meeting.date)
     rep_ids = [rep.pk for rep in reps]
     by_slot: dict[str, dict[int, CheckIn]] = {slot: {} for slot in Slot.values}
-    for checkin in CheckIn.objects.filter(meeting__team_id=meeting.team_id, meeting__date=meeting.date).select_related(
-        "meeting"
+    for checkin in CheckIn.objects.filter(meeting__team_id=meeting.team_id, meeting__date=meeting.date).annotate(
+        meeting_slot=F("meeting__slot")
     ):
-        by_slot[checkin.meeting.slot][checkin.rep_id] = checkin
-    summaries = visit_day_summaries(rep_ids=rep_ids, day=meeting.date)
+        by_slot[checkin.meeting_slot][checkin.rep_id] = checkin
     month, yesterday_summaries, yesterday = {}, {}, None
+    days = [meeting.date]
     if meeting.slot == Slot.MORNING:
-        month = month_to_date_for_reps(rep_ids=rep_ids, day=meeting.date)
-        yesterday = previous_working_day(meeting.date)
+        # One calendar read covers the month (time progress) and the three weeks before (yesterday).
+        month_start = meeting.date.replace(day=1)
+        start = min(month_start, meeting.date - dt.timedelta(days=PREVIOUS_WORKING_DAY_WINDOW))
+        dates = working_dates(start, _month_end(meeting.date))
+        month = month_to_date_for_reps(
+            rep_ids=rep_ids, day=meeting.date, month_dates=[d for d in dates if d >= month_start]
+        )
+        yesterday = previous_working_day(meeting.date, dates=dates)
         if yesterday:
-            yesterday_summaries = visit_day_summaries(rep_ids=rep_ids, day=yesterday)
+            days.append(yesterday)
+    # The dashboard shows the check-ins' key customers, not the sheets': the names are not read.
+    by_day = day_summaries_for_reps(rep_ids=rep_ids, days=days, key_customers=False)
+    summaries = by_day[meeting.date]
+    if yesterday:
+        yesterday_summaries = by_day[yesterday]
     own = by_slot[meeting.slot]
     rows = [
         DashboardRow(

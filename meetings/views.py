@@ -28,6 +28,7 @@ from meetings.models import CheckIn, Meeting, Problem
 from org.models import Role
 from org.scoping import require_role
 from org.selectors import rep_choices_for
+from salesops.routers import reading_from_replica
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 
@@ -129,12 +130,18 @@ def _leader_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 
 @login_required
+@reading_from_replica()
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting-room screen of one meeting; its table refreshes itself every 30 seconds."""
     meeting = _leader_meeting(request, pk)
     data = selectors.dashboard_for(meeting=meeting)
-    reps = [row.rep for row in data.rows]
-    rep_queryset = rep_choices_for(user=request.user).filter(pk__in=[rep.pk for rep in reps])
+    rep_queryset = rep_choices_for(user=request.user).filter(pk__in=[row.rep.pk for row in data.rows])
+    excuse_form, late_form = ExcuseForm(reps=rep_queryset), AllowLateForm(reps=rep_queryset)
+    can_manage = require_role(request.user).can_manage(meeting.team_id)
+    if can_manage:  # the forms are shown: one read of the reps for both
+        reps = list(rep_queryset)
+        excuse_form.fields["rep"].show_users(reps)
+        late_form.fields["rep"].show_users(reps)
     siblings = Meeting.objects.filter(team_id=meeting.team_id, date=meeting.date).order_by("scheduled_at")
     return render(
         request,
@@ -143,15 +150,16 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "d": data,
             "meeting": meeting,
             "siblings": siblings,
-            "can_manage": require_role(request.user).can_manage(meeting.team_id),
+            "can_manage": can_manage,
             "problem_form": ProblemForm(team=meeting.team),
-            "excuse_form": ExcuseForm(reps=rep_queryset),
-            "late_form": AllowLateForm(reps=rep_queryset),
+            "excuse_form": excuse_form,
+            "late_form": late_form,
         },
     )
 
 
 @login_required
+@reading_from_replica()
 def dashboard_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard's table alone, for htmx polling."""
     meeting = _leader_meeting(request, pk)

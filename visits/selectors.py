@@ -58,38 +58,63 @@ def sheet_summaries(sheets: QuerySet[VisitSheet]) -> QuerySet[VisitSheet]:
     )
 
 
-def day_summary_for_reps(*, rep_ids: list[int], day: dt.date) -> dict[int, DaySummary]:
+def day_summary_for_reps(*, rep_ids: list[int], day: dt.date, key_customers: bool = True) -> dict[int, DaySummary]:
     """Every listed rep's summary of ``day`` (reps without a sheet included, with zeros); two queries.
 
-    Not scoped: the caller passes reps it has already scoped.
+    Not scoped: the caller passes reps it has already scoped. ``key_customers=False`` leaves the planned
+    customers' names out (one query less, for callers that do not show them).
     """
-    result = {rep_id: DaySummary(rep_id=rep_id, sheet_status=None) for rep_id in rep_ids}
-    if not rep_ids:
+    return day_summaries_for_reps(rep_ids=rep_ids, days=[day], key_customers=key_customers)[day]
+
+
+def day_summaries_for_reps(
+    *, rep_ids: list[int], days: list[dt.date], key_customers: bool = True
+) -> dict[dt.date, dict[int, DaySummary]]:
+    """The summaries of several days at once: {day: {rep id: summary}}; one aggregate over the days' sheets,
+    plus one query for the key customers' names when asked."""
+    result = {day: {rep_id: DaySummary(rep_id=rep_id, sheet_status=None) for rep_id in rep_ids} for day in days}
+    if not rep_ids or not days:
         return result
-    sheets = list(sheet_summaries(VisitSheet.objects.filter(rep_id__in=rep_ids, date=day)))
-    names: dict[int, list[str]] = {}
-    planned = (
-        Visit.objects.filter(sheet__in=[sheet.pk for sheet in sheets], planned=True)
-        .order_by("sheet_id", "planned_time", "id")
-        .values_list("sheet_id", "customer__name")
+    sheets = list(
+        sheet_summaries(VisitSheet.objects.filter(rep_id__in=rep_ids, date__in=days)).values_list(
+            "pk",
+            "rep_id",
+            "date",
+            "status",
+            "submitted_at",
+            "is_late",
+            "n_planned",
+            "n_done",
+            "n_visits",
+            "n_unplanned",
+            "order_amount",
+            "n_new_customers",
+        )
     )
-    for sheet_id, name in planned if sheets else []:
-        shown = names.setdefault(sheet_id, [])
-        if len(shown) < KEY_CUSTOMERS_SHOWN:
-            shown.append(name)
-    for sheet in sheets:
-        result[sheet.rep_id] = DaySummary(
-            rep_id=sheet.rep_id,
-            sheet_status=sheet.status,
-            submitted_at=sheet.submitted_at,
-            is_late=sheet.is_late,
-            planned=sheet.n_planned,
-            done=sheet.n_done,
-            visits=sheet.n_visits,
-            unplanned=sheet.n_unplanned,
-            order_amount=sheet.order_amount,
-            new_customers=sheet.n_new_customers,
-            key_customers=names.get(sheet.pk, []),
+    names: dict[int, list[str]] = {}
+    if sheets and key_customers:
+        planned = (
+            Visit.objects.filter(sheet__in=[sheet[0] for sheet in sheets], planned=True)
+            .order_by("sheet_id", "planned_time", "id")
+            .values_list("sheet_id", "customer__name")
+        )
+        for sheet_id, name in planned:
+            shown = names.setdefault(sheet_id, [])
+            if len(shown) < KEY_CUSTOMERS_SHOWN:
+                shown.append(name)
+    for pk, rep_id, day, status, submitted_at, is_late, planned_n, done, visits, unplanned, amount, new in sheets:
+        result[day][rep_id] = DaySummary(
+            rep_id=rep_id,
+            sheet_status=status,
+            submitted_at=submitted_at,
+            is_late=is_late,
+            planned=planned_n,
+            done=done,
+            visits=visits,
+            unplanned=unplanned,
+            order_amount=amount,
+            new_customers=new,
+            key_customers=names.get(pk, []),
         )
     return result
 

@@ -1,4 +1,5 @@
-"""Formatting of the meetings pages: durations, percentages and money."""
+"""Formatting of the meetings pages: durations, percentages, money and the badges of the dashboard's rows
+(filters rather than included templates: a 50-rep table renders each of them 50 times)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -43,3 +47,32 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"¥{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+_ATTENDANCE_BADGES = {
+    "present": ("text-bg-success", pgettext_lazy("attendance", "Present")),
+    "late": ("text-bg-warning", pgettext_lazy("attendance", "Late")),
+    "absent": ("text-bg-danger", pgettext_lazy("attendance", "Absent")),
+    "excused": ("text-bg-info", pgettext_lazy("attendance", "Excused")),
+}
+_NOT_YET = ("text-bg-light border", pgettext_lazy("attendance", "Not yet"))
+
+
+@register.filter
+def attendance_badge(attendance: str | None) -> SafeString:
+    """A check-in's attendance as a badge; "Not yet" while it is still open."""
+    css, label = _ATTENDANCE_BADGES.get(attendance or "", _NOT_YET)
+    key = attendance if attendance in _ATTENDANCE_BADGES else "waiting"
+    return format_html('<span class="badge {}" data-attendance="{}">{}</span>', css, key, label)
+
+
+@register.filter
+def sheet_filing(summary) -> SafeString | str:
+    """Whether a day's visit sheet was filed: missing, late or on time ("" without a summary)."""
+    if summary is None:
+        return ""
+    if summary.sheet_status is None:
+        return format_html('<span class="badge text-bg-danger">{}</span>', _("Missing"))
+    if summary.is_late:
+        return format_html('<span class="badge text-bg-warning">{}</span>', _("Late"))
+    return format_html('<span class="text-success small">{}</span>', _("On time"))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.factories import CustomerFactory
 from tests.visits.factories import OrderLineFactory, VisitFactory, VisitSheetFactory
-from visits.selectors import DaySummary, day_summary_for_reps
+from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for_reps
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +81,27 @@ def test_late_flag_is_reported(company) -> None:
         rep=company.rep_b, team=company.team_b, date=DAY, status="submitted", submitted_at=at(22), is_late=True
     )
     assert day_summary_for_reps(rep_ids=[company.rep_b.pk], day=DAY)[company.rep_b.pk].is_late
+
+
+def test_several_days_come_from_one_aggregate_with_the_same_figures(company, django_assert_num_queries) -> None:
+    before = DAY - dt.timedelta(days=1)
+    for day, status in ((DAY, "draft"), (before, "submitted")):
+        sheet = VisitSheetFactory(
+            rep=company.rep_a, team=company.team_a, date=day, status=status, submitted_at=at(20) if day < DAY else None
+        )
+        visit = VisitFactory(
+            sheet=sheet, customer=CustomerFactory(name=f"Shop {day}", team=company.team_a), check_in_at=at(9)
+        )
+        OrderLineFactory(visit=visit, amount=Decimal("12.50"))
+    rep_ids = [company.rep_a.pk, company.rep_b.pk]
+    with django_assert_num_queries(2):
+        both = day_summaries_for_reps(rep_ids=rep_ids, days=[DAY, before])
+    for day in (DAY, before):
+        assert both[day] == day_summary_for_reps(rep_ids=rep_ids, day=day)
+    assert both[before][company.rep_a.pk].sheet_status == "submitted"
+    assert both[DAY][company.rep_b.pk] == DaySummary(rep_id=company.rep_b.pk, sheet_status=None)
+    # Without the key customers' names (the dashboard shows the check-ins' instead): one query.
+    with django_assert_num_queries(1):
+        figures = day_summaries_for_reps(rep_ids=rep_ids, days=[DAY, before], key_customers=False)
+    assert figures[DAY][company.rep_a.pk].key_customers == []
+    assert figures[DAY][company.rep_a.pk].order_amount == Decimal("12.50")
