@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from django.db.models import Count, Q, Sum  # noqa: E402
 
 from org.models import Customer, Team  # noqa: E402
 from reports import services  # noqa: E402
-from reports.models import NightlyRun  # noqa: E402
+from reports.models import NightlyRun, NightlyShard  # noqa: E402
 from reports.tasks import nightly_progress_task  # noqa: E402
 from targets.models import Metric, Target  # noqa: E402
 from visits.models import SaleRecord, Visit  # noqa: E402
@@ -69,6 +70,10 @@ def forget_night(as_of: dt.date) -> None:
         for table in ("reports_progresssnapshot", "reports_executionkpisnapshot", "reports_alert"):
             column = "day" if table == "reports_alert" else "as_of"
             cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [as_of])  # noqa: S608
+        cursor.execute(
+            "DELETE FROM reports_nightlyshard WHERE run_id IN (SELECT id FROM reports_nightlyrun WHERE as_of = %s)",
+            [as_of],
+        )
         cursor.execute("DELETE FROM reports_nightlyrun WHERE as_of = %s", [as_of])
         cursor.execute("VACUUM (ANALYZE) reports_progresssnapshot")
         cursor.execute("VACUUM (ANALYZE) reports_executionkpisnapshot")
@@ -154,6 +159,8 @@ def through_celery(as_of: dt.date, workers: int, repeat: int, timeout: float = 1
             else:
                 raise RuntimeError(f"the night of {as_of} did not finish within {timeout} s")
             times.append(time.perf_counter() - started)
+            spread = NightlyShard.objects.filter(run__as_of=as_of).values_list("worker", flat=True)
+            print(f"  shards by worker: {dict(Counter(spread))}", flush=True)
         peaks = list(pool.peak)
     return statistics.median(times), peaks
 

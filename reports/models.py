@@ -397,6 +397,7 @@ class NightlyShard(models.Model):
     run = models.ForeignKey(NightlyRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="shards")
     key = models.CharField(_("shard"), max_length=200)
     finished_at = models.DateTimeField(_("finished at"))
+    worker = models.CharField(_("worker"), max_length=200, blank=True)  # the Celery node, empty in-process
 
     class Meta:
         verbose_name = _("nightly shard")

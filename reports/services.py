@@ -806,7 +806,9 @@ def nightly_run_start(*, as_of: dt.date, shard_count: int) -> NightlyRun:
     return run
 
 
-def shard_compute(*, as_of: dt.date, team_ids: Sequence[int], refresh_from: dt.date | None = None) -> None:
+def shard_compute(
+    *, as_of: dt.date, team_ids: Sequence[int], refresh_from: dt.date | None = None, worker: str = ""
+) -> None:
     """One shard of a night: roll up its teams' new days, then its reps' and teams' snapshots and KPIs."""
     key = shard_key(team_ids)
     with transaction.atomic():
@@ -818,7 +820,9 @@ def shard_compute(*, as_of: dt.date, team_ids: Sequence[int], refresh_from: dt.d
             daily_actual_refresh(team_ids=team_ids, start=start, end=as_of)
         progress_snapshots_compute(ctx, team_ids)
         execution_kpis_compute(ctx, team_ids, reps_of_teams=team_ids)
-        NightlyShard.objects.update_or_create(run=run, key=key, defaults={"finished_at": timezone.now()})
+        NightlyShard.objects.update_or_create(
+            run=run, key=key, defaults={"finished_at": timezone.now(), "worker": worker}
+        )
 
 
 def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool:

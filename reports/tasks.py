@@ -31,15 +31,15 @@ def nightly_progress_task(as_of: str | None = None) -> int:
     return len(shards)
 
 
-@shared_task(autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
-def compute_shard_task(as_of: str, team_ids: list[int], refresh_from: str | None = None) -> bool:
+@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
+def compute_shard_task(self, as_of: str, team_ids: list[int], refresh_from: str | None = None) -> bool:
     """Compute one shard; once committed, the shard that completes the night runs the final step.
 
     ``refresh_from`` is the night's first day to roll up again (the late-data check, done once when the
     night starts); without it the shard checks itself. A database error (a deadlock, a lost connection)
-    retries the shard: it is idempotent.
+    retries the shard: it is idempotent. The shard records the worker node that computed it.
     """
     day = dt.date.fromisoformat(as_of)
     start = dt.date.fromisoformat(refresh_from) if refresh_from else None
-    services.shard_compute(as_of=day, team_ids=team_ids, refresh_from=start)
+    services.shard_compute(as_of=day, team_ids=team_ids, refresh_from=start, worker=self.request.hostname or "")
     return services.night_finish(as_of=day, refresh_from=start)

@@ -1,4 +1,4 @@
-"""A manager's daily report journey: sort by gap, open a rep's burn-up chart, export .xlsx."""
+"""A manager's daily report journey: sort by gap, export .xlsx, switch to the week, open a rep's burn-up chart."""
 
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ def test_a_manager_sorts_the_daily_report_opens_a_rep_and_exports(
     assert [sheet.cell(row=3, column=c).value for c in (2, 3)] == [220000, 90000]
     assert sheet.cell(row=3, column=7).value == pytest.approx(-9.09)
     assert sheet.cell(row=4, column=3).value == 66000
+
+    # The week: its daily targets (10,000 a working day in March, Monday to Friday) and its own label.
+    page.select_option("select[name=period]", "week")
+    page.locator("form:has(select[name=period]) button[type=submit]").click()
+    page.wait_for_url(re.compile(r"period=week"))
+    assert page.locator("select[name=period] option:checked").inner_text() == {"en": "Week", "zh-CN": "周"}[locale]
+    target = page.locator(f"[data-testid=report-row][data-owner='rep:{company.rep_a.pk}'] td").nth(1)
+    assert target.inner_text() == {"en": "50,000", "zh-CN": "50000"}[locale]  # zh-hans does not group digits
+    screenshot(page, f"reports-daily-week-{locale}")
 
     page.locator("[data-testid=rep-link]").first.click()
     page.wait_for_selector("[data-testid=rep-title]")
