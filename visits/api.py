@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -127,14 +127,15 @@ class VisitSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["sheet"].queryset = selectors.sheet_list_for(user=request.user)
-            self.fields["customer"].queryset = customer_list_for(user=request.user)
         if self.instance is not None:
             # Which sheet and customer a visit belongs to is fixed once it exists.
             self.fields["sheet"].read_only = True
             self.fields["customer"].read_only = True
+            return
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["sheet"].queryset = selectors.sheet_list_for(user=request.user)
+            self.fields["customer"].queryset = customer_list_for(user=request.user)
 
     def get_photo_url(self, visit: Visit) -> str | None:
         return reverse("visits:photo", args=[visit.pk]) if visit.photo else None
@@ -237,14 +238,15 @@ class SaleImportResultSerializer(serializers.Serializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
-def _visits_prefetch() -> Prefetch:
-    return Prefetch(
-        "visits",
-        queryset=Visit.objects.select_related("customer").prefetch_related(
-            Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
-            Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
-        ),
+def _visit_children() -> tuple[Prefetch, Prefetch]:
+    return (
+        Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+        Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
     )
+
+
+def _visits_prefetch() -> Prefetch:
+    return Prefetch("visits", queryset=Visit.objects.select_related("customer").prefetch_related(*_visit_children()))
 
 
 class SheetFilter(filters.FilterSet):
@@ -364,13 +366,20 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.visit_list_for(user=self.request.user).prefetch_related(
-            Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
-            Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
-        )
+        visits = selectors.visit_list_for(user=self.request.user)
+        if self.action in ("list", "retrieve"):
+            return visits.prefetch_related(*_visit_children())
+        return visits  # a write reloads the visit in its service and answers with _respond
 
-    def _respond(self, visit: Visit, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=visit.pk)).data, status=code)
+    def _respond(self, visit: Visit, code: int = status.HTTP_200_OK, *, loaded: Visit | None = None) -> Response:
+        """The visit a service returned, as the API shows it: its order lines and reviews read once more
+        (the service may have added some), the customer taken from the visit the request loaded."""
+        if loaded is not None and visit.customer_id == loaded.customer_id:
+            visit.customer = loaded.customer
+        if hasattr(visit, "_prefetched_objects_cache"):
+            visit._prefetched_objects_cache.clear()
+        prefetch_related_objects([visit], *_visit_children())
+        return Response(self.get_serializer(visit).data, status=code)
 
     def create(self, request: Request) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -409,7 +418,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
                     )
                 },
             )
-        return self._respond(visit)
+        return self._respond(visit, loaded=serializer.instance)
 
     def destroy(self, request: Request, pk: str) -> Response:
         with service_errors():
@@ -423,16 +432,17 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer = VisitCheckInSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        loaded = self.get_object()
         with service_errors():
             visit = services.visit_check_in(
                 by=request.user,
-                visit=self.get_object(),
+                visit=loaded,
                 at=data.get("at"),
                 latitude=data.get("latitude"),
                 longitude=data.get("longitude"),
                 accuracy_m=data.get("accuracy_m"),
             )
-        return self._respond(visit)
+        return self._respond(visit, loaded=loaded)
 
     @extend_schema(request=VisitCheckOutSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
     @action(detail=True, methods=["post"], url_path="check-out")
@@ -440,9 +450,10 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         """Leave the visit, with its outcome and order lines (all stored, or none)."""
         serializer = VisitCheckOutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        loaded = self.get_object()
         with service_errors():
-            visit = services.visit_check_out(by=request.user, visit=self.get_object(), **serializer.validated_data)
-        return self._respond(visit)
+            visit = services.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
+        return self._respond(visit, loaded=loaded)
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))

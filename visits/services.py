@@ -102,6 +102,13 @@ def _now_or(at: dt.datetime | None, *, field_name: str) -> dt.datetime:
     return at
 
 
+def _validate(visit: Visit) -> None:
+    """The fields' checks, with their translated messages. The table's check constraints are not validated here
+    (Django would run one SELECT for each of the four): the services check that the check-out follows the
+    check-in, the fields' validators give the position and accuracy ranges, and PostgreSQL enforces them all."""
+    visit.full_clean(exclude=["sheet", "customer"], validate_constraints=False)
+
+
 def _check_customer(by: AbstractBaseUser, customer: Customer) -> None:
     if not customer_list_for(user=by).filter(pk=customer.pk).exists():
         raise ValidationError({"customer": _("Choose one of your customers.")})
@@ -175,7 +182,7 @@ def visit_plan(
     _require_own_draft(sheet, by)
     _check_customer(by, customer)
     visit = Visit(sheet=sheet, customer=customer, purpose=purpose, planned_time=planned_time, planned=planned)
-    visit.full_clean(exclude=["sheet", "customer"])
+    _validate(visit)
     visit.save()
     _touch(sheet)
     return visit
@@ -209,7 +216,7 @@ def visit_plan_new_customer(
         is_new_customer=not is_outlet,
         is_new_outlet=is_outlet,
     )
-    visit.full_clean(exclude=["sheet", "customer"])
+    _validate(visit)
     visit.save()
     _touch(sheet)
     return visit
@@ -276,13 +283,17 @@ def visit_check_in(
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
     visit.check_in_at = at
     visit.latitude, visit.longitude, visit.accuracy_m = latitude, longitude, accuracy_m
-    visit.full_clean(exclude=["sheet", "customer"])
+    _validate(visit)
     visit.save()
     _touch(visit.sheet)
     return visit
 
 
-def _order_line_create(*, visit: Visit, product: Product, quantity: Any, amount: Any | None) -> OrderLine:
+def _order_line_create(
+    *, visit: Visit, product: Product, quantity: Any, amount: Any | None, first_order: bool = True
+) -> OrderLine:
+    """An order line and its sale record; ``first_order=False`` leaves the customer's first order date to the
+    caller (a check-out sets it once for all its lines)."""
     if not product.active:
         raise ValidationError({"product": _("This product is no longer sold.")})
     quantity = _decimal(quantity, field_name="quantity", minimum=Decimal("0"), strictly=True)
@@ -300,8 +311,15 @@ def _order_line_create(*, visit: Visit, product: Product, quantity: Any, amount:
         amount=amount,
         source=SaleRecord.Source.VISIT,
     )
-    Customer.objects.filter(pk=visit.customer_id, first_order_date__isnull=True).update(first_order_date=sheet.date)
+    if first_order:
+        _mark_first_order(visit)
     return OrderLine.objects.create(visit=visit, product=product, quantity=quantity, amount=amount, sale_record=record)
+
+
+def _mark_first_order(visit: Visit) -> None:
+    Customer.objects.filter(pk=visit.customer_id, first_order_date__isnull=True).update(
+        first_order_date=visit.sheet.date
+    )
 
 
 @transaction.atomic
@@ -368,12 +386,18 @@ def visit_check_out(
     for number, line in enumerate(order_lines or [], start=1):
         try:
             _order_line_create(
-                visit=visit, product=line.get("product"), quantity=line.get("quantity"), amount=line.get("amount")
+                visit=visit,
+                product=line.get("product"),
+                quantity=line.get("quantity"),
+                amount=line.get("amount"),
+                first_order=False,
             )
         except ValidationError as error:
             raise ValidationError(
                 {f"order_lines[{number}].{name}": messages for name, messages in error.message_dict.items()}
             ) from None
+    if order_lines:
+        _mark_first_order(visit)
     _touch(visit.sheet)
     return visit
 
@@ -389,7 +413,7 @@ def _apply_record(visit: Visit, **changes: Any) -> Visit:
         extension = _check_photo(photo)
         photo.name = f"{uuid.uuid4().hex}{extension}"
         visit.photo = photo
-    visit.full_clean(exclude=["sheet", "customer"])
+    _validate(visit)
     visit.save()
     return visit
 

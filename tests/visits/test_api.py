@@ -287,3 +287,33 @@ def test_a_photo_that_is_not_an_image_is_refused_through_the_api(company, visit_
     )
     assert good.status_code == 200 and good.json()["photo_url"] == f"/visits/visit/{visit_a.pk}/photo/"
     assert Visit.objects.get().outcome == "Shelf photo"
+
+
+def test_every_visit_write_answers_with_the_visit_as_a_read_shows_it(
+    company, sheet_a, shops, products, clock, django_assert_max_num_queries
+) -> None:
+    """The writes answer from the visit their service returned (no second load): the same body as a GET."""
+    client = company.client_for(company.rep_a)
+
+    def same_as_read(response) -> dict:
+        assert response.status_code in (200, 201), response.json()
+        assert response.json() == client.get(f"/api/v1/visits/{response.json()['id']}/").json()
+        return response.json()
+
+    visit = same_as_read(post(client, "/api/v1/visits/", {"sheet": sheet_a.pk, "customer": shops["a1"].pk}))
+    url = f"/api/v1/visits/{visit['id']}/"
+    same_as_read(post(client, f"{url}check-in/", {"latitude": "31.2304", "longitude": "121.4737", "accuracy_m": "8"}))
+    post(client, "/api/v1/order-lines/", {"visit": visit["id"], "product": products["tea"].pk, "quantity": "1"})
+    VisitReview.objects.create(visit_id=visit["id"], by=company.manager_a, method="phone", result="confirmed")
+    clock.move_to(local(TODAY, 9, 40))
+    lines = [{"product": products["soda"].pk, "quantity": "6"}, {"product": products["tea"].pk, "quantity": "2"}]
+    # The user and their scope, two products, the visit; the transaction (a savepoint here): the lock, the save,
+    # 2 × 2 inserts, the customer's first order, the sheet's version; the answer's order lines and reviews; the
+    # session's save (a savepoint, an update). Before: 36, with the visit loaded twice and a SELECT per constraint.
+    with django_assert_max_num_queries(22):
+        response = post(client, f"{url}check-out/", {"outcome": " Took an order ", "order_lines": lines})
+    done = same_as_read(response)
+    assert [line["product_name"] for line in done["order_lines"]] == ["Tea", "Soda", "Tea"]
+    assert done["outcome"] == "Took an order" and len(done["reviews"]) == 1 and done["customer_name"] == "Alpha Mart"
+    assert done["check_out_at"] and done["latitude"] == "31.230400"
+    same_as_read(client.patch(url, {"next_step": "Call back"}, content_type="application/json"))
