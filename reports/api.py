@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from org.permissions import HasRole
 from reports import selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, PeriodKind, ProgressSnapshot
+from salesops.routers import reading_from_replica
 from visits.idempotency import IdempotentMixin
 
 
@@ -81,6 +82,43 @@ class ExecutionKpiFilter(OwnerFilterSet):
         fields = ["as_of"]
 
 
+# The list's columns read with values(): the serializer's own fields format them, without a model instance per
+# row (and its team, rep and metric); the related ids and names come from the joins.
+_SNAPSHOT_JOINED = {"team": "team_id", "rep": "rep_id", "metric": "metric_id", "metric_code": "metric__code"}
+_OWNER_COLUMNS = ("team__name", "rep__username", "rep__first_name", "rep__last_name")
+
+
+def _owner_name(row: dict) -> str:
+    """OwnedRow.owner_name from a values() row: the rep's full name (or username), else the team's name."""
+    if row["rep_id"]:
+        return f"{row['rep__first_name']} {row['rep__last_name']}".strip() or row["rep__username"]
+    return row["team__name"]
+
+
+def _snapshot_list_data(queryset, serializer: ProgressSnapshotSerializer) -> list[dict]:
+    """What ProgressSnapshotSerializer(many=True) gives for ``queryset`` (a values() queryset or its page)."""
+    columns = []
+    for name, field in serializer.fields.items():
+        if name == "owner_name":
+            columns.append((name, None, None))
+        elif name in _SNAPSHOT_JOINED:
+            represent = field.to_representation if name == "metric_code" else None  # ids stay ints
+            columns.append((name, _SNAPSHOT_JOINED[name], represent))
+        else:
+            columns.append((name, field.source, field.to_representation))
+    data = []
+    for row in queryset:
+        item = {}
+        for name, key, represent in columns:
+            if key is None:
+                item[name] = _owner_name(row)
+            else:
+                value = row[key]
+                item[name] = represent(value) if represent is not None and value is not None else value
+        data.append(item)
+    return data
+
+
 class ProgressSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     """Progress snapshots of published nights, scoped to what the user may see."""
 
@@ -89,7 +127,28 @@ class ProgressSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = ProgressSnapshotFilter
 
     def get_queryset(self):
-        return selectors.snapshot_list_for(user=self.request.user).order_by("-as_of", "metric__position", "owner_key")
+        # The id last: a page boundary never falls between rows that sort alike.
+        return selectors.snapshot_list_for(user=self.request.user).order_by(
+            "-as_of", "metric__position", "owner_key", "id"
+        )
+
+    @reading_from_replica()
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer()
+        columns = [
+            _SNAPSHOT_JOINED.get(name, field.source)
+            for name, field in serializer.fields.items()
+            if name != "owner_name"
+        ]
+        rows = self.filter_queryset(self.get_queryset()).values(*columns, *_OWNER_COLUMNS)
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(_snapshot_list_data(rows, serializer))
+        return self.get_paginated_response(_snapshot_list_data(page, serializer))
+
+    @reading_from_replica()
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return super().retrieve(request, *args, **kwargs)
 
 
 class ExecutionKpiViewSet(viewsets.ReadOnlyModelViewSet):
