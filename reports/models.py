@@ -120,9 +120,10 @@ class DailyActual(models.Model):
         NEW_CUSTOMERS = "new_customers", _("New customers")
         NEW_OUTLETS = "new_outlets", _("New outlets")
         VISITS = "visits", _("Visits")
-        # The plan-completion KPI's counts: planned visits, and those of them checked out.
+        # KPI counts: planned visits and those of them checked out (plan completion).
         PLANNED_VISITS = "planned_visits", _("Planned visits")
         PLANNED_VISITS_DONE = "planned_visits_done", _("Planned visits done")
+        SHEETS_ON_TIME = "sheets_on_time", _("Sheets filed on time")  # the on-time filing KPI's count
 
     day = models.DateField(_("day"))
     team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")

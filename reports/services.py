@@ -233,6 +233,12 @@ def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.dat
              CROSS JOIN LATERAL (VALUES ('visits', g.visits), ('planned_visits', g.planned),
                                         ('planned_visits_done', g.planned_done)) u (family, n)
              WHERE u.n > 0
+            UNION ALL
+            SELECT sh.date, sh.team_id, sh.rep_id, 'sheets_on_time', '', COUNT(*)
+              FROM {sheet} sh
+             WHERE sh.team_id = ANY(%(teams)s) AND sh.date BETWEEN %(start)s AND %(end)s
+               AND sh.submitted_at IS NOT NULL AND NOT sh.is_late
+             GROUP BY 1, 2, 3
             """  # noqa: S608
         _rollup_replace(
             cursor, table=table, day_column="day", fresh=fresh, params={**params, "first": start, "last": end}
@@ -272,6 +278,7 @@ def refresh_start(as_of: dt.date) -> dt.date:
         SaleRecord.objects.filter(created_at__gte=since).aggregate(first=Min("date"))["first"],
         Customer.objects.filter(updated_at__gte=since).aggregate(first=Min("first_order_date"))["first"],
         Visit.objects.filter(updated_at__gte=since).aggregate(first=Min("sheet__date"))["first"],
+        VisitSheet.objects.filter(updated_at__gte=since).aggregate(first=Min("date"))["first"],
     ]
     return max(year_start, min(day for day in candidates if day is not None))
 
@@ -598,24 +605,33 @@ def _count_rows(
     ]
 
 
-def _planned_visit_counts(ctx: NightContext, team_ids: Sequence[int]) -> list[dict[tuple[int, int | None], dict]]:
-    """Per period of the night: {(team, rep): {"planned": n, "done": n}}, from the roll-ups (the visits
-    themselves are counted once, into the daily roll-up, so the cost does not grow through the year)."""
-    planned, done = DailyActual.Family.PLANNED_VISITS, DailyActual.Family.PLANNED_VISITS_DONE
+def _rollup_counts(
+    ctx: NightContext, team_ids: Sequence[int], families: dict[str, str]
+) -> list[dict[tuple[int, int | None], dict]]:
+    """Per period of the night: {(team, rep): {name: n}} of the roll-up ``families`` ({name: family}).
+
+    KPI counts kept in the roll-ups (planned visits, sheets filed on time) are read from them, so their cost
+    does not grow through the year as counting the year's visits and sheets would.
+    """
+    names = list(families)
     counts = ", ".join(
-        f"SUM(d.value) FILTER (WHERE d.family = '{family}' AND d.day >= %(start_{index})s)"
+        f"SUM(d.value) FILTER (WHERE d.family = %(family_{name})s AND d.day >= %(start_{index})s)"
         for index in range(len(ctx.periods))
-        for family in (planned, done)
+        for name in names
     )
-    source = _actuals_source(ctx, "team_id = ANY(%(owners)s) AND family IN (%(planned)s, %(done)s)")
-    params = {**_rollup_params(ctx, team_ids), "planned": planned, "done": done}
+    source = _actuals_source(ctx, "team_id = ANY(%(owners)s) AND family = ANY(%(families)s)")
+    params = {
+        **_rollup_params(ctx, team_ids),
+        "families": list(families.values()),
+        **{f"family_{name}": family for name, family in families.items()},
+    }
     result: list[dict] = [{} for _ in ctx.periods]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT d.team_id, d.rep_id, {counts} FROM ({source}) d GROUP BY 1, 2", params)  # noqa: S608
         for team_id, rep_id, *values in cursor.fetchall():
             for index in range(len(ctx.periods)):
-                n_planned, n_done = values[2 * index], values[2 * index + 1]
-                result[index][team_id, rep_id] = {"planned": int(n_planned or 0), "done": int(n_done or 0)}
+                row = values[index * len(names) : (index + 1) * len(names)]
+                result[index][team_id, rep_id] = {name: int(n or 0) for name, n in zip(names, row, strict=True)}
     return result
 
 
@@ -626,15 +642,12 @@ def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict
     teams, as_of, year_start = list(source_team_ids), ctx.as_of, ctx.year_start
     day_end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
     families = {
-        "planned": _planned_visit_counts(ctx, teams),
-        "sheets": _count_rows(
+        "planned": _rollup_counts(
             ctx,
-            VisitSheet.objects.filter(team_id__in=teams, date__range=(year_start, as_of)),
-            "team_id",
-            "rep_id",
-            "date",
-            {"on_time": Q(submitted_at__isnull=False, is_late=False)},
+            teams,
+            {"planned": DailyActual.Family.PLANNED_VISITS, "done": DailyActual.Family.PLANNED_VISITS_DONE},
         ),
+        "sheets": _rollup_counts(ctx, teams, {"on_time": DailyActual.Family.SHEETS_ON_TIME}),
         "reviews": _count_rows(
             ctx,
             VisitReview.objects.filter(visit__sheet__team_id__in=teams, visit__sheet__date__range=(year_start, as_of)),
