@@ -333,14 +333,6 @@ class NightContext:
         return target, planned
 
 
-def _actual_sums(rows: Iterable[tuple], periods: int) -> dict[int, dict[tuple[str, str], list[Decimal]]]:
-    """{owner id: {(family, product group): [a sum per period of the night]}} from (owner, family, group, sums…)."""
-    result: dict[int, dict[tuple[str, str], list[Decimal]]] = defaultdict(dict)
-    for row in rows:
-        result[row[0]][(row[1], row[2])] = [value or ZERO for value in row[3 : 3 + periods]]
-    return result
-
-
 def _actuals_source(ctx: NightContext, owner_filter: str) -> str:
     """The roll-up rows of the year to ``as_of`` as (day, team_id, rep_id, family, product_group, value): the
     closed months before ``ctx.daily_from`` from the monthly roll-up (dated their first day), the days since
@@ -370,48 +362,63 @@ def _rollup_params(ctx: NightContext, owners: Sequence[int]) -> dict:
     }
 
 
-def _actuals_query(ctx: NightContext, owner: str, owners: Sequence[int]) -> dict:
-    """The period-to-date sums of ``owners`` (``owner`` is the column: rep_id or team_id) per family and
-    product group: one aggregate query, a ``SUM … FILTER`` per period of the night."""
-    sums = ", ".join(f"SUM(d.value) FILTER (WHERE d.day >= %(start_{index})s)" for index in range(len(ctx.periods)))
-    sql = f"""
-        SELECT d.{owner}, d.family, d.product_group, {sums}
-          FROM ({_actuals_source(ctx, f"{owner} = ANY(%(owners)s) AND family = ANY(%(families)s)")}) d
-         GROUP BY 1, 2, 3
-    """  # noqa: S608 (column names from this module)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {**_rollup_params(ctx, owners), "families": sorted(METRIC_FAMILIES)})
-        return _actual_sums(cursor.fetchall(), len(ctx.periods))
+Sums = dict[tuple[str, str], list[Decimal]]  # {(family, product group): [a sum per period of the night]}
 
 
-def rep_actuals(ctx: NightContext, rep_ids: Sequence[int]) -> dict:
-    """Reps' period-to-date actuals per metric family: one aggregate query."""
-    return _actuals_query(ctx, "rep_id", rep_ids)
+def _add_sums(into: Sums, key: tuple[str, str], values: Sequence[Decimal]) -> None:
+    current = into.get(key)
+    into[key] = list(values) if current is None else [a + b for a, b in zip(current, values, strict=True)]
 
 
-def team_actuals(ctx: NightContext, team_ids: Sequence[int]) -> dict:
-    """Teams' (whole subtree) period-to-date actuals per metric family.
+def owner_actuals(
+    ctx: NightContext, *, rep_ids: Sequence[int], team_ids: Sequence[int]
+) -> tuple[dict[int, Sums], dict[int, Sums]]:
+    """Period-to-date actuals per metric family of reps and of teams (their whole subtrees).
 
-    One aggregate query by team over every team of the subtrees (an index lookup per team), then each
-    subtree's teams added up here: exact, since the sums are Decimal.
+    One aggregate query, a ``SUM … FILTER`` per period, over the roll-up rows of the reps and of every team
+    of the subtrees (a shard's reps and teams are mostly the same rows, read once), grouped by team and rep;
+    the reps' and the subtrees' sums are added up here: exact, since they are Decimals.
     """
-    if not team_ids:
-        return {}
-    subtrees = _subtree_ids(team_ids)
-    by_team = _actuals_query(ctx, "team_id", sorted(set().union(*subtrees.values())))
-    zeros = [ZERO] * len(ctx.periods)
-    result: dict[int, dict[tuple[str, str], list[Decimal]]] = {}
+    subtrees = _subtree_ids(team_ids) if team_ids else {}
+    members = sorted(set().union(*subtrees.values())) if subtrees else []
+    if not rep_ids and not members:
+        return {}, {}
+    sums = ", ".join(f"SUM(d.value) FILTER (WHERE d.day >= %(start_{index})s)" for index in range(len(ctx.periods)))
+    owners = "(team_id = ANY(%(teams)s) OR rep_id = ANY(%(reps)s)) AND family = ANY(%(families)s)"
+    sql = f"""
+        SELECT d.team_id, d.rep_id, d.family, d.product_group, {sums}
+          FROM ({_actuals_source(ctx, owners)}) d
+         GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 (column names from this module)
+    params = {
+        **_rollup_params(ctx, []),
+        "teams": members,
+        "reps": list(rep_ids),
+        "families": sorted(METRIC_FAMILIES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    wanted_reps = set(rep_ids)
+    by_rep: dict[int, Sums] = defaultdict(dict)
+    by_member: dict[int, Sums] = defaultdict(dict)
+    for team_id, rep_id, family, group, *values in rows:
+        values = [value or ZERO for value in values]
+        if rep_id in wanted_reps:
+            _add_sums(by_rep[rep_id], (family, group), values)
+        _add_sums(by_member[team_id], (family, group), values)
+    by_team: dict[int, Sums] = {}
     for team_id, subtree in subtrees.items():
-        sums: dict[tuple[str, str], list[Decimal]] = {}
+        total: Sums = {}
         for member in sorted(subtree):
-            for key, values in by_team.get(member, {}).items():
-                sums[key] = [a + b for a, b in zip(sums.get(key, zeros), values, strict=True)]
-        if sums:
-            result[team_id] = sums
-    return result
+            for key, values in by_member.get(member, {}).items():
+                _add_sums(total, key, values)
+        if total:
+            by_team[team_id] = total
+    return by_rep, by_team
 
 
-def metric_actual(metric: Metric, sums: dict[tuple[str, str], list[Decimal]], period_index: int) -> Decimal:
+def metric_actual(metric: Metric, sums: Sums, period_index: int) -> Decimal:
     """A metric's actual from an owner's family sums (sales: both lines, a product group when the metric has one)."""
     total = ZERO
     for (family, group), values in sums.items():
@@ -564,8 +571,9 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
     months = _target_months([t.pk for t in targets], ctx.as_of.year)
     rep_targets = [t for t in targets if t.rep_id]
     team_targets = [t for t in targets if not t.rep_id]
-    by_rep = rep_actuals(ctx, sorted({t.rep_id for t in rep_targets})) if rep_targets else {}
-    by_team = team_actuals(ctx, sorted({t.team_id for t in team_targets}))
+    by_rep, by_team = owner_actuals(
+        ctx, rep_ids=sorted({t.rep_id for t in rep_targets}), team_ids=sorted({t.team_id for t in team_targets})
+    )
     months_of = lambda t: months.get(t.pk, {})  # noqa: E731
     rows = _snapshot_rows(ctx, rep_targets, months_of, lambda t: by_rep.get(t.rep_id, {}))
     rows += _snapshot_rows(ctx, team_targets, months_of, lambda t: by_team.get(t.team_id, {}))
