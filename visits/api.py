@@ -371,6 +371,12 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
             return visits.prefetch_related(*_visit_children())
         return visits  # a write reloads the visit in its service and answers with _respond
 
+    def filter_queryset(self, queryset):
+        # The list's query filters narrow lists; a write names its visit by id (and is scoped all the same).
+        if self.action in ("check_in", "check_out", "partial_update", "destroy"):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _respond(self, visit: Visit, code: int = status.HTTP_200_OK, *, loaded: Visit | None = None) -> Response:
         """The visit a service returned, as the API shows it: its order lines and reviews read once more
         (the service may have added some), the customer taken from the visit the request loaded."""
