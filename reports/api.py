@@ -119,6 +119,24 @@ def _snapshot_list_data(queryset, serializer: ProgressSnapshotSerializer) -> lis
     return data
 
 
+class _CountedRows:
+    """A values() queryset for the paginator, counted without the joins that only fetch the owners' names."""
+
+    ordered = True
+
+    def __init__(self, rows, *, count) -> None:
+        self.rows, self.count = rows, count
+
+    def __getitem__(self, key):
+        return self.rows[key]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 class ProgressSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
     """Progress snapshots of published nights, scoped to what the user may see."""
 
@@ -140,7 +158,8 @@ class ProgressSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
             for name, field in serializer.fields.items()
             if name != "owner_name"
         ]
-        rows = self.filter_queryset(self.get_queryset()).values(*columns, *_OWNER_COLUMNS)
+        filtered = self.filter_queryset(self.get_queryset())
+        rows = _CountedRows(filtered.values(*columns, *_OWNER_COLUMNS), count=filtered.count)
         page = self.paginate_queryset(rows)
         if page is None:
             return Response(_snapshot_list_data(rows, serializer))
