@@ -70,10 +70,39 @@ class OrderLineSerializer(serializers.ModelSerializer):
             self.fields["product"].queryset = Product.objects.filter(active=True)
 
 
+class _LineProductField(serializers.PrimaryKeyRelatedField):
+    """An active product by id, found among those its list read at once (else looked up as usual)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.read: dict[int, Product] = {}
+
+    def to_internal_value(self, data):
+        key = int(data) if type(data) is int or (type(data) is str and data.isdecimal()) else None
+        if key in self.read:
+            return self.read[key]
+        return super().to_internal_value(data)  # not found, or not an id: the field's own errors
+
+
+class _NewOrderLines(serializers.ListSerializer):
+    """The lines' products read with one query, not one per line."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            given = [item.get("product") for item in data if isinstance(item, dict)]
+            ids = {int(i) for i in given if type(i) is int or (type(i) is str and i.isdecimal())}
+            field = self.child.fields["product"]
+            field.read = field.get_queryset().in_bulk(ids) if ids else {}
+        return super().to_internal_value(data)
+
+
 class NewOrderLineSerializer(serializers.Serializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(active=True))
+    product = _LineProductField(queryset=Product.objects.filter(active=True))
     quantity = serializers.DecimalField(max_digits=12, decimal_places=2)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True)
+
+    class Meta:
+        list_serializer_class = _NewOrderLines
 
 
 class VisitReviewSerializer(serializers.ModelSerializer):
