@@ -318,3 +318,30 @@ def test_every_visit_write_answers_with_the_visit_as_a_read_shows_it(
     assert done["outcome"] == "Took an order" and len(done["reviews"]) == 1 and done["customer_name"] == "Alpha Mart"
     assert done["check_out_at"] and done["latitude"] == "31.230400"
     same_as_read(client.patch(url, {"next_step": "Call back"}, content_type="application/json"))
+
+
+@pytest.mark.parametrize(
+    ("product", "message"),
+    [
+        (999999, 'Invalid pk "999999" - object does not exist.'),
+        ("999999", 'Invalid pk "999999" - object does not exist.'),
+        (True, "Incorrect type. Expected pk value, received bool."),
+        ("²", "Incorrect type. Expected pk value, received str."),
+        ([1], "Incorrect type. Expected pk value, received list."),
+    ],
+)
+def test_the_lines_products_read_at_once_keep_the_fields_errors(products, product, message) -> None:
+    from django.utils import translation
+
+    from visits.api import VisitCheckOutSerializer
+
+    good = {"product": str(products["tea"].pk), "quantity": "1"}
+    serializer = VisitCheckOutSerializer(data={"order_lines": [good, {"product": product, "quantity": "1"}]})
+    with translation.override("en"):
+        assert not serializer.is_valid()
+    assert serializer.errors == {"order_lines": {1: {"product": [message]}}}
+    serializer = VisitCheckOutSerializer(data={"order_lines": [good, {**good, "product": products["soda"].pk}]})
+    assert serializer.is_valid() and [line["product"] for line in serializer.validated_data["order_lines"]] == [
+        products["tea"],
+        products["soda"],
+    ]
