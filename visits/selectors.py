@@ -72,9 +72,8 @@ def day_summaries_for_reps(
 ) -> dict[dt.date, dict[int, DaySummary]]:
     """The summaries of several days at once: {day: {rep id: summary}}; one aggregate over the days' sheets,
     plus one query for the key customers' names when asked."""
-    result = {day: {rep_id: DaySummary(rep_id=rep_id, sheet_status=None) for rep_id in rep_ids} for day in days}
     if not rep_ids or not days:
-        return result
+        return {day: {rep_id: DaySummary(rep_id=rep_id, sheet_status=None) for rep_id in rep_ids} for day in days}
     sheets = list(
         # No ordering: the model's (by the rep's username) would join the users for nothing.
         sheet_summaries(VisitSheet.objects.filter(rep_id__in=rep_ids, date__in=days).order_by()).values_list(
@@ -103,8 +102,9 @@ def day_summaries_for_reps(
             shown = names.setdefault(sheet_id, [])
             if len(shown) < KEY_CUSTOMERS_SHOWN:
                 shown.append(name)
+    found: dict[dt.date, dict[int, DaySummary]] = {day: {} for day in days}
     for pk, rep_id, day, status, submitted_at, is_late, planned_n, done, visits, unplanned, amount, new in sheets:
-        result[day][rep_id] = DaySummary(
+        found[day][rep_id] = DaySummary(
             rep_id=rep_id,
             sheet_status=status,
             submitted_at=submitted_at,
@@ -117,7 +117,10 @@ def day_summaries_for_reps(
             new_customers=new,
             key_customers=names.get(pk, []),
         )
-    return result
+    return {
+        day: {rep_id: found[day].get(rep_id) or DaySummary(rep_id=rep_id, sheet_status=None) for rep_id in rep_ids}
+        for day in days
+    }
 
 
 def sheet_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[VisitSheet]:
