@@ -130,9 +130,11 @@ def _leader_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 
 @login_required
-@reading_from_replica()
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    """The meeting-room screen of one meeting; its table refreshes itself every 30 seconds."""
+    """The meeting-room screen of one meeting; its table refreshes itself every 30 seconds.
+
+    Read from the primary: the excuse, late check-in and problem forms come back here and must show their change.
+    """
     meeting = _leader_meeting(request, pk)
     data = selectors.dashboard_for(meeting=meeting)
     rep_queryset = rep_choices_for(user=request.user).filter(pk__in=[row.rep.pk for row in data.rows])
@@ -161,7 +163,8 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @reading_from_replica()
 def dashboard_live(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dashboard's table alone, for htmx polling."""
+    """The dashboard's table alone, for htmx polling (every open screen, every 30 seconds): from the replica when
+    there is one, which may lag a moment behind."""
     meeting = _leader_meeting(request, pk)
     return render(request, "meetings/_dashboard_live.html", {"d": selectors.dashboard_for(meeting=meeting)})
 
