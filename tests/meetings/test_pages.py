@@ -235,3 +235,24 @@ def test_the_manager_excuses_a_rep_from_the_dashboard_and_a_reason_is_required(c
     manager.post(url, {"rep": company.rep_a2.pk, "reason": "Training at the distributor"})
     html = manager.get(reverse("meetings:dashboard", args=[morning.pk])).content.decode()
     assert 'data-attendance="excused"' in html and "Training at the distributor" in html
+
+
+def test_the_polled_table_reads_from_the_replica_and_the_page_reads_its_own_writes(
+    company, on_day, monkeypatch
+) -> None:
+    from meetings import selectors
+    from salesops import routers
+
+    meetings_ensure_for_day(day=DAY)
+    morning = Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.MORNING)
+    seen, real = [], selectors.dashboard_for
+
+    def spy(**kwargs):
+        seen.append(routers._replica_reads.get())
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "dashboard_for", spy)
+    manager = company.client_for(company.manager_a)
+    assert manager.get(reverse("meetings:dashboard_live", args=[morning.pk])).status_code == 200
+    assert manager.get(reverse("meetings:dashboard", args=[morning.pk])).status_code == 200
+    assert seen == [True, False]
