@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -95,10 +98,12 @@ def _owner_name(row: dict) -> str:
     return row["team__name"]
 
 
-def _snapshot_list_data(queryset, serializer: ProgressSnapshotSerializer) -> list[dict]:
-    """What ProgressSnapshotSerializer(many=True) gives for ``queryset`` (a values() queryset or its page)."""
+@functools.cache
+def _snapshot_columns() -> tuple[tuple[str, str | None, Callable | None], ...]:
+    """(output name, values() key, formatter) of each field of ProgressSnapshotSerializer, built once: its fields
+    hold no request state (a date-time is shown in the time zone current when it is formatted)."""
     columns = []
-    for name, field in serializer.fields.items():
+    for name, field in ProgressSnapshotSerializer().fields.items():
         if name == "owner_name":
             columns.append((name, None, None))
         elif name in _SNAPSHOT_JOINED:
@@ -106,8 +111,14 @@ def _snapshot_list_data(queryset, serializer: ProgressSnapshotSerializer) -> lis
             columns.append((name, _SNAPSHOT_JOINED[name], represent))
         else:
             columns.append((name, field.source, field.to_representation))
+    return tuple(columns)
+
+
+def _snapshot_list_data(rows) -> list[dict]:
+    """What ProgressSnapshotSerializer(many=True) gives for ``rows`` (a values() queryset or its page)."""
+    columns = _snapshot_columns()
     data = []
-    for row in queryset:
+    for row in rows:
         item = {}
         for name, key, represent in columns:
             if key is None:
@@ -152,18 +163,13 @@ class ProgressSnapshotViewSet(viewsets.ReadOnlyModelViewSet):
 
     @reading_from_replica()
     def list(self, request: Request, *args, **kwargs) -> Response:
-        serializer = self.get_serializer()
-        columns = [
-            _SNAPSHOT_JOINED.get(name, field.source)
-            for name, field in serializer.fields.items()
-            if name != "owner_name"
-        ]
+        keys = [key for _name, key, _represent in _snapshot_columns() if key is not None]
         filtered = self.filter_queryset(self.get_queryset())
-        rows = _CountedRows(filtered.values(*columns, *_OWNER_COLUMNS), count=filtered.count)
+        rows = _CountedRows(filtered.values(*keys, *_OWNER_COLUMNS), count=filtered.count)
         page = self.paginate_queryset(rows)
         if page is None:
-            return Response(_snapshot_list_data(rows, serializer))
-        return self.get_paginated_response(_snapshot_list_data(page, serializer))
+            return Response(_snapshot_list_data(rows))
+        return self.get_paginated_response(_snapshot_list_data(page))
 
     @reading_from_replica()
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
