@@ -351,10 +351,9 @@ def _actuals_source(ctx: NightContext, owner_filter: str) -> str:
     """  # noqa: S608 (table names from the models' meta)
 
 
-def _rollup_params(ctx: NightContext, owners: Sequence[int]) -> dict:
+def _rollup_params(ctx: NightContext) -> dict:
     """The parameters of ``_actuals_source`` and of a period's ``FILTER (WHERE d.day >= %(start_<i>)s)``."""
     return {
-        "owners": list(owners),
         "year": ctx.year_start,
         "daily_from": ctx.daily_from,
         "as_of": ctx.as_of,
@@ -391,7 +390,7 @@ def owner_actuals(
          GROUP BY 1, 2, 3, 4
     """  # noqa: S608 (column names from this module)
     params = {
-        **_rollup_params(ctx, []),
+        **_rollup_params(ctx),
         "teams": members,
         "reps": list(rep_ids),
         "families": sorted(METRIC_FAMILIES),
@@ -629,7 +628,8 @@ def _rollup_counts(
     )
     source = _actuals_source(ctx, "team_id = ANY(%(owners)s) AND family = ANY(%(families)s)")
     params = {
-        **_rollup_params(ctx, team_ids),
+        **_rollup_params(ctx),
+        "owners": list(team_ids),
         "families": list(families.values()),
         **{f"family_{name}": family for name, family in families.items()},
     }
@@ -787,6 +787,10 @@ def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_o
         key = owner_key(team_id=team_id, rep_id=rep_id)
         rows.append((ctx.as_of, key, kind, start, team_id, rep_id, end, *(values[f] for f in KPI_FIELDS), ctx.now))
 
+    reps_in = {
+        team_id: sum(1 for member_team, _user in members if member_team in subtree)
+        for team_id, subtree in subtrees.items()
+    }
     for (kind, start, end), sources in zip(ctx.periods, _kpi_sources(ctx, source_teams), strict=True):
         working_days = sum(1 for day in ctx.working if start <= day <= min(end, ctx.as_of))
         keys_of_rep: dict[int | None, list] = defaultdict(list)
@@ -800,8 +804,7 @@ def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_o
                 add(team_id, rep_id, kind, start, end, values)
         for team_id, subtree in subtrees.items():
             keys = [key for member in subtree for key in keys_of_team.get(member, ())]
-            reps = sum(1 for member_team, _user in members if member_team in subtree)
-            values = _kpi_row(ctx, sources, overdue, keys, working_days=working_days, reps=reps)
+            values = _kpi_row(ctx, sources, overdue, keys, working_days=working_days, reps=reps_in[team_id])
             add(team_id, None, kind, start, end, values)
     copy_upsert(ExecutionKpiSnapshot._meta.db_table, KPI_KEY, KPI_VALUES, rows)
     return len(rows)
