@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from meetings.models import SLOT_FIELDS, CheckIn, MeetingSchedule
 from org.models import Membership, Role, Team
+from salesops.formatting import display_name, sorted_by_name
 
 User = get_user_model()
 
@@ -68,7 +69,7 @@ class _ReadOnceChoiceIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:
+        for obj in sorted_by_name(self.queryset):
             yield self.choice(obj)
 
 
@@ -77,7 +78,7 @@ class UserChoiceField(forms.ModelChoiceField):
     iterator = _ReadOnceChoiceIterator
 
     def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.username
+        return display_name(obj)
 
     def show_users(self, users: list) -> None:
         """Offer an already read list of users (the queryset still validates a submitted choice), so several

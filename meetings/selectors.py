@@ -25,6 +25,7 @@ from meetings.models import (
 from org.calendar import working_dates
 from org.models import Membership, Role
 from org.scoping import scope_for, scoped
+from salesops.formatting import sorted_by_name
 from visits.models import SaleRecord
 from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for_reps
 
@@ -92,7 +93,7 @@ def coaching_note_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySe
 def team_reps(*, team_id: int, day: dt.date) -> list:
     """The team's reps on ``day``, by name; one query."""
     rep_ids = Membership.objects.active_on(day).filter(team_id=team_id, role=Role.REP).values("user_id")
-    return list(User.objects.filter(id__in=rep_ids).order_by("last_name", "first_name", "username"))
+    return sorted_by_name(User.objects.filter(id__in=rep_ids))
 
 
 # --- Attendance -------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -18,11 +19,20 @@ from org import selectors, services
 from org.forms import FIRST_ORDER_DATE_VALIDATORS
 from org.models import Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
+from salesops.formatting import display_name
 from visits.idempotency import IdempotentMixin
 
 
 def as_drf_error(error: DjangoValidationError) -> ValidationError:
     return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages})
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PersonNameField(serializers.ReadOnlyField):
+    """A user's display name (王芳, Anna Smith), the same as on the pages; its source is the user."""
+
+    def to_representation(self, value) -> str:
+        return display_name(value)
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -33,7 +43,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
-    full_name = serializers.CharField(source="user.get_full_name", read_only=True)
+    full_name = PersonNameField(source="user")
 
     class Meta:
         model = Membership

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from org.models import AuditEvent, Customer, Team
 from org.scoping import scope_for
 from org.selectors import rep_choices_for
+from salesops.formatting import display_name, sorted_by_name
 
 # A first order date is a real day of the company's history: not in the future, not before 1900.
 FIRST_ORDER_DATE_VALIDATORS = [MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(timezone.localdate)]
@@ -42,10 +43,15 @@ class CustomerForm(forms.ModelForm):
         self.fields["team"].queryset = Team.objects.filter(id__in=team_ids).order_by("path")
         if len(team_ids) == 1 and not self.instance.pk:
             self.fields["team"].initial = next(iter(team_ids))
-        self.fields["owner"].queryset = rep_choices_for(user=user)
         self.fields["first_order_date"].validators += FIRST_ORDER_DATE_VALIDATORS
         if scope.is_rep:
             del self.fields["owner"]
+        else:
+            owners = rep_choices_for(user=user)
+            self.fields["owner"].queryset = owners
+            # Named and in name order (pinyin of the family name), as everywhere else; the queryset validates.
+            people = ((u.pk, display_name(u)) for u in sorted_by_name(owners))
+            self.fields["owner"].choices = [("", "---------"), *people]
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

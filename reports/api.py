@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from org.permissions import HasRole
 from reports import selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, PeriodKind, ProgressSnapshot
+from salesops.formatting import metric_number, name_of
 from salesops.routers import reading_from_replica
 from visits.idempotency import IdempotentMixin
 
@@ -31,6 +32,20 @@ class ProgressSnapshotSerializer(serializers.ModelSerializer):
             "gap_pp", "status", "forecast", "required_daily_rate", "rank", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def to_representation(self, instance: ProgressSnapshot) -> dict:
+        return _figures_in_unit(super().to_representation(instance), instance.metric.unit)
+
+
+# The snapshot's figures in the metric's unit: a count is a whole number ("15", not "15.00").
+_METRIC_FIGURES = ("target", "actual", "forecast")
+
+
+def _figures_in_unit(item: dict, unit: str) -> dict:
+    for name in _METRIC_FIGURES:
+        if item.get(name) is not None:
+            item[name] = metric_number(item[name], unit=unit)
+    return item
 
 
 class ExecutionKpiSerializer(serializers.ModelSerializer):
@@ -88,13 +103,13 @@ class ExecutionKpiFilter(OwnerFilterSet):
 # The list's columns read with values(): the serializer's own fields format them, without a model instance per
 # row (and its team, rep and metric); the related ids and names come from the joins.
 _SNAPSHOT_JOINED = {"team": "team_id", "rep": "rep_id", "metric": "metric_id", "metric_code": "metric__code"}
-_OWNER_COLUMNS = ("team__name", "rep__username", "rep__first_name", "rep__last_name")
+_OWNER_COLUMNS = ("team__name", "rep__username", "rep__first_name", "rep__last_name", "metric__unit")
 
 
 def _owner_name(row: dict) -> str:
     """OwnedRow.owner_name from a values() row: the rep's full name (or username), else the team's name."""
     if row["rep_id"]:
-        return f"{row['rep__first_name']} {row['rep__last_name']}".strip() or row["rep__username"]
+        return name_of(given=row["rep__first_name"], family=row["rep__last_name"], username=row["rep__username"])
     return row["team__name"]
 
 
@@ -126,7 +141,7 @@ def _snapshot_list_data(rows) -> list[dict]:
             else:
                 value = row[key]
                 item[name] = represent(value) if represent is not None and value is not None else value
-        data.append(item)
+        data.append(_figures_in_unit(item, row["metric__unit"]))
     return data
 
 

@@ -1,16 +1,18 @@
-"""The daily report as .xlsx (formatted) and CSV: the same rows the page shows."""
+"""The daily report as .xlsx (formatted, set up to print on A4 landscape) and CSV: the same rows the page shows,
+headed by the same "data through" line."""
 
 from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from reports.selectors import DailyReport
+from salesops.formatting import export_text, long_date, metric_number, print_on_a4_width, sheet_append, sheet_title
 
 FILLS = {
     "ahead": PatternFill("solid", fgColor="C8E6C9"),
@@ -74,21 +76,29 @@ def _values(report: DailyReport) -> list[list]:
 
 PERCENT_COLUMNS = {4, 5, 6, 12, 13, 14, 16, 17}
 MONEY_COLUMNS = {2, 3, 9, 10}
+RATE_COLUMN = 10
+
+
+def _title(report: DailyReport) -> str:
+    """The line above the table, in both files: team · metric · data through 2026年3月16日."""
+    through = _("data through %(day)s") % {"day": long_date(report.as_of)} if report.as_of else ""
+    return " · ".join(part for part in (report.team.name, report.metric.label, through) if part)
 
 
 def daily_report_xlsx(report: DailyReport) -> bytes:
-    """A workbook with one sheet: percentages as %, money as ¥ with two decimals, status cells coloured."""
+    """A workbook with one sheet: percentages as %, money as ¥ with two decimals, status cells coloured, printed
+    landscape on one page width with the header row and the name column on every page."""
     book = Workbook()
     sheet = book.active
-    sheet.title = str(report.as_of or "")[:31] or "report"
-    sheet.append([f"{report.team.name} · {report.metric.label} · {report.as_of}"])
+    sheet.title = sheet_title(f"{_('Daily report')} {report.as_of or ''}")
+    sheet_append(sheet, [_title(report)])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(_columns())
+    sheet_append(sheet, _columns())
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     money_format = '"¥"#,##0.00' if report.metric.is_money else "#,##0"
     for values in _values(report):
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in values])
+        sheet_append(sheet, [float(v) if isinstance(v, Decimal) else v for v in values])
         row = sheet.max_row
         for column in PERCENT_COLUMNS:
             sheet.cell(row=row, column=column).number_format = "0.0%"
@@ -96,6 +106,8 @@ def daily_report_xlsx(report: DailyReport) -> bytes:
         sheet.cell(row=row, column=15).number_format = "0.0"
         for column in MONEY_COLUMNS:
             sheet.cell(row=row, column=column).number_format = money_format
+        if not report.metric.is_money:
+            sheet.cell(row=row, column=10).number_format = "#,##0.0"  # a count's daily rate keeps its fraction
         status = report.rows[row - 3].snapshot.status
         if status in FILLS:
             sheet.cell(row=row, column=7).fill = FILLS[status]
@@ -105,15 +117,32 @@ def daily_report_xlsx(report: DailyReport) -> bytes:
     ):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "B3"
+    print_on_a4_width(sheet, header_rows="2:2", name_columns="A:A")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
+def _csv_value(value: object, column: int, unit: str) -> object:
+    """A CSV cell: rates as percentages ("40.9%"), money with two decimals, counts whole, text made safe."""
+    if value is None:
+        return ""
+    if column in PERCENT_COLUMNS:
+        return f"{(Decimal(value) * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    if column == RATE_COLUMN:
+        return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    if column in MONEY_COLUMNS:
+        return metric_number(value, unit=unit)
+    return export_text(value)
+
+
 def daily_report_csv(report: DailyReport) -> str:
+    """The same rows as the workbook, after the same "data through" line."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    writer.writerow([export_text(_title(report))])
     writer.writerow(_columns())
+    unit = report.metric.unit
     for values in _values(report):
-        writer.writerow(["" if v is None else v for v in values])
+        writer.writerow([_csv_value(v, column, unit) for column, v in enumerate(values, start=1)])
     return "\ufeff" + buffer.getvalue()  # a BOM so spreadsheet programs read UTF-8 Chinese names

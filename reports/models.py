@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from org.models import Team
 from reports.formulas import Status, Thresholds
+from salesops.formatting import display_name
 from targets.models import Metric
 
 
@@ -62,7 +63,7 @@ class OwnedRow(models.Model):
     @property
     def owner_name(self) -> str:
         if self.rep_id:
-            return self.rep.get_full_name() or self.rep.username
+            return display_name(self.rep)
         return self.team.name
 
 

@@ -28,6 +28,7 @@ from reports.models import (
     TimeBasis,
 )
 from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
+from salesops.formatting import display_name, sorted_by_name
 from targets import breakdown
 from targets.models import Metric, Target
 
@@ -299,7 +300,7 @@ def scorecard(*, user: AbstractBaseUser, team: Team, metric: Metric | None, as_o
         score = sum((Decimal(weights[name]) * parts[name] for name in weights), ZERO) * 100 / weight_sum
         rows.append(
             ScoreRow(
-                rep_name=source.rep.get_full_name() or source.rep.username,
+                rep_name=display_name(source.rep),
                 rep_id=rep_id,
                 team_name=source.team.name,
                 achievement=achieved,
@@ -389,7 +390,7 @@ def my_team(*, user: AbstractBaseUser, team: Team, day: dt.date | None = None) -
         "day": day,
         "team": team,
         "report": report,
-        "missing_sheets": [m.user for m in reps if m.user_id not in filed],
+        "missing_sheets": sorted_by_name(m.user for m in reps if m.user_id not in filed),
         "open_problems": list(
             scoped(Problem.objects.open().select_related("owner"), user, team_field="team", owner_field="owner")
             .filter(team=team)

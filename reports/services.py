@@ -42,6 +42,7 @@ from reports.models import (
     TimeBasis,
     owner_key,
 )
+from salesops.formatting import display_name
 from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
@@ -962,8 +963,7 @@ def alerts_raise(ctx: NightContext) -> list[Alert]:
     wanted: list[Alert] = []
     team_of_rep: dict[int, int] = {}
 
-    def name(user) -> str:
-        return user.get_full_name() or user.username
+    name = display_name
 
     for row in now_rows:
         if before.get((row.rep_id, row.metric_id)) not in WORSE[row.status]:

@@ -78,18 +78,23 @@ def _is_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
-def display_name(user: Any) -> str:
-    """A person's name as readers expect it: 王芳 (family then given, no space) for a Chinese name, "Anna
-    Smith" for a Latin one, the username when no name is set, "—" for nobody."""
-    if user is None:
-        return "—"
-    given = (getattr(user, "first_name", "") or "").strip()
-    family = (getattr(user, "last_name", "") or "").strip()
+def name_of(*, given: str, family: str, username: str = "") -> str:
+    """The display name from its parts: 王芳 (family then given, no space) when either part is Chinese,
+    "Anna Smith" (given then family) otherwise, the username when both are empty."""
+    given, family = (given or "").strip(), (family or "").strip()
     if not given and not family:
-        return user.get_username()
+        return username
     if _is_chinese(given) or _is_chinese(family):
         return f"{family}{given}"
     return " ".join(part for part in (given, family) if part)
+
+
+def display_name(user: Any) -> str:
+    """A person's name as readers expect it (see :func:`name_of`); "—" for nobody. Pages, exports, imports
+    and the API all call this."""
+    if user is None:
+        return "—"
+    return name_of(given=user.first_name, family=user.last_name, username=user.get_username())
 
 
 def _split_chinese_name(name: str) -> tuple[str, str]:
@@ -183,6 +188,15 @@ def metric_value(value: Any, *, unit: str, wan: bool = False) -> str:
     return money(value, wan=wan) if unit == "money" else count(value)
 
 
+def metric_number(value: Any, *, unit: str) -> str | None:
+    """A metric's figure for the API: "1234567.89" for money, "15" for a count (never "15.00")."""
+    number = _decimal(value)
+    if number is None:
+        return None
+    places = 2 if unit == "money" else 0
+    return str(number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 _GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
@@ -241,9 +255,27 @@ def long_date(day: dt.date | None) -> str:
     return "" if day is None else formats.date_format(day, "DATE_FORMAT")
 
 
+def _weekday(day: dt.date) -> str:
+    weekdays = (
+        pgettext("weekday", "Mon"),
+        pgettext("weekday", "Tue"),
+        pgettext("weekday", "Wed"),
+        pgettext("weekday", "Thu"),
+        pgettext("weekday", "Fri"),
+        pgettext("weekday", "Sat"),
+        pgettext("weekday", "Sun"),
+    )
+    return weekdays[day.weekday()]
+
+
 def short_day(day: dt.date | None) -> str:
     """A day in a table: 12-01 (周二) / 12-01 (Tue)."""
-    return "" if day is None else formats.date_format(day, "DAY_WITH_WEEKDAY_FORMAT")
+    return "" if day is None else f"{day:%m-%d} ({_weekday(day)})"
+
+
+def long_day(day: dt.date | None) -> str:
+    """A day in a heading: 2026年12月1日 (周二) / Dec 1, 2026 (Tue)."""
+    return "" if day is None else f"{long_date(day)} ({_weekday(day)})"
 
 
 # --- Exports --------------------------------------------------------------------------------------------
@@ -251,9 +283,38 @@ def short_day(day: dt.date | None) -> str:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def looks_like_formula(value: Any) -> bool:
+    """Whether a spreadsheet would run this text as a formula (=, +, -, @, a tab or a carriage return first)."""
+    return isinstance(value, str) and value.startswith(_FORMULA_START)
+
+
 def export_text(value: Any) -> Any:
-    """A user-typed string made safe for a spreadsheet: text that a spreadsheet would run as a formula
-    (starting with =, +, -, @, a tab or a carriage return) gets a leading apostrophe. Numbers and dates pass."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A value for a CSV cell: text that a spreadsheet would run as a formula gets a leading apostrophe (so it
+    shows as typed); numbers, dates and other text pass unchanged."""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def sheet_title(text: str) -> str:
+    """A worksheet name from any text: without the characters Excel refuses (: \\ / ? * [ ]), at most 31 long."""
+    return re.sub(r"[:\\/?*\[\]]", " ", text).strip()[:31] or "Sheet"
+
+
+def print_on_a4_width(sheet: Any, *, header_rows: str, name_columns: str) -> None:
+    """Print setup of an exported sheet: A4 landscape, one page wide, the header rows and the name columns
+    repeated on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = header_rows
+    sheet.print_title_cols = name_columns
+
+
+def sheet_append(sheet: Any, values: list, *, formulas: tuple[int, ...] = ()) -> None:
+    """Append a row to an openpyxl sheet with every string kept as a string cell, so text typed by a user
+    ("=1+1", "@x") is never run as a formula; only the positions in ``formulas`` (written by our code) are."""
+    sheet.append(values)
+    for index, cell in enumerate(sheet[sheet.max_row]):
+        if index not in formulas and cell.data_type == "f":
+            cell.data_type = "s"

@@ -220,6 +220,8 @@ TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 CURRENCY_SYMBOL = "¥"
+# Our own number and date formats for zh-hans and en (grouped thousands; 2026年12月1日), read before Django's.
+FORMAT_MODULE_PATH = ["salesops.formats"]
 
 # --- Static and media --------------------------------------------------------------------
 STATIC_URL = "static/"

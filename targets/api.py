@@ -18,6 +18,7 @@ from org.api import as_drf_error
 from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
+from salesops.formatting import metric_number
 from targets import breakdown, selectors, services
 from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
 from visits.idempotency import IdempotentMixin
@@ -75,7 +76,18 @@ class TargetSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_quarters(self, target: Target) -> list[str]:
-        return [str(v) for v in breakdown.quarter_values(selectors.month_values(target))]
+        return [
+            metric_number(v, unit=target.metric.unit) for v in breakdown.quarter_values(selectors.month_values(target))
+        ]
+
+    def to_representation(self, target: Target) -> dict:
+        """Figures in the metric's unit: a count's year and months are whole numbers ("10", not "10.00")."""
+        data = super().to_representation(target)
+        unit = target.metric.unit
+        data["annual_value"] = metric_number(target.annual_value, unit=unit)
+        for period in data["periods"]:
+            period["value"] = metric_number(period["value"], unit=unit)
+        return data
 
 
 class TargetCreateSerializer(serializers.Serializer):

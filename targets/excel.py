@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from salesops.formatting import month_label
+from salesops.formatting import month_label, parse_number, print_on_a4_width, sheet_append, sheet_title
 from targets.breakdown import QUARTERS
 from targets.selectors import Grid, GridRow
 
 MONTH_COLUMNS = range(3, 15)  # C..N
+FORMULA_COLUMNS = tuple(range(14, 19))  # the four quarters and the year (0-based positions O..S)
 
 
 def owner_code(row: GridRow) -> str:
@@ -31,8 +31,8 @@ def grid_workbook(grid: Grid) -> bytes:
     """The grid of one team, year and metric as an .xlsx file (quarters and year as formulas)."""
     book = Workbook()
     sheet = book.active
-    sheet.title = f"{grid.metric.code}-{grid.year}"[:31]
-    sheet.append(headers())
+    sheet.title = sheet_title(f"{grid.metric.label} {grid.year}")
+    sheet_append(sheet, headers())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     number_format = "#,##0.00" if grid.metric.is_money else "#,##0"
@@ -43,7 +43,10 @@ def grid_workbook(grid: Grid) -> bytes:
             f"=SUM({get_column_letter(2 + months_[0])}{line}:{get_column_letter(2 + months_[-1])}{line})"
             for months_ in QUARTERS.values()
         ]
-        sheet.append([owner_code(row), row.label, *months, *quarters, f"=SUM(C{line}:N{line})"])
+        # Codes and names are typed by people: kept as text; the quarters and the year are our formulas.
+        sheet_append(
+            sheet, [owner_code(row), row.label, *months, *quarters, f"=SUM(C{line}:N{line})"], formulas=FORMULA_COLUMNS
+        )
         for cell in sheet[line][2:]:
             cell.number_format = number_format
     sheet["A2"].fill = PatternFill("solid", fgColor="DDEBF7")
@@ -51,6 +54,7 @@ def grid_workbook(grid: Grid) -> bytes:
     for column in range(3, 20):
         sheet.column_dimensions[get_column_letter(column)].width = 13
     sheet.freeze_panes = "C2"
+    print_on_a4_width(sheet, header_rows="1:1", name_columns="A:B")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -108,8 +112,8 @@ def parse_workbook(content: bytes, *, grid: Grid) -> ImportResult:
             if raw in (None, ""):
                 raw = 0
             try:
-                number = Decimal(str(raw).strip().replace(",", ""))
-            except InvalidOperation:
+                number = parse_number(raw)
+            except ValueError:
                 result.errors.append(
                     {"row": line, "column": letter, "message": _("“%(value)s” is not a number.") % {"value": raw}}
                 )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Team
+from salesops.formatting import display_name
 from targets.breakdown import MONEY, QUARTERS, WHOLE
 
 # The shipped metrics' names, kept here so the catalogue translates them.
@@ -184,7 +185,7 @@ class Target(models.Model):
     @property
     def owner_name(self) -> str:
         if self.rep_id:
-            return self.rep.get_full_name() or self.rep.username
+            return display_name(self.rep)
         return self.team.name
 
     @property

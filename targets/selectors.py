@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped
+from salesops.formatting import display_name, name_sort_key
 from targets import breakdown
 from targets.models import DistributionProfile, Metric, RampPlan, Target, TargetChange, TargetPeriod
 
@@ -164,12 +165,12 @@ def grid_for(*, user: AbstractBaseUser | AnonymousUser, team: Team, year: int, m
         owners = [(f"team:{child.pk}", child.name, child, None) for child in child_teams]
     else:
         memberships = (
-            Membership.objects.active_on(timezone.localdate())
-            .filter(team=team, role=Role.REP)
-            .select_related("user")
-            .order_by("user__username")
+            Membership.objects.active_on(timezone.localdate()).filter(team=team, role=Role.REP).select_related("user")
         )
-        owners = [(f"rep:{m.user_id}", m.user.get_full_name() or m.user.username, team, m.user) for m in memberships]
+        owners = [
+            (f"rep:{m.user_id}", display_name(m.user), team, m.user)
+            for m in sorted(memberships, key=lambda m: name_sort_key(m.user))
+        ]
     targets = target_list_for(user=user).filter(fiscal_year=year, metric=metric)
     rep_ids = [rep.pk for _k, _l, _t, rep in owners if rep is not None]
     team_ids = [team.pk] + [t.pk for _k, _l, t, rep in owners if rep is None]

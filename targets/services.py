@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from org.audit import audit_record
 from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
+from salesops.formatting import parse_number
 from targets import breakdown
 from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
 
@@ -48,8 +49,8 @@ def profile_weights(*, target: Target) -> list[Decimal]:
 
 def _as_decimal(value: Any, field: str) -> Decimal:
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
+        number = parse_number(value)  # "1,234.5", full-width digits, "80万"
+    except ValueError:
         raise ValidationError({field: _("Enter a number.")}) from None
     if not number.is_finite():
         raise ValidationError({field: _("Enter a number.")})

@@ -73,8 +73,8 @@ def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, *
     largest_year = max((row.target.annual_value for row in [grid.parent, *grid.rows] if row.target), default=0)
     return {
         # Inputs as wide as the largest number in the grid (a browser's "size" is generous: a few characters less fit).
-        "month_size": max(6, len(f"{largest_month:.{formats['places']}f}") - 3),
-        "year_size": max(8, len(f"{largest_year:.{formats['places']}f}") - 2),
+        "month_size": max(6, len(f"{largest_month:,.{formats['places']}f}") - 4),
+        "year_size": max(8, len(f"{largest_year:,.{formats['places']}f}") - 3),
         "grid": grid,
         "can_edit": scope.can_manage(team.pk),
         "profiles": selectors.profile_list(),

@@ -23,7 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from org.api import as_drf_error
+from org.api import PersonNameField, as_drf_error
 from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
@@ -106,7 +106,7 @@ class NewOrderLineSerializer(serializers.Serializer):
 
 
 class VisitReviewSerializer(serializers.ModelSerializer):
-    by_name = serializers.CharField(source="by.get_full_name", read_only=True)
+    by_name = PersonNameField(source="by")
 
     class Meta:
         model = VisitReview
@@ -189,7 +189,7 @@ class VisitCheckOutSerializer(serializers.Serializer):
 
 
 class VisitSheetSerializer(serializers.ModelSerializer):
-    rep_name = serializers.CharField(source="rep.get_full_name", read_only=True)
+    rep_name = PersonNameField(source="rep")
     visits = VisitSerializer(many=True, read_only=True)
 
     class Meta:

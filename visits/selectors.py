@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from org.models import Customer, Membership, Role, Team
 from org.scoping import scope_for, scoped
 from org.selectors import customer_list_for
+from salesops.formatting import name_sort_key
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 KEY_CUSTOMERS_SHOWN = 5
@@ -186,7 +187,7 @@ def team_day_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date, team: 
         Membership.objects.active_on(day)
         .filter(role=Role.REP, team_id__in=scope.team_ids)
         .select_related("user", "team")
-        .order_by("team__path", "user__last_name", "user__first_name", "user__username")
+        .order_by("team__path")
     )
     if team is not None:
         memberships = memberships.filter(team__path__startswith=team.path)
@@ -197,7 +198,7 @@ def team_day_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date, team: 
     sheet_ids = dict(VisitSheet.objects.filter(rep_id__in=list(seen), date=day).values_list("rep_id", "id"))
     return [
         TeamDayRow(rep=m.user, team=m.team, summary=summaries[rep_id], sheet_id=sheet_ids.get(rep_id))
-        for rep_id, m in seen.items()
+        for rep_id, m in sorted(seen.items(), key=lambda item: (item[1].team.path, name_sort_key(item[1].user)))
     ]
 
 

@@ -24,6 +24,7 @@ from org.audit import audit_record
 from org.models import AuditEvent, Customer, Membership, Product, Role, Team
 from org.scoping import scope_for
 from org.selectors import customer_list_for
+from salesops.formatting import parse_number
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 User = get_user_model()
@@ -135,7 +136,8 @@ def _check_photo(photo: UploadedFile) -> str:
 
 def _decimal(value: Any, *, field_name: str, minimum: Decimal, strictly: bool = False) -> Decimal:
     try:
-        number = Decimal(str(value).strip().replace(",", "")).quantize(CENT)
+        # Amounts may be typed "1,234.5", in full-width digits or as "2万"; a quantity in 万 makes no sense.
+        number = parse_number(value, allow_wan=field_name == "amount").quantize(CENT)
     except (InvalidOperation, ValueError):
         raise ValidationError({field_name: _("Enter a number.")}) from None
     if not number.is_finite() or number < minimum or (strictly and number == minimum):

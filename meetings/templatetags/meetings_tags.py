@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+
+from salesops import formatting
 
 register = template.Library()
 
@@ -37,16 +39,14 @@ def age(start: dt.datetime, end: dt.datetime) -> str:
 
 @register.filter
 def percent(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"{(Decimal(value) * 100).quantize(Decimal('1'), rounding=ROUND_HALF_UP)}%"
+    """A ratio as a percentage with one decimal ("40.9%"), "—" when undefined."""
+    return formatting.percent(value)
 
 
 @register.filter
 def money(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"¥{Decimal(value).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    """¥1,234,567.89, "—" for nothing."""
+    return formatting.money(value)
 
 
 _ATTENDANCE_BADGES = {

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from django import template
 
-from reports import formulas, selectors
+from reports import selectors
+from salesops import formatting
 
 register = template.Library()
 
@@ -14,8 +15,7 @@ register = template.Library()
 @register.filter
 def pct(value: Decimal | None, places: int = 1) -> str:
     """A ratio as a percentage ("40.9%"), or "—" when undefined."""
-    shown = formulas.percent(value, int(places))
-    return "—" if shown is None else f"{shown}%"
+    return formatting.percent(value, int(places))
 
 
 @register.filter

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from django import template
 
+from salesops import formatting
+
 register = template.Library()
 
 
 @register.filter
 def grouped(value: Decimal | int | None, places: str | int = 2) -> str:
     """1234567.8 → "1,234,567.80" (``places`` decimals); empty for None."""
-    if value is None or value == "":
-        return ""
-    return f"{Decimal(value):,.{int(places)}f}"
+    return formatting.grouped(value, int(places))

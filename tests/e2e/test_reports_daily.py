@@ -53,7 +53,7 @@ def test_a_manager_sorts_the_daily_report_opens_a_rep_and_exports(
     page.wait_for_url(re.compile(r"period=week"))
     assert page.locator("select[name=period] option:checked").inner_text() == {"en": "Week", "zh-CN": "周"}[locale]
     target = page.locator(f"[data-testid=report-row][data-owner='rep:{company.rep_a.pk}'] td").nth(1)
-    assert target.inner_text() == {"en": "50,000", "zh-CN": "50000"}[locale]  # zh-hans does not group digits
+    assert target.inner_text() == "¥50,000.00"  # money with ¥ and grouped digits in both languages
     screenshot(page, f"reports-daily-week-{locale}")
 
     page.locator("[data-testid=rep-link]").first.click()

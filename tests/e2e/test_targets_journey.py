@@ -35,8 +35,8 @@ def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_re
     page.fill(f"[data-testid='year-team:{team.pk}']", "2000000")
     page.press(f"[data-testid='year-team:{team.pk}']", "Tab")
     page.wait_for_selector(f"[data-testid='cell-team:{team.pk}-1']")
-    assert page.input_value(f"[data-testid='cell-team:{team.pk}-1']") == "166666.67"
-    assert page.input_value(f"[data-testid='cell-team:{team.pk}-12']") == "166666.66"
+    assert page.input_value(f"[data-testid='cell-team:{team.pk}-1']") == "166,666.67"
+    assert page.input_value(f"[data-testid='cell-team:{team.pk}-12']") == "166,666.66"
     assert page.inner_text("[data-testid=remainder-year]") == "2,000,000.00"
 
     # Allocated equally to the four reps: nothing left over.
@@ -45,7 +45,7 @@ def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_re
     page.wait_for_selector("text=The target is allocated.")
     rep = four_reps.reps[0]
     for each in four_reps.reps:
-        assert page.input_value(f"[data-testid='year-rep:{each.pk}']") == "500000.00"
+        assert page.input_value(f"[data-testid='year-rep:{each.pk}']") == "500,000.00"
     assert page.inner_text("[data-testid=remainder-year]") == "0.00"
     # On a laptop screen the whole year fits without scrolling sideways.
     screenshot(page, "targets-grid-allocated-en")
@@ -62,7 +62,7 @@ def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_re
     page.wait_for_selector("[data-testid=over-allocated]")
     assert page.inner_text("[data-testid=remainder-year]") == f"{expected:,.2f}"
     assert page.inner_text("[data-testid=remainder-1]") == f"{expected:,.2f}"
-    assert page.input_value(f"[data-testid='year-rep:{rep.pk}']") == f"{Decimal('500000') - expected:.2f}"
+    assert page.input_value(f"[data-testid='year-rep:{rep.pk}']") == f"{Decimal('500000') - expected:,.2f}"
     screenshot(page, "targets-grid-override-en")
 
     # The manager approves the rep's target on its page.

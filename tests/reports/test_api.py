@@ -62,3 +62,25 @@ def test_alerts_are_the_users_own_and_can_be_marked_read(company, computed) -> N
     response = client.post("/api/v1/alerts/mark_read/", {"ids": [alerts[0]["id"]]}, content_type="application/json")
     assert response.json() == {"marked": 1, "unread": 0}
     assert Alert.objects.filter(user=company.manager_b, read_at__isnull=True).exists()
+
+
+def test_count_metrics_come_back_as_whole_numbers(company, night) -> None:
+    from targets.models import Metric
+    from tests.reports.factories import make_target
+
+    customers, _created = Metric.objects.get_or_create(
+        code="new_customers",
+        defaults={"name": "New customers", "unit": Metric.Unit.COUNT, "actual_kind": Metric.ActualKind.NEW_CUSTOMERS},
+    )
+    target = make_target(company.team_a, company.rep_a, customers, {3: "15"})
+    services.night_compute(as_of=night["as_of"])
+    client = company.client_for(company.manager_a)
+    query = {"owner": f"rep:{company.rep_a.pk}", "period": "month", "metric": customers.pk}
+    listed = client.get("/api/v1/progress-snapshots/", query).json()["results"]
+    assert [(row["target"], row["actual"]) for row in listed] == [("15", "0")]
+    one = client.get(f"/api/v1/progress-snapshots/{listed[0]['id']}/").json()
+    assert (one["target"], one["actual"]) == ("15", "0")
+    money = client.get("/api/v1/progress-snapshots/", {**query, "metric": night["metric"].pk}).json()["results"]
+    assert money[0]["actual"] == "90000.00"
+    body = client.get(f"/api/v1/targets/{target.pk}/").json()
+    assert body["annual_value"] == "15" and body["periods"][2]["value"] == "15" and body["quarters"][0] == "15"

@@ -80,8 +80,8 @@ def test_the_csv_export_lists_every_member(company, computed) -> None:
         reverse("reports:daily_csv") + f"?team={company.team_a.pk}&metric={computed['metric'].pk}"
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(rows) == 3
-    assert rows[1][2] == "90000.00"
+    assert len(rows) == 4  # the "data through" line, the headers, two reps
+    assert rows[2][2] == "90000.00"
 
 
 def test_the_drill_down_embeds_the_burn_up_data(company, computed) -> None:
