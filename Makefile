@@ -67,7 +67,10 @@ migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 messages: install
-	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=node_modules --ignore=var
+	cd $(CURDIR) && for domain in django djangojs; do \
+	  $(BIN)/python manage.py makemessages -d $$domain -l zh_Hans -l en --no-obsolete \
+	    --ignore=.venv --ignore=node_modules --ignore=var --ignore=static/vendor --ignore=staticfiles || exit 1; \
+	done
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 BACKUP ?= var/backup.dump

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from meetings.models import SLOT_FIELDS, CheckIn, MeetingSchedule
 from org.models import Membership, Role, Team
@@ -159,7 +160,9 @@ class ResolveForm(forms.Form):
 
 
 class CorrectiveActionForm(forms.Form):
-    description = forms.CharField(label=_("Action"), widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=pgettext_lazy("corrective action", "Action"), widget=forms.Textarea(attrs={"rows": 2})
+    )
     owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
 
     def __init__(self, *args, team: Team, **kwargs) -> None:

@@ -266,7 +266,7 @@ class CorrectiveAction(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="corrective_actions"
     )
-    description = models.TextField(_("action"))
+    description = models.TextField(pgettext_lazy("corrective action", "action"))
     assigned_at = models.DateTimeField(_("assigned at"))
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from org.audit import audit_record
@@ -102,13 +101,6 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
         "burnUp": selectors.burn_up(snapshot=snapshot),
         "gapTrend": selectors.gap_trend(user=request.user, snapshot=snapshot),
         "ranking": selectors.team_ranking(user=request.user, snapshot=snapshot),
-        "text": {
-            "actual": _("Cumulative actual"),
-            "plan": _("Plan"),
-            "time": _("Time line"),
-            "gap": _("Gap (pp)"),
-            "achievement": _("Achievement %"),
-        },
     }
     return render(
         request,

@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "org.context_processors.navigation",
             ],
+            "builtins": ["salesops.format_tags"],
         },
     },
 ]

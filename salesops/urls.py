@@ -7,6 +7,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.http import last_modified
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -14,6 +17,12 @@ from org import views as org_views
 
 # Each domain app may bring pages (<app>/urls.py, namespace = app) and API routes (<app>/api_urls.py).
 DOMAIN_APPS = ("org", "targets", "visits", "meetings", "reports")
+
+# The page scripts' strings (static/js) sit in the project catalogue (LOCALE_PATHS), which the catalogue view
+# always reads; naming one app keeps the admin's scripts' strings out. It changes only with a deployment, so
+# browsers revalidate it against the process start.
+STARTED = timezone.now()
+javascript_catalog = last_modified(lambda request, **kwargs: STARTED)(JavaScriptCatalog.as_view(packages=["org"]))
 
 api_patterns = [path("auth/token/", obtain_auth_token, name="api-token")]
 page_patterns = []
@@ -31,6 +40,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", javascript_catalog, name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

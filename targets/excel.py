@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from salesops.formatting import month_label
 from salesops.spreadsheets import xlsx_rows
 from targets.breakdown import QUARTERS
 from targets.selectors import Grid, GridRow
@@ -26,20 +27,7 @@ def owner_code(row: GridRow) -> str:
 
 
 def headers() -> list[str]:
-    months = [
-        _("Jan"),
-        _("Feb"),
-        _("Mar"),
-        _("Apr"),
-        _("May"),
-        _("Jun"),
-        _("Jul"),
-        _("Aug"),
-        _("Sep"),
-        _("Oct"),
-        _("Nov"),
-        _("Dec"),
-    ]
+    months = [month_label(m) for m in range(1, 13)]
     return [_("Code"), _("Owner"), *months, *[f"Q{q}" for q in QUARTERS], _("Year")]
 
 

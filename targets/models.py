@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from org.models import Team
@@ -268,7 +268,9 @@ class RampCheckpoint(models.Model):
     plan = models.ForeignKey(
         RampPlan, verbose_name=_("ramp plan"), on_delete=models.CASCADE, related_name="checkpoints"
     )
-    day = models.PositiveSmallIntegerField(_("day"), choices=[(30, "30"), (60, "60"), (90, "90")])
+    day = models.PositiveSmallIntegerField(
+        pgettext_lazy("ramp checkpoint", "day"), choices=[(30, "30"), (60, "60"), (90, "90")]
+    )
     visits = models.PositiveIntegerField(_("visits"), default=0)
     new_customers = models.PositiveIntegerField(_("new customers"), default=0)
     amount = models.DecimalField(

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from org.models import Customer, Team
 from org.selectors import customer_list_for, team_list_for
@@ -77,7 +78,7 @@ class VisitRecordForm(forms.Form):
     next_visit_date = forms.DateField(
         label=_("Next visit date"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    is_new_customer = forms.BooleanField(label=_("New customer"), required=False)
+    is_new_customer = forms.BooleanField(label=pgettext_lazy("visit flag", "New customer"), required=False)
     is_new_outlet = forms.BooleanField(label=_("New outlet"), required=False)
     photo = forms.FileField(
         label=_("Photo"),

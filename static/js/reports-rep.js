@@ -4,7 +4,14 @@
   const source = document.getElementById("report-charts");
   if (!source || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
-  const text = data.text;
+  // Labels from Django's JavaScript catalogue (jsi18n), loaded by the base layout.
+  const text = {
+    actual: gettext("Cumulative actual"),
+    plan: gettext("Plan"),
+    time: gettext("Time line"),
+    gap: gettext("Gap (pp)"),
+    achievement: gettext("Achievement %"),
+  };
   const money = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 0 });
 
   new Chart(document.getElementById("burn-up-chart"), {
