@@ -5,17 +5,21 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from salesops.formatting import month_label, parse_number, print_on_a4_width, sheet_append, sheet_title
+from salesops.spreadsheets import xlsx_rows
 from targets.breakdown import QUARTERS
 from targets.selectors import Grid, GridRow
 
 MONTH_COLUMNS = range(3, 15)  # C..N
 FORMULA_COLUMNS = tuple(range(14, 19))  # the four quarters and the year (0-based positions O..S)
+# A team's grid has a row per member; more than this is not a grid someone exported.
+MAX_ROWS = 2000
 
 
 def owner_code(row: GridRow) -> str:
@@ -80,16 +84,16 @@ class ImportResult:
 def parse_workbook(content: bytes, *, grid: Grid) -> ImportResult:
     """Read and check the whole file against the grid: every error by row and column, nothing applied."""
     result = ImportResult()
-    try:
-        book = load_workbook(io.BytesIO(content), data_only=True, read_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        result.errors.append({"row": "", "column": "", "message": _("This is not an .xlsx workbook.")})
-        return result
-    sheet = book.worksheets[0]
     known = {owner_code(row) for row in [grid.parent, *grid.rows]}
     seen: set[str] = set()
     precision = grid.metric.precision
-    for line, values in enumerate(sheet.iter_rows(min_row=2, max_col=14, values_only=True), start=2):
+    try:
+        # Streamed in bounded memory whatever the file declares (salesops/spreadsheets.py), the header skipped.
+        table = list(xlsx_rows(io.BytesIO(content), max_rows=MAX_ROWS, columns=14))[1:]
+    except ValidationError as error:
+        result.errors.append({"row": "", "column": "", "message": error.messages[0]})
+        return result
+    for line, values in table:
         values = list(values) + [None] * (14 - len(values))
         code = str(values[0]).strip() if values[0] is not None else ""
         months = values[2:14]

@@ -27,7 +27,7 @@ from org.api import PersonNameField, as_drf_error
 from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
-from visits import selectors, services
+from visits import excel, selectors, services
 from visits.idempotency import IdempotentMixin
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
 
@@ -597,7 +597,7 @@ class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveM
         upload = request.FILES.get("file")
         with service_errors():
             if upload is not None:
-                rows, source = services.sale_rows_from_file(upload=upload), SaleRecord.Source.ERP
+                rows, source = excel.sale_rows_from_file(upload=upload), SaleRecord.Source.ERP
             else:
                 serializer = SaleImportSerializer(data=request.data)
                 serializer.is_valid(raise_exception=True)

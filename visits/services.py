@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -15,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +23,7 @@ from org.models import AuditEvent, Customer, Membership, Product, Role, Team
 from org.scoping import scope_for
 from org.selectors import customer_list_for
 from salesops.formatting import parse_number
+from visits import excel
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 User = get_user_model()
@@ -38,21 +37,6 @@ PHOTO_SIGNATURES = {
     b"GIF87a": ".gif",
     b"GIF89a": ".gif",
 }
-IMPORT_COLUMNS = ("date", "rep", "customer", "product", "quantity", "amount", "external_id")
-IMPORT_HEADER_ALIASES = {
-    "日期": "date",
-    "业务员": "rep",
-    "客户": "customer",
-    "客户编码": "customer",
-    "产品": "product",
-    "产品编码": "product",
-    "数量": "quantity",
-    "金额": "amount",
-    "外部编号": "external_id",
-    "external id": "external_id",
-}
-IMPORT_MAX_ROWS = 20_000
-IMPORT_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -322,6 +306,22 @@ def _mark_first_order(visit: Visit) -> None:
     Customer.objects.filter(pk=visit.customer_id, first_order_date__isnull=True).update(
         first_order_date=visit.sheet.date
     )
+
+
+def customer_set_first_orders_from_sales(records: list[SaleRecord]) -> None:
+    """Each customer's first order date becomes its earliest sale of ``records`` when it had none or a later one.
+
+    The first order date follows the orders (visits and ERP lines); nobody types it in but a manager with a
+    reason (org.services.customer_first_order_set).
+    """
+    earliest: dict[int, dt.date] = {}
+    for record in records:
+        if record.customer_id not in earliest or record.date < earliest[record.customer_id]:
+            earliest[record.customer_id] = record.date
+    for customer_id, day in earliest.items():
+        Customer.objects.filter(pk=customer_id).filter(
+            Q(first_order_date__isnull=True) | Q(first_order_date__gt=day)
+        ).update(first_order_date=day, updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -609,17 +609,6 @@ class ImportResult:
         return not self.errors
 
 
-def _parse_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip().replace("/", "-"))
-    except ValueError:
-        raise ValidationError({"date": _("Enter a date as YYYY-MM-DD.")}) from None
-
-
 _SALE_FIELDS = ("date", "rep_id", "team_id", "customer_id", "product_id", "quantity", "amount")
 
 
@@ -627,86 +616,80 @@ _SALE_FIELDS = ("date", "rep_id", "team_id", "customer_id", "product_id", "quant
 def sale_records_import(*, by: AbstractBaseUser, rows: list[dict], source: str = SaleRecord.Source.ERP) -> ImportResult:
     """Insert or update sales lines by external id; the same lines again change nothing.
 
-    Every row is checked first: one bad row and nothing of the batch is applied.
+    Every row is checked first: one bad row and nothing of the batch is applied. Reps and customers are looked
+    up only in the importer's teams, and one message answers for any outside them (nothing to enumerate). A
+    row's number is its ``line`` (the spreadsheet's row) when the file reader gave one, else its position.
     """
     scope = scope_for(by)
     if scope.role not in (Role.DIRECTOR, Role.MANAGER):
         raise PermissionDenied
     result = ImportResult()
-    if len(rows) > IMPORT_MAX_ROWS:
+    if len(rows) > excel.MAX_ROWS:
         result.errors.append(
-            {"row": 0, "errors": {"file": [_("At most %(n)s rows at a time.") % {"n": IMPORT_MAX_ROWS}]}}
+            {"row": 0, "errors": {"file": [_("At most %(n)s rows at a time.") % {"n": excel.MAX_ROWS}]}}
         )
         return result
 
-    def text(row: dict, name: str) -> str:
-        value = row.get(name)
-        return "" if value is None else str(value).strip()
+    parsed: list[tuple[int, dict[str, Any], dict[str, list[str]]]] = []
+    for position, row in enumerate(rows, start=1):
+        values: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for column in excel.SALE_COLUMNS:
+            try:
+                values[column.key] = column.parse(row.get(column.key))
+            except ValidationError as error:
+                errors.setdefault(column.key, []).extend(error.messages)
+        parsed.append((row.get(excel.LINE) or position, values, errors))
 
-    usernames = {text(row, "rep") for row in rows}
-    codes = {text(row, "customer") for row in rows}
-    product_codes = {text(row, "product") for row in rows}
-    users = {user.username: user for user in User.objects.filter(username__in=usernames)}
-    customers = {c.code: c for c in Customer.objects.filter(code__in=codes)}
-    products = {p.code: p for p in Product.objects.filter(code__in=product_codes)}
-    rep_spans: dict[int, list[Membership]] = {}
-    for membership in Membership.objects.filter(user__in=users.values(), role=Role.REP):
-        rep_spans.setdefault(membership.user_id, []).append(membership)
-    external_ids = {text(row, "external_id") for row in rows}
-    existing = {record.external_id: record for record in SaleRecord.objects.filter(external_id__in=external_ids)}
+    def wanted(key: str) -> set[str]:
+        return {values[key] for _number, values, _errors in parsed if key in values}
+
+    customers = {
+        c.code: c for c in customer_list_for(user=by).filter(code__in=wanted("customer")) if scope.can_manage(c.team_id)
+    }
+    products = {p.code: p for p in Product.objects.filter(code__in=wanted("product"))}
+    rep_spans: dict[str, list[Membership]] = {}
+    for membership in Membership.objects.filter(user__username__in=wanted("rep"), role=Role.REP).select_related("user"):
+        if scope.can_manage(membership.team_id):
+            rep_spans.setdefault(membership.user.username, []).append(membership)
+    existing = {r.external_id: r for r in SaleRecord.objects.filter(external_id__in=wanted("external_id"))}
     today = timezone.localdate()
     seen: set[str] = set()
     records: list[SaleRecord] = []
 
-    for number, row in enumerate(rows, start=1):
-        errors: dict[str, list[str]] = {}
+    for number, values, errors in parsed:
 
         def fail(name: str, message: str, errors: dict = errors) -> None:
             errors.setdefault(name, []).append(message)
 
-        external_id = text(row, "external_id")
-        if not external_id:
-            fail("external_id", _("The external id is required."))
-        elif len(external_id) > 100:
-            fail("external_id", _("The external id is longer than 100 characters."))
-        elif external_id in seen:
-            fail("external_id", _("This external id appears twice in the file."))
-        seen.add(external_id)
-        day = None
-        try:
-            day = _parse_date(row.get("date"))
-            if day > today:
-                fail("date", _("The date is in the future."))
-        except ValidationError as error:
-            fail("date", error.message_dict["date"][0])
-        values: dict[str, Any] = {}
-        for name in ("quantity", "amount"):
-            try:
-                values[name] = _decimal(row.get(name), field_name=name, minimum=Decimal("0"))
-            except ValidationError as error:
-                fail(name, error.message_dict[name][0])
-        rep = users.get(text(row, "rep"))
+        external_id = values.get("external_id")
+        if external_id is not None:
+            if external_id in seen:
+                fail("external_id", _("This external id appears twice in the file."))
+            seen.add(external_id)
+        day = values.get("date")
+        if day is not None and day > today:
+            fail("date", _("The date is in the future."))
+            day = None
         team_id = None
-        if rep is None:
-            fail("rep", _("Unknown rep “%(name)s”.") % {"name": text(row, "rep")})
-        elif day is not None:
-            spans = [
-                m
-                for m in rep_spans.get(rep.pk, [])
-                if m.valid_from <= day and (m.valid_to is None or m.valid_to >= day)
-            ]
+        rep_name = values.get("rep")
+        if rep_name is not None:
+            spans = rep_spans.get(rep_name)
             if not spans:
-                fail("rep", _("“%(name)s” was not a rep on this date.") % {"name": rep.username})
-            else:
-                team_id = max(spans, key=lambda m: m.valid_from).team_id
-                if not scope.can_manage(team_id):
-                    fail("rep", _("“%(name)s” is not in a team you manage.") % {"name": rep.username})
-        customer = customers.get(text(row, "customer"))
-        if customer is None:
-            fail("customer", _("Unknown customer code “%(code)s”.") % {"code": text(row, "customer")})
-        product = products.get(text(row, "product"))
-        if product is None:
-            fail("product", _("Unknown product code “%(code)s”.") % {"code": text(row, "product")})
+                fail("rep", _("“%(value)s” was not found in your teams.") % {"value": rep_name})
+            elif day is not None:
+                on_day = [m for m in spans if m.valid_from <= day and (m.valid_to is None or m.valid_to >= day)]
+                if not on_day:
+                    fail("rep", _("“%(value)s” was not a rep of your teams on this date.") % {"value": rep_name})
+                else:
+                    team_id = max(on_day, key=lambda m: m.valid_from).team_id
+        code = values.get("customer")
+        customer = customers.get(code)
+        if code is not None and customer is None:
+            fail("customer", _("“%(value)s” was not found in your teams.") % {"value": code})
+        product = products.get(values.get("product"))
+        if values.get("product") is not None and product is None:
+            fail("product", _("Unknown product code “%(code)s”.") % {"code": values["product"]})
         old = existing.get(external_id)
         if old is not None and not scope.can_manage(old.team_id):
             fail("external_id", _("This external id belongs to a record outside your teams."))
@@ -716,7 +699,7 @@ def sale_records_import(*, by: AbstractBaseUser, rows: list[dict], source: str =
         record = SaleRecord(
             external_id=external_id,
             date=day,
-            rep_id=rep.pk,
+            rep_id=rep_spans[rep_name][0].user_id,
             team_id=team_id,
             customer_id=customer.pk,
             product_id=product.pk,
@@ -743,42 +726,5 @@ def sale_records_import(*, by: AbstractBaseUser, rows: list[dict], source: str =
         unique_fields=["external_id"],
         update_fields=[*_SALE_FIELDS, "source"],
     )
+    customer_set_first_orders_from_sales(records)
     return result
-
-
-def sale_rows_from_file(*, upload: UploadedFile) -> list[dict]:
-    """Read sales lines from a CSV (UTF-8 or GBK) or .xlsx file; the first row names the columns."""
-    if upload.size is not None and upload.size > IMPORT_MAX_BYTES:
-        raise ValidationError({"file": _("The file is too large (at most 10 MB).")})
-    name = (upload.name or "").lower()
-    if name.endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(upload, read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many kinds of errors for a broken file
-            raise ValidationError({"file": _("This is not a readable .xlsx file.")}) from None
-        table = [list(row) for row in book.active.iter_rows(values_only=True)]
-        book.close()
-    elif name.endswith(".csv"):
-        raw = upload.read()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                content = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationError({"file": _("The CSV file must be UTF-8 or GBK encoded.")})
-        table = list(csv.reader(io.StringIO(content)))
-    else:
-        raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
-    table = [row for row in table if any(cell not in (None, "") for cell in row)]
-    if not table:
-        raise ValidationError({"file": _("The file is empty.")})
-    header = [str(cell or "").strip().lower() for cell in table[0]]
-    columns = [IMPORT_HEADER_ALIASES.get(name, name.replace(" ", "_")) for name in header]
-    missing = [name for name in IMPORT_COLUMNS if name not in columns]
-    if missing:
-        raise ValidationError({"file": _("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)}})
-    return [dict(zip(columns, row, strict=False)) for row in table[1:]]

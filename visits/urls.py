@@ -28,4 +28,5 @@ urlpatterns = [
     path("visits/discrepancies/<int:pk>/resolve/", views.review_resolve, name="resolve"),
     path("visits/customers/", views.customers, name="customers"),
     path("visits/import/", views.sale_import, name="import"),
+    path("visits/import/template.xlsx", views.sale_import_template, name="import_template"),
 ]

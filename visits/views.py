@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from org.models import Product, Role
 from org.scoping import require_role
-from visits import selectors, services
+from visits import excel, selectors, services
 from visits.forms import (
     CheckInForm,
     CommentForm,
@@ -429,7 +429,7 @@ def sale_import(request: HttpRequest) -> HttpResponse:
     result = None
     if request.method == "POST" and form.is_valid():
         try:
-            rows = services.sale_rows_from_file(upload=form.cleaned_data["file"])
+            rows = excel.sale_rows_from_file(upload=form.cleaned_data["file"])
             result = services.sale_records_import(by=request.user, rows=rows)
         except ValidationError as error:
             form.add_error("file", error.message_dict.get("file", error.messages))
@@ -442,3 +442,14 @@ def sale_import(request: HttpRequest) -> HttpResponse:
                 )
     status = 400 if request.method == "POST" and (not form.is_valid() or (result and not result.applied)) else 200
     return render(request, "visits/import.html", {"form": form, "result": result}, status=status)
+
+
+@login_required
+def sale_import_template(request: HttpRequest) -> HttpResponse:
+    """The sales file to fill in, its headers in the page's language."""
+    require_role(request.user, *LEADERS)
+    response = HttpResponse(
+        excel.template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="sales-lines.xlsx"'
+    return response

@@ -182,7 +182,7 @@ def test_an_invalid_erp_file_lists_errors_and_imports_nothing(company, clock, sh
     response = client.post(
         reverse("visits:import"), {"file": SimpleUploadedFile("s.csv", content.encode())}, HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert response.status_code == 400 and "Unknown customer code" in response.content.decode()
+    assert response.status_code == 400 and "“NOPE” was not found in your teams." in response.content.decode()
     assert not SaleRecord.objects.exists()
     fixed = content.replace("NOPE", "A2")
     client.post(reverse("visits:import"), {"file": SimpleUploadedFile("s.csv", fixed.encode())})
