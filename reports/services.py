@@ -42,7 +42,7 @@ from reports.models import (
     TimeBasis,
     owner_key,
 )
-from salesops.formatting import display_name
+from salesops.formatting import display_name, long_date
 from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
@@ -1024,7 +1024,7 @@ def alerts_email(user_ids: Sequence[int], day: dt.date) -> None:
         by_user[alert.user_id].append(alert.message)
     for user in get_user_model().objects.filter(id__in=by_user).exclude(email=""):
         send_mail(
-            subject=_("SalesOps alerts for %(day)s") % {"day": day},
+            subject=_("SalesOps alerts for %(day)s") % {"day": long_date(day)},
             message="\n".join(by_user[user.pk]),
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[user.email],
