@@ -94,6 +94,7 @@ MATRIX_ROWS: list[Row] = [
     # --- site ---
     R("home", **every(302)),  # to the role's landing page
     R("healthz", anonymous=200, **every(200)),
+    R("javascript-catalog", anonymous=200, **every(200)),  # the page scripts' translations, login page included
     R("login", anonymous=200, **every(302)),
     R("password_change", **every(200)),
     R("password_change_done", **every(200)),
@@ -411,7 +412,17 @@ def run_rows(rows: list[Row], world: World, clients: dict) -> list[str]:
 @pytest.mark.parametrize("group", ["site", "org", "targets", "visits", "meetings", "reports"])
 def test_each_role_gets_the_expected_answer_and_nothing_of_other_teams(group, world, clients):
     prefixes = {
-        "site": ("home", "healthz", "login", "logout", "password", "schema", "api-", "api:api-token"),
+        "site": (
+            "home",
+            "healthz",
+            "javascript-catalog",
+            "login",
+            "logout",
+            "password",
+            "schema",
+            "api-",
+            "api:api-token",
+        ),
         "org": ("org:", "api:team", "api:member", "api:customer", "api:product", "api:calendar"),
         "targets": ("targets:", "api:metric", "api:distribution", "api:target", "api:ramp"),
         "visits": ("visits:", "api:visit", "api:order", "api:sale"),
