@@ -37,7 +37,6 @@ def test_navigation_pages_pass_the_content_security_policy(new_page, settings) -
         for href in links:
             response = page.goto(href)
             assert response.status == 200, (username, href)
-            page.wait_for_load_state("networkidle")
             screenshot(page, f"nav-{username}-{href.strip('/').replace('/', '-') or 'home'}")
             visited += 1
         assert violations == [], (username, violations)
