@@ -408,3 +408,73 @@ class NightlyShard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run} {self.key}"
+
+
+class Robot(models.Model):
+    """A group chat's robot (企业微信 / 钉钉 / 飞书) that a unit's daily report and meeting reminders are posted to."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk custom robot")
+        FEISHU = "feishu", _("Feishu custom bot")
+
+    team = models.ForeignKey(
+        Team, verbose_name=pgettext_lazy("org unit", "unit"), on_delete=models.CASCADE, related_name="robots"
+    )
+    kind = models.CharField(_("platform"), max_length=10, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    webhook_url = models.URLField(_("webhook address"), max_length=500)
+    # Shown once, when typed in: pages and the admin never display it again.
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["team__path", "name"]
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class RobotMessage(models.Model):
+    """One message for a robot, cut into the parts its platform takes; sent once per (robot, kind, key)."""
+
+    class Kind(models.TextChoices):
+        DAILY_REPORT = "daily", _("Daily report")
+        MEETING_REMINDER = "meeting", _("Meeting reminder")
+        TEST = "test", _("Test message")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    robot = models.ForeignKey(Robot, verbose_name=_("robot"), on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(_("key"), max_length=60)  # the night's date, the meeting, …
+    title = models.CharField(_("title"), max_length=200)
+    parts = models.JSONField(_("parts"), default=list)
+    sent_parts = models.PositiveIntegerField(_("parts sent"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("robot message")
+        verbose_name_plural = _("robot messages")
+        constraints = [models.UniqueConstraint(fields=["robot", "kind", "key"], name="robot_message_once")]
+
+    def __str__(self) -> str:
+        return f"{self.robot} {self.kind} {self.key}"

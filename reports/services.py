@@ -25,6 +25,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from org import outbox
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role, Team
 from reports import formulas
@@ -872,6 +873,8 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
         run.status = NightlyRun.Status.FINISHED
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at"])
+        if as_of >= timezone.localdate() - dt.timedelta(days=1):  # tonight's report, not a backfill of old nights
+            outbox.enqueue("reports.tasks.robots_after_night_task", args=[as_of.isoformat()])
     return True
 
 

@@ -43,3 +43,34 @@ def compute_shard_task(self, as_of: str, team_ids: list[int], refresh_from: str 
     start = dt.date.fromisoformat(refresh_from) if refresh_from else None
     services.shard_compute(as_of=day, team_ids=team_ids, refresh_from=start, worker=self.request.hostname or "")
     return services.night_finish(as_of=day, refresh_from=start)
+
+
+@shared_task
+def robots_after_night_task(as_of: str) -> int:
+    """Queue the night's daily report for every active group robot (sent by robot_deliver_task, one per message)."""
+    from reports import robots
+
+    return robots.after_night(as_of=dt.date.fromisoformat(as_of))
+
+
+@shared_task(bind=True, max_retries=None)
+def robot_deliver_task(self, message_id: int) -> str:
+    """Send a robot message's remaining parts; wait and try again when the platform says so (rate limit, outage)."""
+    from reports import robots
+    from reports.models import RobotMessage
+
+    message = RobotMessage.objects.select_related("robot").filter(pk=message_id, status="pending").first()
+    if message is None:
+        return "gone"
+    wait = robots.deliver(message)
+    if wait:
+        raise self.retry(countdown=wait)
+    return message.status
+
+
+@shared_task
+def robots_meeting_reminders_task() -> int:
+    """Every minute (Beat): remind the teams' robots of the meetings starting in the next ten minutes."""
+    from reports import robots
+
+    return robots.meeting_reminders()

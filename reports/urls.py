@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import views
+from reports import robot_views, views
 
 app_name = "reports"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("reports/my-team/", views.my_team, name="my_team"),
     path("reports/alerts/", views.alert_list, name="alerts"),
     path("reports/alerts/read/", views.alerts_read, name="alerts_read"),
+    path("reports/robots/", robot_views.robot_list, name="robots"),
+    path("reports/robots/<int:pk>/test/", robot_views.robot_test, name="robot_test"),
+    path("reports/robots/<int:pk>/delete/", robot_views.robot_delete, name="robot_delete"),
 ]

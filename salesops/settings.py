@@ -205,6 +205,14 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env("TIME_ZONE", "Asia/Shanghai")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
+# --- Group robots (reports/robots.py) -------------------------------------------------------
+# The hosts a robot's webhook may point at: the platforms' own, so nobody can make the server post elsewhere.
+ROBOT_WEBHOOK_HOSTS = env_list(
+    "ROBOT_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com,open.feishu.cn,open.larksuite.com"
+)
+ROBOT_TIMEOUT = env_int("ROBOT_TIMEOUT", 10)  # seconds for one post
+ROBOT_MAX_ATTEMPTS = env_int("ROBOT_MAX_ATTEMPTS", 6)  # failed posts before a message is given up
+
 # --- Auth --------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

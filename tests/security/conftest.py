@@ -22,6 +22,7 @@ from reports.models import (
     ProgressSnapshot,
     ProgressStatus,
     ReportSettings,
+    Robot,
     owner_key,
 )
 from targets.models import DistributionProfile, Metric, RampPlan, Target, TargetPeriod
@@ -151,6 +152,7 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         computed_at=timezone.now(),
     )
     alert = Alert.objects.create(user=rep, cause=f"secret-{letter}", day=today, message="x", subject_rep=rep)
+    robot = group_robot(team, manager)
     objects = {
         "team": team,
         "member": rep.memberships.get(),
@@ -172,6 +174,7 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         "snapshot": snapshot,
         "kpi": kpi,
         "alert": alert,
+        "robot": robot,
     }
     return Side(
         team=team,
@@ -179,6 +182,16 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         rep=rep,
         objects=objects,
         markers=(customer.name, f"{first} {last}", problem.description, note.topic, team.name),
+    )
+
+
+def group_robot(team, manager) -> Robot:
+    return Robot.objects.create(
+        team=team,
+        kind=Robot.Kind.WECOM,
+        name=f"Robot of {team.name}",
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=secret",
+        created_by=manager,
     )
 
 

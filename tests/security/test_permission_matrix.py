@@ -23,7 +23,7 @@ from django_filters import ModelChoiceFilter, ModelMultipleChoiceFilter
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.security.conftest import ROLES, World, send
+from tests.security.conftest import ROLES, World, group_robot, send
 
 OK = "ok"  # permission passed: any answer but 401/403/404 and 5xx (400 for a minimal payload is fine)
 REFUSALS = {401, 403, 404, 405}
@@ -108,6 +108,10 @@ MATRIX_ROWS: list[Row] = [
 
 def roles(rep: Any, manager: Any, director: Any) -> dict:
     return {"rep": rep, "manager": manager, "director": director}
+
+
+def fresh_robot(side) -> int:
+    return group_robot(side.team, side.manager).pk
 
 
 def rep_of_caller(world: World, obj_side, my_side) -> dict:
@@ -302,6 +306,17 @@ MATRIX_ROWS += [
     R("reports:my_day", **every(200)),
     R("reports:alerts", **every(200)),
     R("reports:alerts_read", "POST", **every(302)),
+    R("reports:robots", shows_own=True, **LEADERS),
+    R("reports:robots", "POST", **LEADERS),  # an empty form: 400 with its errors
+    R("reports:robot_test", "POST", obj="robot", **LEADERS),
+    # Each call removes a robot made for it, so that every role has one to remove.
+    R(
+        "reports:robot_delete",
+        "POST",
+        obj="robot",
+        kwargs=lambda w, s: {"pk": group_robot(s.team, s.manager).pk},
+        **LEADERS,
+    ),
     # --- last: it ends the sessions ---
     R("logout", "POST", anonymous=302, **every(302)),
 ]
