@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -237,3 +238,19 @@ def test_a_bad_list_on_the_page_names_the_line_and_answers_400(company) -> None:
     empty = client.post("/calendar/import/", {"year": 2027, "text": " "}, HTTP_ACCEPT_LANGUAGE="en")
     assert empty.status_code == 400
     assert "Paste or upload the list of holidays and make-up working days." in empty.content.decode()
+
+
+def test_pages_that_use_2027s_working_days_carry_the_warning(company) -> None:
+    client = company.client_for(company.manager_a)
+    grid_2027 = client.get(f"/targets/?team={company.team_a.pk}&year=2027", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "2027 年为预估日历——国务院放假安排通知尚未发布。" in grid_2027.content.decode()
+    grid_2026 = client.get(f"/targets/?team={company.team_a.pk}&year=2026", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'data-testid="calendar-estimated"' not in grid_2026.content.decode()
+    with time_machine.travel(dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC), tick=False):
+        # (signed in again: the session of before the travel has expired)
+        page = company.client_for(company.manager_a).get("/reports/my-team/", HTTP_ACCEPT_LANGUAGE="en")
+        page = page.content.decode()
+        assert "2027: estimated — the State Council's notice is not in yet." in page
+    services.calendar_import(by=company.director, year=2027, text=NOTICE_2027, apply=True)
+    grid_2027 = client.get(f"/targets/?team={company.team_a.pk}&year=2027", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert 'data-testid="calendar-estimated"' not in grid_2027.content.decode()
