@@ -47,6 +47,7 @@ def year_days(year: int) -> list[dt.date]:
     return days_of(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
+@cache
 def package_versions() -> str:
     """The versions of the two calendar packages, as a refresh records them."""
     return f"chinese-calendar {version('chinese_calendar')}, holidays {version('holidays')}"
