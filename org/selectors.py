@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from org.calendar import day_name, package_day
+from org.calendar import day_name, package_day, package_source, package_versions
 from org.models import (
     AuditEvent,
     Customer,
@@ -83,15 +83,18 @@ def calendar_days(*, year: int) -> dict[dt.date, WorkCalendarDay]:
     return {day.date: day for day in WorkCalendarDay.objects.filter(date__year=year)}
 
 
-def calendar_year(*, year: int) -> WorkCalendarYear | None:
-    """The year's source (official, imported or estimated); None for a year the calendar does not hold."""
-    return WorkCalendarYear.objects.select_related("imported_by").filter(year=year).first()
+def calendar_year(*, year: int) -> WorkCalendarYear:
+    """The year's source (official, imported or estimated); a year not refreshed yet goes by the packages."""
+    stored = WorkCalendarYear.objects.select_related("imported_by").filter(year=year).first()
+    return stored or WorkCalendarYear(year=year, source=package_source(year), package_versions=package_versions())
 
 
 def estimated_calendar_years(*, years: Iterable[int]) -> list[int]:
     """Those of the years whose working days are still an estimate (no published arrangement yet)."""
-    rows = WorkCalendarYear.objects.filter(year__in=set(years), source=WorkCalendarYear.Source.ESTIMATED)
-    return sorted(rows.values_list("year", flat=True))
+    years = set(years)
+    stored = dict(WorkCalendarYear.objects.filter(year__in=years).values_list("year", "source"))
+    sources = {year: stored.get(year) or package_source(year) for year in years}
+    return sorted(year for year, source in sources.items() if source == WorkCalendarYear.Source.ESTIMATED)
 
 
 def calendar_months(*, year: int) -> list[dict]:

@@ -254,3 +254,46 @@ def test_pages_that_use_2027s_working_days_carry_the_warning(company) -> None:
     services.calendar_import(by=company.director, year=2027, text=NOTICE_2027, apply=True)
     grid_2027 = client.get(f"/targets/?team={company.team_a.pk}&year=2027", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert 'data-testid="calendar-estimated"' not in grid_2027.content.decode()
+
+
+def test_a_year_not_refreshed_yet_is_estimated_by_the_packages(company) -> None:
+    WorkCalendarYear.objects.filter(year=2031).delete()
+    page = _page(company.client_for(company.rep_a), 2031, "en")
+    assert "2031: estimated — the State Council's notice is not in yet." in page
+    assert 'data-date="2031-01-01" data-kind="holiday" title="New Year&#x27;s Day"' in page
+
+
+@pytest.fixture
+def package_publishes_2027(monkeypatch):
+    """As after an upgrade of chinese-calendar to a version with the 2027 notice: National Day 1–7 October,
+    Saturday 9 October made up."""
+    from org import calendar
+
+    estimated = calendar._estimated_rows
+
+    def published(year: int) -> list:
+        rows = {row.date: row for row in estimated(year)}
+        for day in (D(2027, 10, 6), D(2027, 10, 7)):
+            rows[day] = calendar.CalendarRow(day, False, WorkCalendarDay.Kind.HOLIDAY, "national_day")
+        rows[D(2027, 10, 9)] = calendar.CalendarRow(D(2027, 10, 9), True, WorkCalendarDay.Kind.MAKEUP, "national_day")
+        return list(rows.values())
+
+    monkeypatch.setattr(calendar, "official_data_covers", lambda year: year <= 2027)
+    monkeypatch.setattr(calendar, "_official_rows", published)
+    calendar._package_year.cache_clear()
+    yield
+    calendar._package_year.cache_clear()
+
+
+def test_after_a_package_upgrade_the_refresh_makes_2027_official_and_keeps_the_directors_days(
+    company, package_publishes_2027
+) -> None:
+    services.calendar_day_set(by=company.director, date=D(2027, 10, 8), is_working=False, note="Team trip")
+    assert is_working_day(D(2027, 10, 6)), "the stored estimate stands until the refresh"
+
+    services.calendar_refresh()
+
+    assert WorkCalendarYear.objects.get(year=2027).source == WorkCalendarYear.Source.OFFICIAL
+    assert working_dates(D(2027, 10, 1), D(2027, 10, 10)) == [D(2027, 10, 9)]
+    assert WorkCalendarDay.objects.get(date=D(2027, 10, 8)).note == "Team trip"
+    assert 'data-testid="calendar-estimated"' not in _page(company.client_for(company.rep_a), 2027, "en")
