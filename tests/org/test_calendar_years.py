@@ -297,3 +297,11 @@ def test_after_a_package_upgrade_the_refresh_makes_2027_official_and_keeps_the_d
     assert working_dates(D(2027, 10, 1), D(2027, 10, 10)) == [D(2027, 10, 9)]
     assert WorkCalendarDay.objects.get(date=D(2027, 10, 8)).note == "Team trip"
     assert 'data-testid="calendar-estimated"' not in _page(company.client_for(company.rep_a), 2027, "en")
+
+
+def test_the_api_names_each_holiday_in_the_requests_language(company) -> None:
+    client = company.client_for(company.rep_a)
+    chinese = client.get("/api/v1/calendar/2027-02-08/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert (chinese["is_working"], chinese["holiday"], chinese["name"]) == (False, "spring_festival", "春节")
+    english = client.get("/api/v1/calendar/2027-02-08/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["name"] == "Spring Festival"
