@@ -45,8 +45,10 @@ seed: migrate
 run: migrate
 	$(BIN)/python -m salesops.launcher
 
+# Two pytest-xdist workers, each with a test database and a Redis database of its own; a file's tests stay together.
+TEST_WORKERS ?= 2
 test: install browsers
-	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
 	  [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || $(BIN)/python -m salesops.embedded stop; exit $$status
 
 ping: install

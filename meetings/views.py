@@ -131,16 +131,18 @@ def _leader_meeting(request: HttpRequest, pk: int) -> Meeting:
 
 @login_required
 def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
-    """The meeting-room screen of one meeting; its table refreshes itself every 30 seconds.
+    """The meeting-room screen of one meeting; its table refreshes itself every 30 seconds. With ``?screen=1`` it is
+    the table alone at large type for a TV or a shared call, without the forms.
 
     Read from the primary: the excuse, late check-in and problem forms come back here and must show their change.
     """
     meeting = _leader_meeting(request, pk)
+    screen = request.GET.get("screen") == "1"
     data = selectors.dashboard_for(meeting=meeting)
     rep_queryset = rep_choices_for(user=request.user).filter(pk__in=[row.rep.pk for row in data.rows])
     excuse_form, late_form = ExcuseForm(reps=rep_queryset), AllowLateForm(reps=rep_queryset)
     can_manage = require_role(request.user).can_manage(meeting.team_id)
-    if can_manage:  # the forms are shown: one read of the reps for both
+    if can_manage and not screen:  # the forms are shown: one read of the reps for both
         reps = list(rep_queryset)
         excuse_form.fields["rep"].show_users(reps)
         late_form.fields["rep"].show_users(reps)
@@ -153,6 +155,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "siblings": siblings,
             "can_manage": can_manage,
+            "screen": screen,
             "problem_form": ProblemForm(team=meeting.team),
             "excuse_form": excuse_form,
             "late_form": late_form,

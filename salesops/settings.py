@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -152,6 +153,26 @@ if not REDIS_URL:
 
     REDIS_URL = ensure_redis()
     os.environ["REDIS_URL"] = REDIS_URL
+
+
+def redis_database_of_worker(url: str, worker: str) -> str:
+    """The Redis URL for one of pytest-xdist's workers (gw0, gw1, …): a database of its own, as each worker has a
+    test database of its own, so that one worker's cache flushes and task queues never meet another's."""
+    offset = 1 + int(worker.removeprefix("gw"))
+    if url.startswith("unix://"):  # the embedded server's socket: the database is a query parameter
+        path, _, query = url.partition("?")
+        params = dict(parse_qsl(query))
+        params["db"] = str((int(params.get("db", 0)) + offset) % 16)
+        return f"{path}?{urlencode(params)}"
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{(int(parts.path.strip('/') or 0) + offset) % 16}"))
+
+
+# Child processes (a test's Celery worker) inherit the worker's URL, already moved.
+if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw") and not os.environ.get("SALESOPS_REDIS_MOVED"):
+    REDIS_URL = redis_database_of_worker(REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ["SALESOPS_REDIS_MOVED"] = "1"
 
 CACHES = {
     "default": {

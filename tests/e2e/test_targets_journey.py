@@ -151,4 +151,4 @@ def test_an_import_is_previewed_and_applied_only_when_the_whole_file_is_valid(ne
     page.wait_for_selector("[data-testid=import-preview]")
     page.click("[data-testid=apply-import]")
     page.wait_for_selector("text=已导入 2 个目标。")
-    assert page.input_value(f"[data-testid='year-rep:{rep2.pk}']") == "24000.00"
+    assert page.input_value(f"[data-testid='year-rep:{rep2.pk}']") == "24,000.00"

@@ -236,6 +236,7 @@ MATRIX_ROWS += [
     R("visits:customers", query="rep", obj="rep", **roles(rep=(200, 200), manager=(200, 200), director=200)),
     R("visits:import", **LEADERS),
     R("visits:import", "POST", **LEADERS),
+    R("visits:import_template", **LEADERS),
     # --- meetings API ---
     R("api:meeting-list", lists="meeting", **every(200)),
     R("api:meeting-detail", obj="meeting", **every(200)),
