@@ -76,9 +76,10 @@ def test_a_director_uploads_an_ics_arrangement_in_english(new_page, director) ->
     page = new_page(locale="en")
     login(page, director.username, PASSWORD)
     page.goto("/calendar/?year=2027")
-    assert "2027: estimated — the State Council's notice is not in yet." in page.get_by_test_id(
-        "calendar-estimated"
-    ).inner_text()
+    assert (
+        "2027: estimated — the State Council's notice is not in yet."
+        in page.get_by_test_id("calendar-estimated").inner_text()
+    )
     assert cell(page, "2027-01-01").get_attribute("title") == "New Year's Day"
     assert cell(page, "2027-05-05").get_attribute("data-kind") == "workday"
     assert cell(page, "2027-04-25").get_attribute("data-kind") == "weekend"
