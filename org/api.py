@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from org import selectors, services
+from org.calendar import day_name
 from org.forms import FIRST_ORDER_DATE_VALIDATORS
 from org.models import Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
@@ -89,10 +90,18 @@ class ProductSerializer(serializers.ModelSerializer):
 
 
 class CalendarDaySerializer(serializers.ModelSerializer):
+    holiday = serializers.CharField(
+        read_only=True, help_text="The statutory holiday the day belongs to (e.g. spring_festival), or empty."
+    )
+    name = serializers.SerializerMethodField(help_text="The day's holiday in the request's language, or its note.")
+
     class Meta:
         model = WorkCalendarDay
-        fields = ["date", "is_working", "kind", "note"]
+        fields = ["date", "is_working", "kind", "holiday", "name", "note"]
         read_only_fields = ["date", "kind"]
+
+    def get_name(self, day: WorkCalendarDay) -> str:
+        return day_name(holiday=day.holiday, note=day.note)
 
 
 class TeamViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from org.models import AuditEvent, Customer, Team
 from org.scoping import scope_for
@@ -69,6 +70,54 @@ class CalendarDayForm(forms.Form):
     )
     is_working = forms.BooleanField(label=_("working day"), required=False)
     note = forms.CharField(label=_("note"), max_length=100, required=False)
+
+
+class CalendarImportForm(forms.Form):
+    """The official arrangement of a year: typed or pasted, or uploaded as a .csv/.txt/.ics file."""
+
+    MAX_BYTES = 256 * 1024
+
+    year = forms.IntegerField(
+        label=pgettext_lazy("calendar", "Year"),
+        min_value=2000,
+        max_value=2099,
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm w-auto"}),
+    )
+    text = forms.CharField(
+        label=_("Holidays and make-up working days"),
+        required=False,
+        max_length=MAX_BYTES,
+        strip=False,
+        widget=forms.Textarea(attrs={"class": "form-control form-control-sm font-monospace", "rows": 6}),
+    )
+    file = forms.FileField(
+        label=_("or a file (.csv, .txt, .ics)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"class": "form-control form-control-sm", "accept": ".csv,.txt,.ics,text/csv,text/calendar"}
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return ""
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 256 KB."))
+        content = upload.read()
+        for encoding in ("utf-8-sig", "gb18030"):  # what Chinese spreadsheets and calendars save
+            try:
+                return content.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+        raise forms.ValidationError(_("The file is not text (save it as UTF-8 CSV or .ics)."))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["text"] = data.get("file") or data.get("text") or ""
+        if not data["text"].strip() and not self.errors:
+            self.add_error("text", _("Paste or upload the list of holidays and make-up working days."))
+        return data
 
 
 class AuditSearchForm(forms.Form):

@@ -203,8 +203,54 @@ class Product(models.Model):
         return self.name
 
 
+class Holiday(models.TextChoices):
+    """China's statutory holidays, named in the page's language wherever a day shows one."""
+
+    NEW_YEARS_DAY = "new_years_day", _("New Year's Day")
+    SPRING_FESTIVAL = "spring_festival", _("Spring Festival")
+    TOMB_SWEEPING_DAY = "tomb_sweeping_day", _("Tomb-sweeping Day")
+    LABOUR_DAY = "labour_day", _("Labour Day")
+    DRAGON_BOAT_FESTIVAL = "dragon_boat_festival", _("Dragon Boat Festival")
+    MID_AUTUMN_FESTIVAL = "mid_autumn_festival", _("Mid-autumn Festival")
+    NATIONAL_DAY = "national_day", _("National Day")
+    ANTI_FASCIST_70TH_DAY = "anti_fascist_70th_day", _("Anti-Fascist 70th Day")
+
+
+class WorkCalendarYear(models.Model):
+    """Where a calendar year's days come from: the published arrangement, or an estimate until it is out."""
+
+    class Source(models.TextChoices):
+        OFFICIAL = "official", _("Official")
+        IMPORTED = "imported", _("Official, imported by a director")
+        ESTIMATED = "estimated", _("Estimated")
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    package_versions = models.CharField(_("package versions"), max_length=100, blank=True)
+    refreshed_at = models.DateTimeField(_("refreshed at"), null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.get_source_display()}"
+
+    @property
+    def is_estimated(self) -> bool:
+        return self.source == self.Source.ESTIMATED
+
+
 class WorkCalendarDay(models.Model):
-    """One day of the company's work calendar; a day with no row follows China's official calendar."""
+    """One day of the company's work calendar; a day with no row follows China's official calendar.
+
+    A row with ``updated_by`` was set by a director (by hand or by an import) and a refresh keeps it.
+    """
 
     class Kind(models.TextChoices):
         WORKDAY = "workday", _("Working day")
@@ -216,6 +262,7 @@ class WorkCalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working = models.BooleanField(_("working day"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    holiday = models.CharField(_("holiday"), max_length=30, choices=Holiday.choices, blank=True)
     note = models.CharField(_("note"), max_length=100, blank=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import calendar as pycalendar
 import datetime as dt
+from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from org.models import AuditEvent, Customer, Membership, Product, Role, Team, WorkCalendarDay
+from org.calendar import day_name, package_day, package_source, package_versions
+from org.models import (
+    AuditEvent,
+    Customer,
+    Membership,
+    Product,
+    Role,
+    Team,
+    WorkCalendarDay,
+    WorkCalendarYear,
+)
 from org.scoping import scope_for, scoped, visible_teams
 
 User = get_user_model()
@@ -69,6 +81,71 @@ def product_list(*, active_only: bool = True) -> QuerySet[Product]:
 
 def calendar_days(*, year: int) -> dict[dt.date, WorkCalendarDay]:
     return {day.date: day for day in WorkCalendarDay.objects.filter(date__year=year)}
+
+
+def calendar_year(*, year: int) -> WorkCalendarYear:
+    """The year's source (official, imported or estimated); a year not refreshed yet goes by the packages."""
+    stored = WorkCalendarYear.objects.select_related("imported_by").filter(year=year).first()
+    return stored or WorkCalendarYear(year=year, source=package_source(year), package_versions=package_versions())
+
+
+def estimated_calendar_years(*, years: Iterable[int]) -> list[int]:
+    """Those of the years whose working days are still an estimate (no published arrangement yet)."""
+    years = set(years)
+    stored = dict(WorkCalendarYear.objects.filter(year__in=years).values_list("year", "source"))
+    sources = {year: stored.get(year) or package_source(year) for year in years}
+    return sorted(year for year, source in sources.items() if source == WorkCalendarYear.Source.ESTIMATED)
+
+
+def calendar_months(*, year: int) -> list[dict]:
+    """The year's twelve months as weeks of day cells, with each month's working days and named days."""
+    days = calendar_days(year=year)
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in pycalendar.Calendar().monthdatescalendar(year, month):
+            cells = []
+            for day in week:
+                row = days.get(day) or package_day(day)
+                name = day_name(holiday=row.holiday, note=getattr(row, "note", ""))
+                cells.append(
+                    {
+                        "date": day,
+                        "in_month": day.month == month,
+                        "working": row.is_working,
+                        "kind": row.kind,
+                        "name": name,
+                    }
+                )
+            weeks.append(cells)
+        in_month = [cell for week in weeks for cell in week if cell["in_month"]]
+        months.append(
+            {
+                "month": dt.date(year, month, 1),
+                "weeks": weeks,
+                "working_days": sum(cell["working"] for cell in in_month),
+                "named": _named_runs(in_month),
+            }
+        )
+    return months
+
+
+def _named_runs(cells: list[dict]) -> list[dict]:
+    """Consecutive days with the same name and kind, as one line each (1–3 元旦, 14 春节 make-up day)."""
+    runs: list[dict] = []
+    for cell in cells:
+        if not cell["name"] and cell["kind"] not in (WorkCalendarDay.Kind.MAKEUP, WorkCalendarDay.Kind.COMPANY):
+            continue
+        last = runs[-1] if runs else None
+        if (
+            last
+            and (last["name"], last["kind"]) == (cell["name"], cell["kind"])
+            and cell["date"] - last["last"] == dt.timedelta(days=1)
+        ):
+            last["last"] = cell["date"]
+        else:
+            runs.append({"first": cell["date"], "last": cell["date"], "name": cell["name"], "kind": cell["kind"]})
+    return runs
 
 
 def audit_events(

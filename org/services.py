@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org.audit import audit_record
-from org.calendar import official_calendar
-from org.models import AuditEvent, Customer, Membership, Role, Team, WorkCalendarDay
+from org.calendar import day_name, package_calendar, package_day, package_source, package_versions
+from org.calendar_import import parse_arrangement
+from org.models import AuditEvent, Customer, Membership, Role, Team, WorkCalendarDay, WorkCalendarYear
 from org.scoping import scope_for
+
+FIRST_CALENDAR_YEAR = 2020  # the first year the calendar is seeded for
 
 CUSTOMER_FIELDS = (
     "code",
@@ -107,7 +111,8 @@ def calendar_day_set(*, by: AbstractBaseUser, date: dt.date, is_working: bool, n
     else:
         kind = WorkCalendarDay.Kind.WEEKEND if date.weekday() >= 5 and not note else WorkCalendarDay.Kind.COMPANY
     day, _created = WorkCalendarDay.objects.update_or_create(
-        date=date, defaults={"is_working": is_working, "kind": kind, "note": note, "updated_by": by}
+        date=date,
+        defaults={"is_working": is_working, "kind": kind, "holiday": "", "note": note, "updated_by": by},
     )
     audit_record(
         action=AuditEvent.Action.CALENDAR_CHANGED,
@@ -118,27 +123,150 @@ def calendar_day_set(*, by: AbstractBaseUser, date: dt.date, is_working: bool, n
     return day
 
 
-@transaction.atomic
-def calendar_seed(*, years: list[int], overwrite: bool = False) -> int:
-    """Load China's official holidays and make-up working days for the years; returns rows written.
+class YearRefresh(NamedTuple):
+    year: int
+    source: str
+    changed: int
+    kept: int
 
-    Days a director has edited are kept unless ``overwrite`` is given.
+
+def _calendar_year_sourced(year: int, *, overwrite: bool) -> WorkCalendarYear:
+    """The year's row with its source by the installed packages (an import stands until official data)."""
+    calendar_year, _created = WorkCalendarYear.objects.select_for_update().get_or_create(
+        year=year, defaults={"source": package_source(year)}
+    )
+    source = package_source(year)
+    if source == WorkCalendarYear.Source.ESTIMATED and calendar_year.source == WorkCalendarYear.Source.IMPORTED:
+        source = WorkCalendarYear.Source.ESTIMATED if overwrite else WorkCalendarYear.Source.IMPORTED
+    calendar_year.source = source
+    calendar_year.package_versions = package_versions()
+    calendar_year.refreshed_at = timezone.now()
+    calendar_year.save()
+    return calendar_year
+
+
+@transaction.atomic
+def calendar_seed(*, years: list[int], overwrite: bool = False) -> list[YearRefresh]:
+    """Load the years' days from the installed packages: China's published holidays and make-up working days
+    where they are out, an estimate from the statutory holidays otherwise. Each year records its source.
+
+    Days a director has set (by hand or by an import) are kept unless ``overwrite`` is given.
     """
-    written = 0
+    fields = ("is_working", "kind", "holiday", "note")
+    result = []
     for year in years:
-        existing = set(
-            WorkCalendarDay.objects.filter(date__year=year, updated_by__isnull=False).values_list("date", flat=True)
-        )
+        existing = {day.date: day for day in WorkCalendarDay.objects.filter(date__year=year)}
+        kept = {day for day, row in existing.items() if row.updated_by_id is not None and not overwrite}
         rows = [
-            WorkCalendarDay(date=day, is_working=working, kind=kind, note=note)
-            for day, working, kind, note in official_calendar(year)
-            if overwrite or day not in existing
+            WorkCalendarDay(date=row.date, is_working=row.is_working, kind=row.kind, holiday=row.holiday, note="")
+            for row in package_calendar(year)
+            if row.date not in kept
+        ]
+        changed = [
+            row
+            for row in rows
+            if row.date not in existing
+            or existing[row.date].updated_by_id is not None
+            or any(getattr(existing[row.date], name) != getattr(row, name) for name in fields)
         ]
         WorkCalendarDay.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["date"],
-            update_fields=["is_working", "kind", "note"],
+            changed, update_conflicts=True, unique_fields=["date"], update_fields=[*fields, "updated_by"]
         )
-        written += len(rows)
-    return written
+        calendar_year = _calendar_year_sourced(year, overwrite=overwrite)
+        result.append(YearRefresh(year, calendar_year.source, len(changed), len(kept)))
+        if existing and changed:
+            audit_record(
+                action=AuditEvent.Action.CALENDAR_CHANGED,
+                obj=calendar_year,
+                summary=f"{year}: {len(changed)} day(s) refreshed from {calendar_year.package_versions}",
+            )
+    return result
+
+
+def calendar_refresh_years() -> list[int]:
+    """Every year the calendar holds, from 2020 and through next year at least."""
+    last = WorkCalendarDay.objects.aggregate(last=Max("date"))["last"]
+    first_year, last_year = FIRST_CALENDAR_YEAR, max(timezone.localdate().year + 1, last.year if last else 0)
+    return list(range(first_year, last_year + 1))
+
+
+def calendar_refresh() -> list[YearRefresh]:
+    """Refresh every day no director set from the newest package data (after migrate or a package upgrade)."""
+    return calendar_seed(years=calendar_refresh_years())
+
+
+class ImportChange(NamedTuple):
+    date: dt.date
+    was_working: bool
+    was_kind: str
+    is_working: bool
+    kind: str
+    holiday: str
+    note: str
+
+    @property
+    def name(self) -> str:
+        return day_name(holiday=self.holiday, note=self.note)
+
+    @property
+    def changes(self) -> bool:
+        return (self.was_working, self.was_kind) != (self.is_working, self.kind)
+
+
+@transaction.atomic
+def calendar_import(*, by: AbstractBaseUser, year: int, text: str, apply: bool) -> list[ImportChange]:
+    """The official arrangement of a year, pasted or uploaded by a director: the days it names become days off
+    or make-up working days, every other day stays as it is. With ``apply`` False only the preview is returned.
+
+    The year is then official (imported), and a refresh keeps the imported days.
+    """
+    if not scope_for(by).is_director:
+        raise PermissionDenied
+    if not 2000 <= year <= 2099:  # as for a day set by hand
+        raise ValidationError({"year": _("Choose a year from 2000 to 2099.")})
+    named = parse_arrangement(text, year=year)
+    current = {day.date: day for day in WorkCalendarDay.objects.filter(date__in=[day.date for day in named])}
+    changes = []
+    for day in named:
+        before = current.get(day.date) or package_day(day.date)
+        kind = (
+            WorkCalendarDay.Kind.HOLIDAY
+            if not day.is_working
+            else WorkCalendarDay.Kind.MAKEUP
+            if day.date.weekday() >= 5
+            else WorkCalendarDay.Kind.WORKDAY
+        )
+        changes.append(
+            ImportChange(day.date, before.is_working, before.kind, day.is_working, kind, day.holiday, day.note)
+        )
+    if not apply:
+        return changes
+    WorkCalendarDay.objects.bulk_create(
+        [
+            WorkCalendarDay(
+                date=change.date,
+                is_working=change.is_working,
+                kind=change.kind,
+                holiday=change.holiday,
+                note=change.note,
+                updated_by=by,
+            )
+            for change in changes
+        ],
+        update_conflicts=True,
+        unique_fields=["date"],
+        update_fields=["is_working", "kind", "holiday", "note", "updated_by"],
+    )
+    calendar_year, _created = WorkCalendarYear.objects.get_or_create(year=year, defaults={"source": ""})
+    if calendar_year.source != WorkCalendarYear.Source.OFFICIAL:
+        calendar_year.source = WorkCalendarYear.Source.IMPORTED
+    calendar_year.imported_by, calendar_year.imported_at = by, timezone.now()
+    calendar_year.save()
+    audit_record(
+        action=AuditEvent.Action.CALENDAR_CHANGED,
+        actor=by,
+        obj=calendar_year,
+        summary=f"{year}: official arrangement imported, {len(changes)} day(s) named, "
+        f"{sum(change.changes for change in changes)} changed",
+    )
+    return changes

@@ -14,5 +14,6 @@ urlpatterns = [
     path("products/", views.product_list, name="products"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/day/", views.calendar_day_edit, name="calendar_day"),
+    path("calendar/import/", views.calendar_import, name="calendar_import"),
     path("org/audit/", views.audit_log, name="audit"),
 ]

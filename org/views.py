@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-import calendar as pycalendar
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,8 +14,7 @@ from django.views.decorators.http import require_POST
 
 from org import selectors, services
 from org.audit import audit_record
-from org.calendar import official_day
-from org.forms import AuditSearchForm, CalendarDayForm, CustomerForm
+from org.forms import AuditSearchForm, CalendarDayForm, CalendarImportForm, CustomerForm
 from org.models import AuditEvent, Role
 from org.scoping import require_role
 
@@ -102,35 +98,32 @@ def product_list(request: HttpRequest) -> HttpResponse:
     return render(request, "org/product_list.html", {"products": selectors.product_list()})
 
 
+def _calendar_page(
+    request: HttpRequest, year: int, *, import_form: CalendarImportForm | None = None, preview=None, status: int = 200
+) -> HttpResponse:
+    scope = require_role(request.user)
+    months = selectors.calendar_months(year=year)
+    context = {
+        "year": year,
+        "months": months,
+        "total": sum(month["working_days"] for month in months),
+        "calendar_year": selectors.calendar_year(year=year),
+        "can_edit": scope.is_director,
+        "form": CalendarDayForm(),
+        "import_form": import_form or CalendarImportForm(initial={"year": year}),
+        "preview": preview,
+        "preview_changes": sum(change.changes for change in preview or []),
+    }
+    return render(request, "org/calendar.html", context, status=status)
+
+
 @login_required
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    scope = require_role(request.user)
     try:
         year = int(request.GET.get("year", timezone.localdate().year))
     except ValueError:
         year = timezone.localdate().year
-    year = min(max(year, 2004), 2100)
-    days = selectors.calendar_days(year=year)
-    months = []
-    for month in range(1, 13):
-        weeks = []
-        for week in pycalendar.Calendar().monthdatescalendar(year, month):
-            cells = []
-            for day in week:
-                row = days.get(day)
-                working, kind, note = (row.is_working, row.kind, row.note) if row else official_day(day)
-                cells.append(
-                    {"date": day, "in_month": day.month == month, "working": working, "kind": kind, "note": note}
-                )
-            weeks.append(cells)
-        working_count = sum(1 for c in (c for w in weeks for c in w) if c["in_month"] and c["working"])
-        months.append({"month": dt.date(year, month, 1), "weeks": weeks, "working_days": working_count})
-    total = sum(m["working_days"] for m in months)
-    return render(
-        request,
-        "org/calendar.html",
-        {"year": year, "months": months, "total": total, "can_edit": scope.is_director, "form": CalendarDayForm()},
-    )
+    return _calendar_page(request, min(max(year, 2004), 2100))
 
 
 @login_required
@@ -144,6 +137,38 @@ def calendar_day_edit(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('org:calendar')}?year={day.date.year}")
     messages.error(request, "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()))
     return redirect("org:calendar")
+
+
+@login_required
+@require_POST
+def calendar_import(request: HttpRequest) -> HttpResponse:
+    """A director's import of the official arrangement: a preview of every named day first, then the import."""
+    require_role(request.user, Role.DIRECTOR)
+    form = CalendarImportForm(request.POST, request.FILES)
+    year = timezone.localdate().year
+    if form.is_valid():
+        year = form.cleaned_data["year"]
+        apply = "apply" in request.POST
+        try:
+            changes = services.calendar_import(by=request.user, year=year, text=form.cleaned_data["text"], apply=apply)
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        else:
+            if apply:
+                changed = sum(change.changes for change in changes)
+                messages.success(
+                    request,
+                    _("%(year)s: the official arrangement is imported (%(named)s days named, %(changed)s changed).")
+                    % {"year": year, "named": len(changes), "changed": changed},
+                )
+                return redirect(f"{reverse('org:calendar')}?year={year}")
+            # The confirmation posts the same text again, also when it came from a file.
+            confirm = CalendarImportForm(initial={"year": year, "text": form.cleaned_data["text"]})
+            return _calendar_page(request, year, import_form=confirm, preview=changes)
+    elif "year" not in form.errors:
+        year = form.cleaned_data["year"]
+    return _calendar_page(request, min(max(year, 2004), 2100), import_form=form, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

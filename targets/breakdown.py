@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar as pycalendar
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -177,7 +178,60 @@ def monthly_actuals(*, metric: Metric, year: int, team: Team | None = None, rep=
     return values
 
 
+class MonthSource:
+    LAST_YEAR = "last_year"
+    WORKING_DAYS = "working_days"
+
+
+@dataclass(frozen=True)
+class LastYearProfile:
+    """The weights of the "last year's actuals" profile, and where each month's weight came from."""
+
+    history_year: int
+    weights: list[Decimal]
+    sources: list[str]  # per month: MonthSource.LAST_YEAR, or WORKING_DAYS where last year has no complete data
+
+    @property
+    def fallback_months(self) -> list[int]:
+        return [m for m in MONTHS if self.sources[m - 1] == MonthSource.WORKING_DAYS]
+
+    @property
+    def months_and_sources(self) -> list[tuple[int, str]]:
+        return list(zip(MONTHS, self.sources, strict=True))
+
+
+def last_year_profile(
+    *, metric: Metric, year: int, team: Team | None = None, rep=None, today: dt.date | None = None
+) -> LastYearProfile:
+    """Last year's monthly actuals of the same owner and metric as weights. A month of last year that has not
+    ended yet or has no data follows the working-days profile of ``year`` instead: the fallback months together
+    get the share their working days have of the year's, the others share the rest by last year's pattern.
+    """
+    from django.utils import timezone
+
+    history = year - 1
+    today = today or timezone.localdate()
+    actuals = monthly_actuals(metric=metric, year=history, team=team, rep=rep)
+    complete = [month_bounds(history, m)[1] < today and actuals[m - 1] > 0 for m in MONTHS]
+    working = working_day_weights(year)
+    sources = [MonthSource.LAST_YEAR if ok else MonthSource.WORKING_DAYS for ok in complete]
+    known_actuals = sum((actuals[m - 1] for m in MONTHS if complete[m - 1]), Decimal(0))
+    known_days = sum((working[m - 1] for m in MONTHS if complete[m - 1]), Decimal(0))
+    if not known_actuals or not known_days:
+        return LastYearProfile(history, working, [MonthSource.WORKING_DAYS] * 12)
+    # In whole units (no division): a known month weighs actual × known days, a fallback month
+    # known actuals × its working days, which gives the fallback months the working-days profile's share.
+    weights = [actuals[m - 1] * known_days if complete[m - 1] else known_actuals * working[m - 1] for m in MONTHS]
+    return LastYearProfile(history, weights, sources)
+
+
+def last_year_profile_of(target) -> LastYearProfile:
+    """The last-year profile a target would use (a rep's own actuals, or its team's and everything below)."""
+    return last_year_profile(
+        metric=target.metric, year=target.fiscal_year, team=None if target.rep_id else target.team, rep=target.rep
+    )
+
+
 def last_year_weights(*, metric: Metric, year: int, team: Team | None = None, rep=None) -> list[Decimal]:
-    """Last year's monthly actuals of the same owner and metric; even when there were none."""
-    actuals = monthly_actuals(metric=metric, year=year - 1, team=team, rep=rep)
-    return actuals if any(actuals) else even_weights()
+    """The weights of ``last_year_profile`` (which see)."""
+    return last_year_profile(metric=metric, year=year, team=team, rep=rep).weights

@@ -12,11 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
+from salesops.formatting import month_label
 from targets import breakdown, excel, selectors, services
 from targets.forms import AllocateForm, ImportForm, LockForm
 from targets.models import DistributionProfile, Metric, Target
@@ -111,8 +113,10 @@ def _with_progress(plans, day: dt.date | None = None) -> list[tuple]:
     return [(plan, progress[plan.pk]) for plan in plans]
 
 
-def _grid_fragment(request: HttpRequest, team: Team, year: int, metric: Metric, error: str = "") -> HttpResponse:
-    return render(request, "targets/_grid.html", _grid_context(request, team, year, metric, error=error))
+def _grid_fragment(
+    request: HttpRequest, team: Team, year: int, metric: Metric, error: str = "", notice: str = ""
+) -> HttpResponse:
+    return render(request, "targets/_grid.html", _grid_context(request, team, year, metric, error=error, notice=notice))
 
 
 @login_required
@@ -177,7 +181,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = get_object_or_404(DistributionProfile, pk=profile_id) if profile_id else None
     error = ""
     try:
-        services.target_set_profile(
+        target = services.target_set_profile(
             by=request.user,
             target=target,
             profile=chosen,
@@ -188,8 +192,9 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         error = _error_text(exc)
     except PermissionDenied:
         error = _("You do not manage this team, so you cannot set its targets.")
+    notice = "" if error else _profile_sources(target)["fallback_text"]
     team, year, metric = _grid_params(request, request.POST)
-    return _grid_fragment(request, team, year, metric, error)
+    return _grid_fragment(request, team, year, metric, error, notice=notice)
 
 
 @login_required
@@ -243,9 +248,28 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "day_month": day_month,
         "months": MONTH_NUMBERS,
         "lock_form": LockForm(),
+        **_profile_sources(target),
         **number_formats(target.metric),
     }
     return render(request, "targets/detail.html", context)
+
+
+def _profile_sources(target: Target) -> dict:
+    """For the last-year profile: where each month's weight came from, and the months that fell back."""
+    if target.profile is None or target.profile.kind != DistributionProfile.Kind.LAST_YEAR:
+        return {"profile_sources": None, "fallback_text": ""}
+    profile = breakdown.last_year_profile_of(target)
+    return {"profile_sources": profile, "fallback_text": _fallback_text(profile)}
+
+
+def _fallback_text(profile: breakdown.LastYearProfile) -> str:
+    if not profile.fallback_months:
+        return ""
+    months = pgettext("list separator", ", ").join(month_label(m) for m in profile.fallback_months)
+    return _(
+        "%(year)s has no complete data for %(months)s: those months follow the working days, "
+        "the others %(year)s's actuals."
+    ) % {"year": profile.history_year, "months": months}
 
 
 def _target_action(request: HttpRequest, pk: int, action) -> HttpResponse:

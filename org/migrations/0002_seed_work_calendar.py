@@ -6,13 +6,14 @@ FIRST_YEAR, LAST_YEAR = 2020, 2027
 
 
 def seed(apps, schema_editor) -> None:
-    from org.calendar import official_calendar
+    # The years' sources and holiday names are filled in by the refresh that runs after every migrate.
+    from org.calendar import package_calendar
 
     WorkCalendarDay = apps.get_model("org", "WorkCalendarDay")
     rows = [
-        WorkCalendarDay(date=day, is_working=working, kind=kind, note=note)
+        WorkCalendarDay(date=row.date, is_working=row.is_working, kind=row.kind)
         for year in range(FIRST_YEAR, LAST_YEAR + 1)
-        for day, working, kind, note in official_calendar(year)
+        for row in package_calendar(year)
     ]
     WorkCalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
 

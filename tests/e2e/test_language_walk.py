@@ -26,6 +26,7 @@ sales_metric = fixtures.sales_metric
 
 # Words allowed in Chinese pages: the product's name, file formats, the language switcher's "English", units.
 ALLOWED_LATIN = {"salesops", "api", "csv", "excel", "xlsx", "kpi", "erp", "utc", "english", "min", "km", "ok"}
+ALLOWED_LATIN |= {"ics", "txt"}  # the formats of the calendar import's files
 # Allowed in English pages: the switcher's own name for Chinese ("中文") and the 万 of amounts in units of ten thousand.
 ALLOWED_CHINESE = ("简体中文", "中文", "万元", "万")
 # Links that are not pages of the product (downloads, the admin site, the API docs, logout, language).

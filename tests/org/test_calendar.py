@@ -48,9 +48,11 @@ def test_counts_are_inclusive_of_both_ends_and_zero_when_reversed() -> None:
     assert working_days_between(friday, monday) == 0
 
 
-def test_a_year_the_official_calendar_does_not_know_falls_back_to_weekdays() -> None:
-    WorkCalendarDay.objects.filter(date__year=2031).delete()
+def test_a_year_the_official_calendar_does_not_know_counts_weekdays_less_the_statutory_holidays() -> None:
+    WorkCalendarDay.objects.filter(date__year__in=[2030, 2031]).delete()
     assert working_days_between(dt.date(2031, 1, 6), dt.date(2031, 1, 12)) == 5
+    # Monday 30 December to Sunday 5 January: New Year's Day (a Wednesday) is off.
+    assert working_days_between(dt.date(2030, 12, 30), dt.date(2031, 1, 5)) == 4
 
 
 def test_a_directors_company_day_off_changes_the_count(company) -> None:

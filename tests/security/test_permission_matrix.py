@@ -154,6 +154,7 @@ MATRIX_ROWS += [
     R("org:products", **every(200)),
     R("org:calendar", **every(200)),
     R("org:calendar_day", "POST", **roles(403, 403, OK)),
+    R("org:calendar_import", "POST", **roles(403, 403, OK)),
     R("org:audit", **roles(403, 403, 200)),
     # --- targets API ---
     R("api:metric-list", **every(200)),

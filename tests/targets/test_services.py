@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from org.models import Customer
-from targets import services
+from targets import breakdown, services
 from targets.models import DistributionProfile, Metric, Target, TargetChange
 from tests.factories import CustomerFactory, ProductFactory
 from tests.targets.factories import DistributionProfileFactory
@@ -106,7 +106,9 @@ def test_a_working_days_profile_follows_the_2026_calendar(sales_team) -> None:
     assert months_of(target)[9] == D("18000.00")
 
 
-def test_last_years_actuals_shape_the_months_and_fall_back_to_even(sales_team) -> None:
+def test_last_years_actuals_shape_the_months_and_the_months_without_sales_follow_the_working_days(
+    sales_team,
+) -> None:
     rep = sales_team.reps[0]
     profile = DistributionProfile.objects.get(kind="last_year")
     customer = CustomerFactory(team=sales_team.team, owner=rep)
@@ -124,34 +126,31 @@ def test_last_years_actuals_shape_the_months_and_fall_back_to_even(sales_team) -
     target = services.target_create(
         by=sales_team.manager, metric=metric("sales"), fiscal_year=2026, annual_value="1000", rep=rep, profile=profile
     )
-    assert months_of(target)[2] == D("750.00")
-    assert months_of(target)[5] == D("250.00")
+    # March (22 working days in 2026) and June (21) share 43/248 of the year as 300 : 100; the ten months
+    # without sales take the rest by their working days (January: 21/248).
+    assert months_of(target)[2] == D("130.04")
+    assert months_of(target)[5] == D("43.35")
+    assert months_of(target)[0] == D("84.68")
     assert sum(months_of(target)) == D("1000.00")
-    # Nobody sold a new-line product last year: even.
+    # Nobody sold a new-line product last year: the working days throughout (February has 16, October 18).
     new_line = services.target_create(
         by=sales_team.manager,
         metric=metric("new-line-sales"),
         fiscal_year=2026,
-        annual_value="1200",
+        annual_value="248000",
         rep=rep,
         profile=profile,
     )
-    assert months_of(new_line) == [D("100.00")] * 12
+    assert months_of(new_line)[1] == D("16000.00")
+    assert months_of(new_line)[9] == D("18000.00")
 
 
 def test_last_years_new_customers_count_first_orders(sales_team) -> None:
     rep = sales_team.reps[0]
     CustomerFactory(team=sales_team.team, owner=rep, first_order_date=dt.date(2025, 4, 2))
     CustomerFactory(team=sales_team.team, owner=rep, first_order_date=dt.date(2025, 4, 9), kind=Customer.Kind.OUTLET)
-    target = services.target_create(
-        by=sales_team.manager,
-        metric=metric("new-customers"),
-        fiscal_year=2026,
-        annual_value="10",
-        rep=rep,
-        profile=DistributionProfile.objects.get(kind="last_year"),
-    )
-    assert months_of(target)[3] == D(10)
+    actuals = breakdown.monthly_actuals(metric=metric("new-customers"), year=2025, rep=rep)
+    assert actuals == [D(0)] * 3 + [D(2)] + [D(0)] * 8
 
 
 @pytest.mark.parametrize(
