@@ -31,6 +31,7 @@ from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
 from salesops.formatting import display_name, sorted_by_name
 from targets import breakdown
 from targets.models import Metric, Target
+from targets.selectors import closed_month_of
 
 ZERO = Decimal(0)
 KPI_FIELDS = (
@@ -268,10 +269,33 @@ class ScoreRow:
     rank: int = 0
 
 
-def scorecard(*, user: AbstractBaseUser, team: Team, metric: Metric | None, as_of: dt.date | None = None) -> dict:
-    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs."""
+def scorecard(
+    *,
+    user: AbstractBaseUser,
+    team: Team,
+    metric: Metric | None,
+    as_of: dt.date | None = None,
+    month: dt.date | None = None,
+) -> dict:
+    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs.
+
+    For a ``month`` that is closed the scores are read from its frozen night; otherwise from its latest night.
+    """
+    closed = None
+    if month is not None:
+        month = month.replace(day=1)
+        closed = closed_month_of(month)
+        as_of = closed.night if closed else breakdown.month_bounds(month.year, month.month)[1]
     night = latest_night(on_or_before=as_of)
-    result: dict = {"as_of": night, "rows": [], "stars": [], "weights": ReportSettings.load().weights}
+    if night is not None and month is not None and night < month:
+        night = None  # no night of that month
+    result: dict = {
+        "as_of": night,
+        "closed": closed,
+        "rows": [],
+        "stars": [],
+        "weights": ReportSettings.load().weights,
+    }
     if night is None or metric is None:
         return result
     subtree = Team.objects.filter(path__startswith=team.path).values("id")
