@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from org.models import AuditEvent
 from reports import selectors as report_selectors
 from reports import services as night
-from reports.models import PeriodKind, ProgressSnapshot
+from reports.models import NightlyRun, PeriodKind, ProgressSnapshot
 from targets import selectors, services
 from targets.models import ClosedMonth, Metric, NightRecompute, Target, TargetChange
 from tests.factories import CustomerFactory, ProductFactory
@@ -194,6 +194,10 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
         )
         night.nights_compute(start=dt.date(2026, 11, 28), end=dt.date(2026, 11, 30))
     assert _november_achievement(director, team) == D("0.5")
+    # Even while a backfill has that night open, the closed month reads its frozen rows.
+    NightlyRun.objects.filter(as_of=dt.date(2026, 11, 30)).update(status=NightlyRun.Status.RUNNING)
+    assert _november_achievement(director, team) == D("0.5")
+    NightlyRun.objects.filter(as_of=dt.date(2026, 11, 30)).update(status=NightlyRun.Status.FINISHED)
     card = report_selectors.scorecard(
         user=director, team=team, metric=Metric.objects.get(code="sales"), month=dt.date(2026, 11, 1)
     )
@@ -218,3 +222,39 @@ def test_a_month_closes_by_itself_five_days_after_its_end(sales_team, november_s
         services.month_reopen(by=sales_team.director, month=dt.date(2026, 11, 1), reason="Recount")
         assert services.months_close_due() == []  # a reopened month waits for a director to close it again
     assert not ClosedMonth.objects.get().is_closed
+
+
+def test_the_director_closes_and_reopens_a_month_from_the_scorecard(sales_team, november_scores) -> None:
+    from tests.targets.test_pages import client_for
+
+    director, manager = client_for(sales_team.director), client_for(sales_team.manager)
+    url = f"/reports/scorecard/?team={sales_team.team.pk}&month=2026-11"
+    with at(2026, 12, 2):
+        page = director.get(url).content.decode()
+        assert 'data-testid="month-close"' in page and 'data-testid="month-closed"' not in page
+        assert 'data-testid="month-close"' not in manager.get(url).content.decode()
+        assert manager.post("/targets/months/close/", {"month": "2026-11"}).status_code == 403
+        director.post("/targets/months/close/", {"month": "2026-11"})
+        page = director.get(url).content.decode()
+        assert 'data-testid="month-closed"' in page and 'data-testid="month-reopen"' in page
+        director.post("/targets/months/reopen/", {"month": "2026-11", "reason": ""})
+        assert ClosedMonth.objects.get().is_closed  # no reason, not reopened
+        director.post("/targets/months/reopen/", {"month": "2026-11", "reason": "Recount"})
+    assert not ClosedMonth.objects.get().is_closed
+
+
+def test_the_director_reopens_a_closed_month_on_the_targets_page(sales_team, company_target) -> None:
+    from tests.targets.test_pages import client_for
+
+    director = client_for(sales_team.director)
+    with at(2026, 12, 3):
+        page = director.get(f"/targets/{company_target.pk}/").content.decode()
+        assert 'data-testid="reopen-form"' in page
+        assert (
+            'data-testid="reopen-form"'
+            not in client_for(sales_team.manager).get(f"/targets/{company_target.pk}/").content.decode()
+        )
+        director.post(f"/targets/{company_target.pk}/reopen/", {"month": 3, "value": "100000", "reason": ""})
+        assert months_of(company_target)[2] == D("166666.67")
+        director.post(f"/targets/{company_target.pk}/reopen/", {"month": 3, "value": "100000", "reason": "Typo"})
+    assert months_of(company_target)[2] == D("100000.00")
