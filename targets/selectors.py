@@ -45,7 +45,12 @@ def profile_list() -> QuerySet[DistributionProfile]:
 def target_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Target]:
     """Targets the user may see (a rep: only their own), with their months."""
     qs = Target.objects.select_related("team", "rep", "metric", "profile", "approved_by").prefetch_related(
-        Prefetch("periods", queryset=TargetPeriod.objects.order_by("month"))
+        Prefetch("periods", queryset=TargetPeriod.objects.order_by("month")),
+        Prefetch(
+            "pending_changes",
+            queryset=PendingChange.objects.filter(status=PendingChange.Status.PENDING).select_related("requested_by"),
+            to_attr="open_changes",
+        ),
     )
     return scoped(qs, user, team_field="team", owner_field="rep")
 
@@ -378,6 +383,9 @@ def closed_month_changes(target: Target, values: list[Decimal], *, today: dt.dat
 
 
 def open_pending_change(*, target: Target) -> PendingChange | None:
+    """The change of the target waiting for approval (prefetched by ``target_list_for``)."""
+    if hasattr(target, "open_changes"):
+        return target.open_changes[0] if target.open_changes else None
     return target.pending_changes.filter(status=PendingChange.Status.PENDING).first()
 
 

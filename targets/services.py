@@ -195,15 +195,15 @@ def _spread_difference(
         )
 
 
+def closed_month_message(months: Sequence[int]) -> str:
+    """Why a change of these closed months is refused (the grid, the API, an import's preview)."""
+    return _("%(months)s closed: a month that has ended keeps its target. A director can reopen it with a reason.") % {
+        "months": _month_names(months)
+    }
+
+
 def _closed_error(months: Sequence[int]) -> ValidationError:
-    return ValidationError(
-        {
-            f"month_{min(months)}": _(
-                "%(months)s closed: a month that has ended keeps its target. A director can reopen it with a reason."
-            )
-            % {"months": _month_names(months)}
-        }
-    )
+    return ValidationError({f"month_{min(months)}": closed_month_message(months)})
 
 
 def _needs_approval(*, by: AbstractBaseUser, target: Target) -> bool:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from openpyxl.utils import get_column_letter
 
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
@@ -72,13 +74,9 @@ def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, *
     formats = number_formats(metric)
     largest_month = max((max(row.months) for row in [grid.parent, *grid.rows] if row.target), default=0)
     largest_year = max((row.target.annual_value for row in [grid.parent, *grid.rows] if row.target), default=0)
-    targets = [row.target for row in [grid.parent, *grid.rows] if row.target]
-    waiting = {
-        change.target_id: change
-        for change in PendingChange.objects.filter(target__in=targets, status=PendingChange.Status.PENDING)
-    }
-    for target in targets:
-        target.open_change = waiting.get(target.pk)
+    for row in [grid.parent, *grid.rows]:
+        if row.target:
+            row.target.open_change = selectors.open_pending_change(target=row.target)
     closed = selectors.closed_months(year)
     return {
         "closed_months": closed,
@@ -416,6 +414,14 @@ def import_file(request: HttpRequest) -> HttpResponse:
         context["result"] = result
         labels = {excel.owner_code(row): row.label for row in [grid_.parent, *grid_.rows]}
         targets = {excel.owner_code(row): row.target for row in [grid_.parent, *grid_.rows]}
+        for row in result.rows:
+            target = targets.get(row.code)
+            closed = selectors.closed_month_changes(target, [Decimal(v) for v in row.months]) if target else []
+            for month in closed:
+                column = get_column_letter(excel.MONTH_COLUMNS[month - 1])
+                result.errors.append(
+                    {"row": row.line, "column": column, "message": services.closed_month_message([month])}
+                )
         context["preview"] = [
             {
                 "line": row.line,

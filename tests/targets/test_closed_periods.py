@@ -258,3 +258,28 @@ def test_the_director_reopens_a_closed_month_on_the_targets_page(sales_team, com
         assert months_of(company_target)[2] == D("166666.67")
         director.post(f"/targets/{company_target.pk}/reopen/", {"month": 3, "value": "100000", "reason": "Typo"})
     assert months_of(company_target)[2] == D("100000.00")
+
+
+def test_an_import_preview_refuses_a_change_of_a_closed_month(sales_team, company_target) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.targets.test_pages import client_for
+
+    client = client_for(sales_team.manager)
+    with at(2026, 12, 3):
+        export = client.get(f"/targets/export/?team={sales_team.team.pk}&year=2026&metric=sales")
+        book = load_workbook(io.BytesIO(export.content))
+        book.active["E2"] = 1  # March
+        book.active["N2"] = 1  # December: open, fine
+        buffer = io.BytesIO()
+        book.save(buffer)
+        buffer.seek(0)
+        buffer.name = "targets.xlsx"
+        preview = client.post(
+            "/targets/import/", {"team": sales_team.team.pk, "year": 2026, "metric": "sales", "file": buffer}
+        )
+    assert preview.status_code == 400
+    assert [(e["row"], e["column"]) for e in preview.context["result"].errors] == [(2, "E")]
+    assert "token" not in preview.context
