@@ -412,6 +412,11 @@ def frozen_night(as_of: dt.date) -> bool:
     return not NightRecompute.objects.filter(night=as_of, started_at__isnull=False, done_at__isnull=True).exists()
 
 
+def closed_month_list() -> QuerySet[ClosedMonth]:
+    """Every month close (closed or reopened), newest month first."""
+    return ClosedMonth.objects.select_related("closed_by", "reopened_by").order_by("-month")
+
+
 def closed_month_of(month_start: dt.date) -> ClosedMonth | None:
     """The close of the month starting on ``month_start``, when it is closed."""
     return ClosedMonth.objects.filter(month=month_start, reopened_at__isnull=True).first()

@@ -283,3 +283,24 @@ def test_an_import_preview_refuses_a_change_of_a_closed_month(sales_team, compan
     assert preview.status_code == 400
     assert [(e["row"], e["column"]) for e in preview.context["result"].errors] == [(2, "E")]
     assert "token" not in preview.context
+
+
+def test_a_director_closes_and_reopens_a_month_through_the_api(sales_team, november_scores) -> None:
+    from tests.targets.test_pages import client_for
+
+    director, manager = client_for(sales_team.director), client_for(sales_team.manager)
+    with at(2026, 12, 2):
+        assert manager.post("/api/v1/closed-months/", {"month": "2026-11-01"}).status_code == 403
+        response = director.post("/api/v1/closed-months/", {"month": "2026-12-01"})
+        assert response.status_code == 400 and "month" in response.json()
+        response = director.post("/api/v1/closed-months/", {"month": "2026-11-01"})
+        assert response.status_code == 201, response.json()
+        body = response.json()
+        assert (body["night"], body["is_closed"], body["closed_by"]) == ("2026-11-30", True, "boss")
+        reopen = f"/api/v1/closed-months/{body['id']}/reopen/"
+        assert director.post(reopen, {"reason": ""}).status_code == 400
+        response = director.post(reopen, {"reason": "Recount"})
+        assert response.status_code == 200 and response.json()["is_closed"] is False
+        # Closed again after the recount.
+        assert director.post("/api/v1/closed-months/", {"month": "2026-11-01"}).status_code == 201
+    assert manager.get("/api/v1/closed-months/").json()["count"] == 1
