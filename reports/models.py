@@ -292,6 +292,28 @@ class Alert(models.Model):
                 "metric": _(self.params.get("metric", "")),
                 "gap": self.params.get("gap", ""),
             }
+        if kind == "pending-change":
+            return _(
+                "%(by)s changed the approved target of %(owner)s (%(metric)s) from %(old)s to %(new)s; "
+                "it waits for your approval."
+            ) % {
+                "by": self.params.get("by", ""),
+                "owner": self.params.get("owner", ""),
+                "metric": _(self.params.get("metric", "")),
+                "old": self.params.get("old", ""),
+                "new": self.params.get("new", ""),
+            }
+        if kind == "change-decided":
+            text = (
+                _("%(by)s approved your change of the target of %(owner)s (%(metric)s).")
+                if self.params.get("status") == "approved"
+                else _("%(by)s rejected your change of the target of %(owner)s (%(metric)s).")
+            )
+            return text % {
+                "by": self.params.get("by", ""),
+                "owner": self.params.get("owner", ""),
+                "metric": _(self.params.get("metric", "")),
+            }
         return self.message
 
 

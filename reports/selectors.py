@@ -31,6 +31,7 @@ from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
 from salesops.formatting import display_name, sorted_by_name
 from targets import breakdown
 from targets.models import Metric, Target
+from targets.selectors import closed_month_of
 
 ZERO = Decimal(0)
 KPI_FIELDS = (
@@ -268,24 +269,56 @@ class ScoreRow:
     rank: int = 0
 
 
-def scorecard(*, user: AbstractBaseUser, team: Team, metric: Metric | None, as_of: dt.date | None = None) -> dict:
-    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs."""
-    night = latest_night(on_or_before=as_of)
-    result: dict = {"as_of": night, "rows": [], "stars": [], "weights": ReportSettings.load().weights}
+def scorecard(
+    *,
+    user: AbstractBaseUser,
+    team: Team,
+    metric: Metric | None,
+    as_of: dt.date | None = None,
+    month: dt.date | None = None,
+) -> dict:
+    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs.
+
+    For a ``month`` that is closed the scores are read from its frozen night; otherwise from its latest night.
+    """
+    closed = None
+    snapshot_rows, kpi_rows = snapshot_list_for(user=user), kpi_list_for(user=user)
+    if month is not None:
+        month = month.replace(day=1)
+        closed = closed_month_of(month)
+        as_of = breakdown.month_bounds(month.year, month.month)[1]
+    if closed is not None:
+        # The frozen rows, even while a backfill has that night open: no night rewrites them.
+        night = closed.night
+        snapshot_rows = scoped(
+            ProgressSnapshot.objects.select_related("team", "rep"), user, team_field="team", owner_field="rep"
+        )
+        kpi_rows = scoped(
+            ExecutionKpiSnapshot.objects.select_related("team", "rep"), user, team_field="team", owner_field="rep"
+        )
+    else:
+        night = latest_night(on_or_before=as_of)
+        if night is not None and month is not None and night < month:
+            night = None  # no night of that month
+    result: dict = {
+        "as_of": night,
+        "closed": closed,
+        "rows": [],
+        "stars": [],
+        "weights": ReportSettings.load().weights,
+    }
     if night is None or metric is None:
         return result
     subtree = Team.objects.filter(path__startswith=team.path).values("id")
     snapshots = {
         s.rep_id: s
-        for s in snapshot_list_for(user=user).filter(
+        for s in snapshot_rows.filter(
             as_of=night, metric=metric, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree
         )
     }
     kpis = {
         k.rep_id: k
-        for k in kpi_list_for(user=user).filter(
-            as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree
-        )
+        for k in kpi_rows.filter(as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree)
     }
     weights = result["weights"]
     weight_sum = sum(weights.values()) or 1

@@ -46,6 +46,7 @@ from reports.models import (
 from salesops.formatting import display_name, long_date
 from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
+from targets.selectors import frozen_night
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 ZERO = Decimal(0)
@@ -309,6 +310,8 @@ class NightContext:
             self._month_days[day.month].append(day)
         self.now = timezone.now()
         self._units: dict[tuple[dt.date, dt.date], formulas.Units] = {}
+        # The last night of a closed month keeps the scores it showed: no night or backfill rewrites them.
+        self.frozen = frozen_night(as_of)
 
     def units(self, start: dt.date, end: dt.date) -> formulas.Units:
         if (start, end) not in self._units:
@@ -568,6 +571,8 @@ def _night_targets(ctx: NightContext, team_ids: Sequence[int]) -> list[NightTarg
 
 def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> int:
     """Snapshots of the reps whose targets sit in ``team_ids`` and of those teams (subtree actuals); upserted."""
+    if ctx.frozen:
+        return 0
     targets = _night_targets(ctx, team_ids)
     months = _target_months([t.pk for t in targets], ctx.as_of.year)
     rep_targets = [t for t in targets if t.rep_id]
@@ -775,6 +780,8 @@ KPI_VALUES = ["team_id", "rep_id", "period_end", *KPI_FIELDS, "computed_at"]
 
 def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_of_teams: Sequence[int]) -> int:
     """KPI snapshots of ``team_ids`` (over their subtrees) and of the reps who are members of ``reps_of_teams``."""
+    if ctx.frozen:
+        return 0
     subtrees = _subtree_ids(team_ids)
     source_teams = sorted(set().union(*subtrees.values()) | set(reps_of_teams)) if subtrees else list(reps_of_teams)
     members = list(
@@ -868,14 +875,41 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
             daily_actual_refresh(team_ids=inner, start=start, end=as_of)
         progress_snapshots_compute(ctx, inner)
         execution_kpis_compute(ctx, inner, reps_of_teams=inner)
-        snapshot_ranks_update(as_of=as_of)
-        alerts_raise(ctx)
+        if not ctx.frozen:
+            snapshot_ranks_update(as_of=as_of)
+            alerts_raise(ctx)
         run.status = NightlyRun.Status.FINISHED
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "finished_at"])
         if as_of >= timezone.localdate() - dt.timedelta(days=1):  # tonight's report, not a backfill of old nights
             outbox.enqueue("reports.tasks.robots_after_night_task", args=[as_of.isoformat()])
+    requested_nights_recompute()
     return True
+
+
+def requested_nights_recompute() -> int:
+    """Compute again the past nights a director asked for (a closed month reopened, a closed target month
+    changed with a reason); returns how many. Each request is claimed once, so a retried night repeats none."""
+    from targets.models import NightRecompute
+
+    done = 0
+    while True:
+        with transaction.atomic():
+            request = (
+                NightRecompute.objects.select_for_update(skip_locked=True)
+                .filter(started_at__isnull=True)
+                .order_by("night", "id")
+                .first()
+            )
+            if request is None:
+                return done
+            claimed = NightRecompute.objects.filter(night=request.night, started_at__isnull=True)
+            claimed.update(started_at=timezone.now())
+        night_compute(as_of=request.night)
+        NightRecompute.objects.filter(night=request.night, started_at__isnull=False, done_at__isnull=True).update(
+            done_at=timezone.now()
+        )
+        done += 1
 
 
 def night_compute(*, as_of: dt.date, refresh_from: dt.date | None = None) -> NightlyRun:

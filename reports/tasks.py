@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from reports import services
+from targets.services import months_close_due
 
 
 def _yesterday() -> dt.date:
@@ -19,6 +20,7 @@ def _yesterday() -> dt.date:
 def nightly_progress_task(as_of: str | None = None) -> int:
     """Open the night (default: yesterday) and fan out one task per leaf-team shard; returns the shard count."""
     day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
+    months_close_due()  # the months ended long enough ago close by themselves, their last night frozen
     shards = services.leaf_team_shards()
     refresh_from = services.refresh_start(day)
     services.nightly_run_start(as_of=day, shard_count=len(shards))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
-from org.scoping import require_role, visible_teams
+from org.scoping import require_role, scope_for, visible_teams
 from reports import exports, selectors, services
 from reports.models import PeriodKind
 from targets.models import Metric
@@ -122,8 +124,18 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     team_id = request.GET.get("team")
     teams = visible_teams(request.user).order_by("path")
     team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
-    result = selectors.scorecard(user=request.user, team=team, metric=selectors.default_metric())
-    return render(request, "reports/scorecard.html", {"team": team, "teams": teams, **result})
+    month = _month_param(request.GET.get("month"))
+    result = selectors.scorecard(user=request.user, team=team, metric=selectors.default_metric(), month=month)
+    context = {"team": team, "teams": teams, "month": month, "is_director": scope_for(request.user).is_director}
+    return render(request, "reports/scorecard.html", {**context, **result})
+
+
+def _month_param(value: str | None) -> dt.date | None:
+    """A month typed as YYYY-MM (what <input type="month"> sends); None when empty or not a month."""
+    try:
+        return dt.datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return None
 
 
 @login_required

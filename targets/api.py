@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
@@ -20,7 +20,17 @@ from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from salesops.formatting import metric_number
 from targets import breakdown, selectors, services
-from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
+from targets.models import (
+    ClosedMonth,
+    DistributionProfile,
+    Metric,
+    PendingChange,
+    RampCheckpoint,
+    RampPlan,
+    Target,
+    TargetChange,
+    TargetPeriod,
+)
 from visits.idempotency import IdempotentMixin
 
 User = get_user_model()
@@ -50,9 +60,37 @@ class PeriodSerializer(serializers.ModelSerializer):
         fields = ["month", "value", "locked", "overridden"]
 
 
+class PendingChangeSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = PendingChange
+        fields = [
+            "id",
+            "target",
+            "status",
+            "requested_by",
+            "requested_at",
+            "reason",
+            "old_annual",
+            "new_annual",
+            "old_months",
+            "new_months",
+            "old_profile",
+            "new_profile",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
 class TargetSerializer(serializers.ModelSerializer):
     periods = PeriodSerializer(many=True, read_only=True)
     quarters = serializers.SerializerMethodField()
+    pending_change = serializers.SerializerMethodField(help_text="The change waiting for approval, if any.")
+    closed_months = serializers.SerializerMethodField(help_text="Months that have ended: their values are kept.")
 
     class Meta:
         model = Target
@@ -72,8 +110,18 @@ class TargetSerializer(serializers.ModelSerializer):
             "version",
             "periods",
             "quarters",
+            "pending_change",
+            "closed_months",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(PendingChangeSerializer(allow_null=True))
+    def get_pending_change(self, target: Target) -> dict | None:
+        change = selectors.open_pending_change(target=target)
+        return PendingChangeSerializer(change).data if change else None
+
+    def get_closed_months(self, target: Target) -> list[int]:
+        return sorted(selectors.closed_months(target.fiscal_year))
 
     def get_quarters(self, target: Target) -> list[str]:
         return [
@@ -128,6 +176,16 @@ class MonthOverrideSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=[services.RESPREAD, services.CHANGE_ANNUAL], default=services.RESPREAD)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False)
+
+
+class ReopenSerializer(serializers.Serializer):
+    month = serializers.IntegerField(min_value=1, max_value=12)
+    value = serializers.DecimalField(max_digits=16, decimal_places=2)
+    reason = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class AllocateSerializer(serializers.Serializer):
@@ -294,6 +352,19 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
             raise self._conflict_or_invalid(error, target) from error
         return self._reply(target)
 
+    @extend_schema(request=ReopenSerializer, responses=TargetSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[ReadAnyWriteDirector])
+    def reopen(self, request: Request, pk: str) -> Response:
+        """A director changes one closed month, with a reason; the next night recomputes its periods."""
+        target = self.get_object()
+        serializer = ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            target = services.target_reopen_month(by=request.user, target=target, **serializer.validated_data)
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return self._reply(target)
+
     @extend_schema(request=None, responses=TargetSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
@@ -360,6 +431,101 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
         )
+
+
+class PendingChangeViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Changes of approved targets waiting for the approver; the approver approves or rejects them."""
+
+    serializer_class = PendingChangeSerializer
+    permission_classes = [HasRole]
+
+    def get_queryset(self):
+        return selectors.pending_changes_for(user=self.request.user)
+
+    @extend_schema(request=DecisionSerializer, responses=TargetSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """The change takes effect now; the rep acknowledges the target again."""
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            target = services.pending_change_approve(
+                by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(TargetSerializer(selectors.target_list_for(user=request.user).get(pk=target.pk)).data)
+
+    @extend_schema(request=DecisionSerializer, responses=PendingChangeSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        """The approved values stay; a reason is required."""
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            change = services.pending_change_reject(
+                by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
+            )
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(PendingChangeSerializer(change).data)
+
+
+class ClosedMonthSerializer(serializers.ModelSerializer):
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    reopened_by = serializers.CharField(source="reopened_by.username", read_only=True, default=None)
+    is_closed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ClosedMonth
+        fields = [
+            "id",
+            "month",
+            "night",
+            "is_closed",
+            "closed_by",
+            "closed_at",
+            "reopened_by",
+            "reopened_at",
+            "reopen_reason",
+        ]
+        read_only_fields = [f for f in fields if f != "month"]
+        extra_kwargs = {"month": {"validators": []}}  # a reopened month is closed again by the service
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ClosedMonthViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Months whose scores are frozen; a director closes a month that has ended (``month``: its first day) and
+    reopens one with a reason."""
+
+    serializer_class = ClosedMonthSerializer
+    permission_classes = [ReadAnyWriteDirector]
+
+    def get_queryset(self):
+        return selectors.closed_month_list()
+
+    def perform_create(self, serializer: ClosedMonthSerializer) -> None:
+        try:
+            serializer.instance = services.month_close(by=self.request.user, month=serializer.validated_data["month"])
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+
+    @extend_schema(request=ReasonSerializer, responses=ClosedMonthSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        month = self.get_object().month
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            closed = services.month_reopen(by=request.user, month=month, reason=serializer.validated_data["reason"])
+        except DjangoValidationError as error:
+            raise as_drf_error(error) from error
+        return Response(ClosedMonthSerializer(closed).data)
 
 
 class RampCheckpointSerializer(serializers.ModelSerializer):

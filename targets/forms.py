@@ -49,3 +49,9 @@ class OverrideOptionsForm(forms.Form):
 
 class LockForm(forms.Form):
     through_month = forms.IntegerField(label=_("Lock months up to"), min_value=1, max_value=12)
+
+
+class ReopenForm(forms.Form):
+    month = forms.IntegerField(label=_("Closed month"), min_value=1, max_value=12)
+    value = forms.CharField(label=_("New value"), max_length=40)
+    reason = forms.CharField(label=_("Reason"), max_length=500)

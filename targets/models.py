@@ -243,6 +243,133 @@ class TargetChange(models.Model):
         return f"{self.target} · {self.field}: {self.old_value} → {self.new_value}"
 
 
+class PendingChange(models.Model):
+    """A change of an approved target by someone who may not approve it: it waits for the approver.
+
+    Until it is approved the target keeps its approved values everywhere (reports, the rep's view, exports).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    target = models.ForeignKey(
+        Target, verbose_name=_("target"), on_delete=models.CASCADE, related_name="pending_changes"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    reason = models.TextField(_("reason"), blank=True)
+    old_annual = models.DecimalField(_("old annual value"), max_digits=16, decimal_places=2)
+    new_annual = models.DecimalField(_("new annual value"), max_digits=16, decimal_places=2)
+    old_months = ArrayField(models.DecimalField(max_digits=16, decimal_places=2), size=12)
+    new_months = ArrayField(models.DecimalField(max_digits=16, decimal_places=2), size=12)
+    new_overridden = ArrayField(models.BooleanField(), size=12)
+    old_profile = models.ForeignKey(
+        DistributionProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    new_profile = models.ForeignKey(
+        DistributionProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("pending target change")
+        verbose_name_plural = _("pending target changes")
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=Q(status="pending"), name="pending_change_one_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} · {self.old_annual} → {self.new_annual} ({self.status})"
+
+    @property
+    def changed_months(self) -> list[tuple[int, Decimal, Decimal]]:
+        """(month, old, new) of the months this change alters."""
+        return [
+            (month, old, new)
+            for month, (old, new) in enumerate(zip(self.old_months, self.new_months, strict=True), start=1)
+            if old != new
+        ]
+
+
+class ClosedMonth(models.Model):
+    """A month whose scores are frozen: its last night's snapshots are kept as they were shown.
+
+    A director closes a month (or it closes itself some days after its end); no later night or backfill
+    rewrites the frozen night until a director reopens the month with a reason.
+    """
+
+    month = models.DateField(_("month"), unique=True)  # its first day
+    night = models.DateField(_("frozen night"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the month closed itself."),
+    )
+    closed_at = models.DateTimeField(_("closed at"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reopened by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("closed month")
+        verbose_name_plural = _("closed months")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.reopened_at is None
+
+
+class NightRecompute(models.Model):
+    """A past night the next night computes again, because a director changed a closed period with a reason."""
+
+    night = models.DateField(_("night"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["night", "id"]
+        verbose_name = _("night to recompute")
+        verbose_name_plural = _("nights to recompute")
+
+    def __str__(self) -> str:
+        return f"{self.night} ({self.reason})"
+
+
 class RampPlan(models.Model):
     """A new rep's 30/60/90-day targets, counted from the start of their membership."""
 

@@ -16,7 +16,17 @@ from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped
 from salesops.formatting import display_name, name_sort_key
 from targets import breakdown
-from targets.models import DistributionProfile, Metric, RampPlan, Target, TargetChange, TargetPeriod
+from targets.models import (
+    ClosedMonth,
+    DistributionProfile,
+    Metric,
+    NightRecompute,
+    PendingChange,
+    RampPlan,
+    Target,
+    TargetChange,
+    TargetPeriod,
+)
 
 User = get_user_model()
 ZERO = Decimal(0)
@@ -35,7 +45,12 @@ def profile_list() -> QuerySet[DistributionProfile]:
 def target_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Target]:
     """Targets the user may see (a rep: only their own), with their months."""
     qs = Target.objects.select_related("team", "rep", "metric", "profile", "approved_by").prefetch_related(
-        Prefetch("periods", queryset=TargetPeriod.objects.order_by("month"))
+        Prefetch("periods", queryset=TargetPeriod.objects.order_by("month")),
+        Prefetch(
+            "pending_changes",
+            queryset=PendingChange.objects.filter(status=PendingChange.Status.PENDING).select_related("requested_by"),
+            to_attr="open_changes",
+        ),
     )
     return scoped(qs, user, team_field="team", owner_field="rep")
 
@@ -323,9 +338,85 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
     return result
 
 
-def can_approve(*, user: AbstractBaseUser, target: Target) -> bool:
+def approver_team_id(target: Target) -> int | None:
+    """The team whose managers approve the target: a rep's own team, or a team's parent."""
+    return target.team_id if target.rep_id else target.team.parent_id
+
+
+def is_approver(*, user: AbstractBaseUser, target: Target) -> bool:
+    """Whether the user may approve this target (and so change it once approved without a pending change)."""
     scope = scope_for(user)
-    approver_team = target.team_id if target.rep_id else target.team.parent_id
-    return not target.is_approved and (
-        scope.is_director or (approver_team is not None and scope.can_manage(approver_team))
+    approver_team = approver_team_id(target)
+    return scope.is_director or (approver_team is not None and scope.can_manage(approver_team))
+
+
+def can_approve(*, user: AbstractBaseUser, target: Target) -> bool:
+    return not target.is_approved and is_approver(user=user, target=target)
+
+
+def import_row_waits(*, user: AbstractBaseUser, target: Target | None, values: list) -> bool:
+    """Whether an import row would become a pending change: it changes an approved target the user may not approve."""
+    if target is None or not target.is_approved or is_approver(user=user, target=target):
+        return False
+    return month_values(target) != [Decimal(str(v)) for v in values]
+
+
+# --- closed periods ----------------------------------------------------------------------------
+
+
+def closed_months(year: int, *, today: dt.date | None = None) -> set[int]:
+    """The months of ``year`` that have ended by the company's calendar and zone: every month of a past year,
+    the months before the current one this year, none of a later year."""
+    today = today or timezone.localdate()
+    if year < today.year:
+        return set(breakdown.MONTHS)
+    if year > today.year:
+        return set()
+    return set(range(1, today.month))
+
+
+def closed_month_changes(target: Target, values: list[Decimal], *, today: dt.date | None = None) -> list[int]:
+    """The closed months whose value ``values`` (twelve months) would change."""
+    closed = closed_months(target.fiscal_year, today=today)
+    current = month_values(target)
+    return [month for month in sorted(closed) if current[month - 1] != values[month - 1]]
+
+
+def open_pending_change(*, target: Target) -> PendingChange | None:
+    """The change of the target waiting for approval (prefetched by ``target_list_for``)."""
+    if hasattr(target, "open_changes"):
+        return target.open_changes[0] if target.open_changes else None
+    return target.pending_changes.filter(status=PendingChange.Status.PENDING).first()
+
+
+def pending_changes_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[PendingChange]:
+    """Pending changes of targets the user may see, oldest first."""
+    targets = target_list_for(user=user)
+    return (
+        PendingChange.objects.filter(status=PendingChange.Status.PENDING, target__in=targets)
+        .select_related("target__team", "target__rep", "target__metric", "requested_by", "new_profile")
+        .order_by("requested_at", "id")
     )
+
+
+def pending_changes_to_decide(*, user: AbstractBaseUser) -> list[PendingChange]:
+    """The pending changes this user may approve or reject (the approver's list and badge)."""
+    return [change for change in pending_changes_for(user=user) if is_approver(user=user, target=change.target)]
+
+
+def frozen_night(as_of: dt.date) -> bool:
+    """Whether the night ``as_of`` holds the frozen scores of a closed month (no night may rewrite it), unless a
+    director's recompute of it is under way."""
+    if not ClosedMonth.objects.filter(night=as_of, reopened_at__isnull=True).exists():
+        return False
+    return not NightRecompute.objects.filter(night=as_of, started_at__isnull=False, done_at__isnull=True).exists()
+
+
+def closed_month_list() -> QuerySet[ClosedMonth]:
+    """Every month close (closed or reopened), newest month first."""
+    return ClosedMonth.objects.select_related("closed_by", "reopened_by").order_by("-month")
+
+
+def closed_month_of(month_start: dt.date) -> ClosedMonth | None:
+    """The close of the month starting on ``month_start``, when it is closed."""
+    return ClosedMonth.objects.filter(month=month_start, reopened_at__isnull=True).first()

@@ -1,6 +1,8 @@
 """Writes of the targets app; each function is one transaction and checks the caller's scope.
 
-Once a target is approved, every change needs a reason and is kept as a TargetChange.
+Once a target is approved, every change needs a reason and is kept as a TargetChange; a change by someone
+who may not approve the target becomes a PendingChange that waits for the approver. A closed month (one
+that has ended) keeps its value through every path unless a director reopens it with a reason.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,9 +23,20 @@ from django.utils.translation import gettext as _
 from org.audit import audit_record
 from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
-from salesops.formatting import parse_number
-from targets import breakdown
-from targets.models import DistributionProfile, Metric, RampCheckpoint, RampPlan, Target, TargetChange, TargetPeriod
+from salesops.formatting import display_name, metric_value, month_label, parse_number
+from targets import breakdown, selectors
+from targets.models import (
+    ClosedMonth,
+    DistributionProfile,
+    Metric,
+    NightRecompute,
+    PendingChange,
+    RampCheckpoint,
+    RampPlan,
+    Target,
+    TargetChange,
+    TargetPeriod,
+)
 
 User = get_user_model()
 
@@ -86,7 +100,8 @@ def _require_reason(target: Target, reason: str) -> str:
 
 
 def _record(target: Target, *, by: AbstractBaseUser, field: str, old: Any, new: Any, reason: str, month=None) -> None:
-    if target.is_approved and str(old) != str(new):
+    # A closed month reopened by a director is kept even on a draft: a figure already shown changed.
+    if (target.is_approved or field == "reopened_month") and str(old) != str(new):
         TargetChange.objects.create(
             target=target,
             changed_by=by,
@@ -157,6 +172,152 @@ def _respread_all(target: Target, periods: dict[int, TargetPeriod]) -> None:
             }
         )
     _spread(target, periods, months=free, amount=remaining)
+
+
+def _month_names(months: Sequence[int]) -> str:
+    return ", ".join(month_label(m) for m in sorted(months))
+
+
+def _spread_difference(
+    target: Target, periods: dict[int, TargetPeriod], *, months: Sequence[int], diff: Decimal
+) -> None:
+    """Add ``diff`` (a rise or a cut) to ``months`` by the target's profile weights, keeping their shape."""
+    weights = profile_weights(target=target)
+    shares = breakdown.split(abs(diff), [weights[m - 1] for m in months], target.metric.precision)
+    for month, share in zip(months, shares, strict=True):
+        periods[month].value += share if diff >= 0 else -share
+    if any(periods[m].value < 0 for m in months):
+        raise ValidationError(
+            {
+                "annual_value": _("The cut of %(cut)s is larger than the open months (%(months)s) can take.")
+                % {"cut": -diff, "months": _month_names(months)}
+            }
+        )
+
+
+def closed_month_message(months: Sequence[int]) -> str:
+    """Why a change of these closed months is refused (the grid, the API, an import's preview)."""
+    return _("%(months)s closed: a month that has ended keeps its target. A director can reopen it with a reason.") % {
+        "months": _month_names(months)
+    }
+
+
+def _closed_error(months: Sequence[int]) -> ValidationError:
+    return ValidationError({f"month_{min(months)}": closed_month_message(months)})
+
+
+def _needs_approval(*, by: AbstractBaseUser, target: Target) -> bool:
+    """A change of an approved target by someone who may not approve it waits for the approver."""
+    return target.is_approved and not selectors.is_approver(user=by, target=target)
+
+
+def _working_copy(*, by: AbstractBaseUser, target: Target) -> tuple[dict[int, TargetPeriod], dict]:
+    """The target's months to change in memory, and its approved state (months, annual, profile).
+
+    Someone whose change waits for approval changes the open proposal when there is one, so their changes add up.
+    """
+    periods = _periods(target)
+    approved = {
+        "months": [periods[m].value for m in breakdown.MONTHS],
+        "annual": target.annual_value,
+        "profile": target.profile,
+    }
+    if _needs_approval(by=by, target=target):
+        proposal = target.pending_changes.select_for_update().filter(status=PendingChange.Status.PENDING).first()
+        if proposal is not None:
+            for month, value, overridden in zip(
+                breakdown.MONTHS, proposal.new_months, proposal.new_overridden, strict=True
+            ):
+                periods[month].value, periods[month].overridden = value, overridden
+            target.annual_value, target.profile = proposal.new_annual, proposal.new_profile
+    return periods, approved
+
+
+def _commit(
+    target: Target,
+    periods: dict[int, TargetPeriod],
+    approved: dict,
+    *,
+    by: AbstractBaseUser,
+    reason: str,
+    changes: Sequence[tuple],
+    reopened: Sequence[int] = (),
+) -> Target:
+    """Save a change (recording ``changes``: (field, month, old, new)), or keep it as a pending change.
+
+    A closed month may not differ from its approved value, except the ``reopened`` ones (a director's reopening).
+    """
+    new_months = [periods[m].value for m in breakdown.MONTHS]
+    closed = selectors.closed_months(target.fiscal_year)
+    altered = [m for m in sorted(closed) if new_months[m - 1] != approved["months"][m - 1] and m not in reopened]
+    if altered:
+        raise _closed_error(altered)
+    if _needs_approval(by=by, target=target):
+        proposal, _created = PendingChange.objects.update_or_create(
+            target=target,
+            status=PendingChange.Status.PENDING,
+            defaults={
+                "requested_by": by,
+                "requested_at": timezone.now(),
+                "reason": reason,
+                "old_annual": approved["annual"],
+                "new_annual": target.annual_value,
+                "old_months": approved["months"],
+                "new_months": new_months,
+                "new_overridden": [periods[m].overridden for m in breakdown.MONTHS],
+                "old_profile": approved["profile"],
+                "new_profile": target.profile,
+            },
+        )
+        audit_record(
+            action=AuditEvent.Action.TARGET_CHANGED,
+            actor=by,
+            obj=target,
+            summary=f"{target}: pending {approved['annual']} → {target.annual_value} ({reason})"[:500],
+        )
+        _alert_approvers(proposal)
+        fresh = _locked(target)
+        fresh.pending_change = proposal
+        return fresh
+    _save_periods(periods)
+    for field, month, old, new in changes:
+        _record(target, by=by, field=field, month=month, old=old, new=new, reason=reason)
+    _touch(target)
+    target.pending_change = None
+    return target
+
+
+def _alert_approvers(proposal: PendingChange) -> None:
+    """Tell the approvers (the managers of the approving team, or the directors) a change waits for them."""
+    from reports.models import Alert
+
+    target = proposal.target
+    today = timezone.localdate()
+    team_id = selectors.approver_team_id(target)
+    members = Membership.objects.active_on(today)
+    approvers = set(members.filter(team_id=team_id, role=Role.MANAGER).values_list("user_id", flat=True))
+    if not approvers:
+        approvers = set(members.filter(role=Role.DIRECTOR).values_list("user_id", flat=True))
+    params = {
+        "owner": target.owner_name,
+        "metric": target.metric.name,
+        "by": display_name(proposal.requested_by),
+        "old": metric_value(proposal.old_annual, unit=target.metric.unit),
+        "new": metric_value(proposal.new_annual, unit=target.metric.unit),
+        "target": target.pk,
+    }
+    for user_id in approvers - {proposal.requested_by_id}:
+        Alert.objects.update_or_create(
+            user_id=user_id,
+            cause=f"pending-change:{proposal.pk}",
+            day=today,
+            defaults={
+                "level": Alert.Level.INFO,
+                "message": f"{params['by']}: {target} {params['old']} → {params['new']}"[:300],
+                "params": params,
+                "read_at": None,
+            },
+        )
 
 
 def _owner_team(*, team: Team | None, rep: AbstractBaseUser | None) -> Team | None:
@@ -260,20 +421,37 @@ def target_set_annual(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Target:
-    """Change the annual value and re-spread it over the months that are neither locked nor set by hand."""
+    """Change the annual value. Before any month has closed it is re-spread over the months that are neither
+    locked nor set by hand; once months have closed, only the difference is spread, over the open free months,
+    by the profile, and the closed months keep their values to the fen."""
     target = _locked(target)
     _check_manage(by=by, target=target)
     _check_version(target, expected_version)
     new = _in_precision(_as_decimal(annual_value, "annual_value"), target.metric, "annual_value")
     reason = _require_reason(target, reason)
+    periods, approved = _working_copy(by=by, target=target)
     old = target.annual_value
-    periods = _periods(target)
-    target.annual_value = new
-    _respread_all(target, periods)
-    _save_periods(periods)
-    _record(target, by=by, field="annual_value", old=old, new=new, reason=reason)
-    _touch(target)
-    return target
+    closed = selectors.closed_months(target.fiscal_year)
+    if closed:
+        free = [m for m in breakdown.MONTHS if m not in closed and m not in _fixed_months(periods)]
+        if new != old:
+            if not free:
+                raise ValidationError(
+                    {
+                        "annual_value": _(
+                            "No open month is left to take the change: the closed, locked and hand-set months "
+                            "keep their values. A director can reopen a closed month with a reason."
+                        )
+                    }
+                )
+            _spread_difference(target, periods, months=free, diff=new - old)
+        target.annual_value = new
+    else:
+        target.annual_value = new
+        _respread_all(target, periods)
+    return _commit(
+        target, periods, approved, by=by, reason=reason, changes=[("annual_value", None, approved["annual"], new)]
+    )
 
 
 @transaction.atomic
@@ -285,19 +463,24 @@ def target_set_profile(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Target:
-    """Choose another distribution profile; the free months are re-spread by it."""
+    """Choose another distribution profile; the free open months are re-spread by it (closed months keep theirs)."""
     target = _locked(target)
     _check_manage(by=by, target=target)
     _check_version(target, expected_version)
     reason = _require_reason(target, reason)
-    old = target.profile
+    periods, approved = _working_copy(by=by, target=target)
     target.profile = profile
-    periods = _periods(target)
-    _respread_all(target, periods)
-    _save_periods(periods)
-    _record(target, by=by, field="profile", old=old or "", new=profile or "", reason=reason)
-    _touch(target)
-    return target
+    closed = selectors.closed_months(target.fiscal_year)
+    if closed:
+        free = [m for m in breakdown.MONTHS if m not in closed and m not in _fixed_months(periods)]
+        amount = sum((periods[m].value for m in free), Decimal(0))
+        _spread(target, periods, months=free, amount=amount)
+    else:
+        _respread_all(target, periods)
+    old = approved["profile"]
+    return _commit(
+        target, periods, approved, by=by, reason=reason, changes=[("profile", None, old or "", profile or "")]
+    )
 
 
 @transaction.atomic
@@ -311,7 +494,7 @@ def target_override_month(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Target:
-    """Set one month by hand.
+    """Set one open month by hand.
 
     ``respread`` keeps the annual value and spreads what is left over the later, unlocked months;
     ``change_annual`` keeps the other months and makes the annual value their new sum.
@@ -325,11 +508,13 @@ def target_override_month(
         raise ValidationError({"month": _("Choose a month from 1 to 12.")})
     new = _in_precision(_as_decimal(value, "value"), target.metric, "value")
     reason = _require_reason(target, reason)
-    periods = _periods(target)
+    if month in selectors.closed_months(target.fiscal_year):
+        raise _closed_error([month])
+    periods, approved = _working_copy(by=by, target=target)
     period = periods[month]
     if period.locked:
         raise ValidationError({"value": _("This month is locked.")})
-    old_month, old_annual = period.value, target.annual_value
+    old_month = approved["months"][month - 1]
     period.value, period.overridden = new, True
     if mode == CHANGE_ANNUAL:
         target.annual_value = sum((p.value for p in periods.values()), Decimal(0))
@@ -356,11 +541,8 @@ def target_override_month(
                 }
             )
         _spread(target, periods, months=later, amount=remaining)
-    _save_periods(periods)
-    _record(target, by=by, field="month", month=month, old=old_month, new=new, reason=reason)
-    _record(target, by=by, field="annual_value", old=old_annual, new=target.annual_value, reason=reason)
-    _touch(target)
-    return target
+    changes = [("month", month, old_month, new), ("annual_value", None, approved["annual"], target.annual_value)]
+    return _commit(target, periods, approved, by=by, reason=reason, changes=changes)
 
 
 @transaction.atomic
@@ -368,10 +550,11 @@ def target_set_months(
     *, by: AbstractBaseUser, target: Target, values: Sequence[Any], reason: str = "", by_hand: bool = True
 ) -> Target:
     """Set all twelve months at once (an import, an allocation); the annual value becomes their sum."""
-    target = Target.objects.select_for_update(of=("self",)).select_related("metric", "team").get(pk=target.pk)
+    target = _locked(target)
     _check_manage(by=by, target=target)
     reason = _require_reason(target, reason)
-    periods = _periods(target)
+    periods, approved = _working_copy(by=by, target=target)
+    changes = []
     for month, raw in zip(breakdown.MONTHS, values, strict=True):
         new = _in_precision(_as_decimal(raw, f"month_{month}"), target.metric, f"month_{month}")
         period = periods[month]
@@ -379,14 +562,67 @@ def target_set_months(
             continue
         if period.locked:
             raise ValidationError({f"month_{month}": _("This month is locked.")})
-        _record(target, by=by, field="month", month=month, old=period.value, new=new, reason=reason)
+        changes.append(("month", month, approved["months"][month - 1], new))
         period.value, period.overridden = new, by_hand
-    old_annual = target.annual_value
     target.annual_value = sum((p.value for p in periods.values()), Decimal(0))
-    _save_periods(periods)
-    _record(target, by=by, field="annual_value", old=old_annual, new=target.annual_value, reason=reason)
-    _touch(target)
+    changes.append(("annual_value", None, approved["annual"], target.annual_value))
+    return _commit(target, periods, approved, by=by, reason=reason, changes=changes)
+
+
+@transaction.atomic
+def target_reopen_month(*, by: AbstractBaseUser, target: Target, month: int, value: Any, reason: str) -> Target:
+    """A director changes one closed month of one target, with a required reason; the annual value becomes the sum
+    of the months. Kept in the history and the audit log; the next night recomputes the periods it touches."""
+    target = _locked(target)
+    if not scope_for(by).is_director:
+        raise PermissionDenied
+    if month not in breakdown.MONTHS:
+        raise ValidationError({"month": _("Choose a month from 1 to 12.")})
+    if month not in selectors.closed_months(target.fiscal_year):
+        raise ValidationError({"month": _("This month is still open; change it in the grid.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for reopening a closed month.")})
+    new = _in_precision(_as_decimal(value, "value"), target.metric, "value")
+    periods, approved = _working_copy(by=by, target=target)
+    old_month = periods[month].value
+    periods[month].value, periods[month].overridden = new, True
+    target.annual_value = sum((p.value for p in periods.values()), Decimal(0))
+    changes = [
+        ("reopened_month", month, old_month, new),
+        ("annual_value", None, approved["annual"], target.annual_value),
+    ]
+    target = _commit(target, periods, approved, by=by, reason=reason, changes=changes, reopened=[month])
+    for night in _nights_touching(target.fiscal_year, month):
+        NightRecompute.objects.create(night=night, reason=reason, requested_by=by)
     return target
+
+
+def _nights_touching(year: int, month: int) -> list[dt.date]:
+    """The published nights that hold a closed period containing ``month``: the last night of the month, of its
+    quarter and of its year, when those have ended (the current periods are recomputed every night anyway)."""
+    from reports.models import NightlyRun
+
+    today = timezone.localdate()
+    quarter_last = (month - 1) // 3 * 3 + 3
+    spans = [
+        breakdown.month_bounds(year, month),
+        (breakdown.month_bounds(year, quarter_last - 2)[0], breakdown.month_bounds(year, quarter_last)[1]),
+        (dt.date(year, 1, 1), dt.date(year, 12, 31)),
+    ]
+    nights = set()
+    for start, end in spans:
+        if end >= today:
+            continue
+        night = (
+            NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(start, end))
+            .order_by("-as_of")
+            .values_list("as_of", flat=True)
+            .first()
+        )
+        if night is not None:
+            nights.add(night)
+    return sorted(nights)
 
 
 @transaction.atomic
@@ -442,6 +678,239 @@ def target_acknowledge(*, by: AbstractBaseUser, target: Target) -> Target:
         target.acknowledged_at = timezone.now()
         target.save(update_fields=["acknowledged_at", "updated_at"])
     return target
+
+
+# --- pending changes --------------------------------------------------------------------------
+
+
+def _pending_for_decision(*, by: AbstractBaseUser, change: PendingChange) -> tuple[PendingChange, Target]:
+    change = PendingChange.objects.select_for_update().select_related("requested_by").get(pk=change.pk)
+    target = _locked(change.target)
+    if not selectors.is_approver(user=by, target=target):
+        raise PermissionDenied
+    if change.status != PendingChange.Status.PENDING:
+        raise ValidationError({"status": _("This change has already been decided.")})
+    return change, target
+
+
+@transaction.atomic
+def pending_change_approve(*, by: AbstractBaseUser, change: PendingChange, reason: str = "") -> Target:
+    """The approver approves a pending change: it takes effect now, is kept in the history with the requester's
+    reason, and the rep acknowledges the target again."""
+    change, target = _pending_for_decision(by=by, change=change)
+    periods = _periods(target)
+    current = [periods[m].value for m in breakdown.MONTHS]
+    closed = selectors.closed_months(target.fiscal_year)
+    altered = [m for m in sorted(closed) if change.new_months[m - 1] != current[m - 1]]
+    if altered:
+        raise _closed_error(altered)
+    for month, value, overridden in zip(breakdown.MONTHS, change.new_months, change.new_overridden, strict=True):
+        if periods[month].value != value:
+            _record(
+                target,
+                by=change.requested_by,
+                field="month",
+                month=month,
+                old=periods[month].value,
+                new=value,
+                reason=change.reason,
+            )
+        periods[month].value, periods[month].overridden = value, overridden
+    if change.new_annual != target.annual_value:
+        _record(
+            target,
+            by=change.requested_by,
+            field="annual_value",
+            old=target.annual_value,
+            new=change.new_annual,
+            reason=change.reason,
+        )
+    if change.new_profile_id != target.profile_id:
+        _record(
+            target,
+            by=change.requested_by,
+            field="profile",
+            old=target.profile or "",
+            new=change.new_profile or "",
+            reason=change.reason,
+        )
+    target.annual_value, target.profile = change.new_annual, change.new_profile
+    _save_periods(periods)
+    TargetChange.objects.create(
+        target=target,
+        changed_by=by,
+        field="change_approved",
+        old_value=display_name(change.requested_by),
+        new_value=str(change.new_annual),
+        reason=(reason or "").strip(),
+    )
+    _touch(target)
+    change.status, change.decided_by, change.decided_at = PendingChange.Status.APPROVED, by, timezone.now()
+    change.decision_reason = (reason or "").strip()
+    change.save()
+    audit_record(
+        action=AuditEvent.Action.TARGET_APPROVED,
+        actor=by,
+        obj=target,
+        summary=f"{target}: change {change.old_annual} → {change.new_annual} approved"[:500],
+    )
+    _alert_requester(change)
+    return target
+
+
+@transaction.atomic
+def pending_change_reject(*, by: AbstractBaseUser, change: PendingChange, reason: str) -> PendingChange:
+    """The approver rejects a pending change, with a reason; the approved values stay as they are."""
+    change, target = _pending_for_decision(by=by, change=change)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for rejecting the change.")})
+    change.status, change.decided_by, change.decided_at = PendingChange.Status.REJECTED, by, timezone.now()
+    change.decision_reason = reason
+    change.save()
+    TargetChange.objects.create(
+        target=target,
+        changed_by=by,
+        field="change_rejected",
+        old_value=display_name(change.requested_by),
+        new_value=str(change.new_annual),
+        reason=reason,
+    )
+    audit_record(
+        action=AuditEvent.Action.TARGET_CHANGED,
+        actor=by,
+        obj=target,
+        summary=f"{target}: change {change.old_annual} → {change.new_annual} rejected ({reason})"[:500],
+    )
+    _alert_requester(change)
+    return change
+
+
+def _alert_requester(change: PendingChange) -> None:
+    from reports.models import Alert
+
+    target = change.target
+    Alert.objects.update_or_create(
+        user_id=change.requested_by_id,
+        cause=f"change-decided:{change.pk}",
+        day=timezone.localdate(),
+        defaults={
+            "level": Alert.Level.INFO if change.status == PendingChange.Status.APPROVED else Alert.Level.WARNING,
+            "message": f"{target}: {change.status}"[:300],
+            "params": {
+                "owner": target.owner_name,
+                "metric": target.metric.name,
+                "by": display_name(change.decided_by),
+                "status": change.status,
+                "target": target.pk,
+            },
+            "read_at": None,
+        },
+    )
+
+
+# --- month close -------------------------------------------------------------------------------
+
+
+def _last_night_of(month_start: dt.date) -> dt.date | None:
+    from reports.models import NightlyRun
+
+    _start, end = breakdown.month_bounds(month_start.year, month_start.month)
+    return (
+        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(month_start, end))
+        .order_by("-as_of")
+        .values_list("as_of", flat=True)
+        .first()
+    )
+
+
+def _check_month_to_close(month_start: dt.date, today: dt.date) -> dt.date:
+    if month_start.replace(day=1) != month_start or month_start >= today.replace(day=1):
+        raise ValidationError({"month": _("Only a month that has ended can be closed.")})
+    night = _last_night_of(month_start)
+    if night is None:
+        raise ValidationError({"month": _("No night of this month has been computed; there are no scores to close.")})
+    return night
+
+
+@transaction.atomic
+def month_close(*, by: AbstractBaseUser | None, month: dt.date) -> ClosedMonth:
+    """Close a month that has ended: its last night's scores are frozen. ``by`` is a director, or None when the
+    month closes itself."""
+    if by is not None and not scope_for(by).is_director:
+        raise PermissionDenied
+    month = month.replace(day=1)
+    night = _check_month_to_close(month, timezone.localdate())
+    existing = ClosedMonth.objects.select_for_update().filter(month=month).first()
+    if existing is not None and existing.is_closed:
+        raise ValidationError({"month": _("This month is already closed.")})
+    closed, _created = ClosedMonth.objects.update_or_create(
+        month=month,
+        defaults={
+            "night": night,
+            "closed_by": by,
+            "closed_at": timezone.now(),
+            "reopened_by": None,
+            "reopened_at": None,
+            "reopen_reason": "",
+        },
+    )
+    audit_record(
+        action=AuditEvent.Action.TARGET_CHANGED,
+        actor=by,
+        obj=closed,
+        summary=f"month {month:%Y-%m} closed, night {night} frozen",
+    )
+    return closed
+
+
+@transaction.atomic
+def month_reopen(*, by: AbstractBaseUser, month: dt.date, reason: str) -> ClosedMonth:
+    """A director reopens a closed month with a reason: the next night recomputes its last night, which stays
+    open to backfills until the month is closed again."""
+    if not scope_for(by).is_director:
+        raise PermissionDenied
+    closed = (
+        ClosedMonth.objects.select_for_update().filter(month=month.replace(day=1), reopened_at__isnull=True).first()
+    )
+    if closed is None:
+        raise ValidationError({"month": _("This month is not closed.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for reopening a closed month.")})
+    closed.reopened_by, closed.reopened_at, closed.reopen_reason = by, timezone.now(), reason
+    closed.save()
+    NightRecompute.objects.create(night=closed.night, reason=reason, requested_by=by)
+    audit_record(
+        action=AuditEvent.Action.TARGET_CHANGED,
+        actor=by,
+        obj=closed,
+        summary=f"month {closed.month:%Y-%m} reopened ({reason})"[:500],
+    )
+    return closed
+
+
+def month_close_after_days() -> int:
+    return int(getattr(settings, "MONTH_CLOSE_AFTER_DAYS", 5))
+
+
+@transaction.atomic
+def months_close_due(*, today: dt.date | None = None) -> list[ClosedMonth]:
+    """Close by themselves the months that ended at least MONTH_CLOSE_AFTER_DAYS ago and were never closed (a
+    month a director reopened stays open until a director closes it again)."""
+    today = today or timezone.localdate()
+    last_due = today - dt.timedelta(days=month_close_after_days())
+    from reports.models import NightlyRun
+
+    nights = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lte=last_due)
+    months = {night.replace(day=1) for night in nights.values_list("as_of", flat=True)}
+    known = set(ClosedMonth.objects.values_list("month", flat=True))
+    closed = []
+    for month in sorted(months - known):
+        _start, end = breakdown.month_bounds(month.year, month.month)
+        if end <= last_due:
+            closed.append(month_close(by=None, month=month))
+    return closed
 
 
 # --- cascade ----------------------------------------------------------------------------------
@@ -552,9 +1021,14 @@ def target_allocate(
             if target.parent_id != parent.pk:
                 Target.objects.filter(pk=target.pk).update(parent=parent)
             if child_months:
-                target = target_set_months(
-                    by=by, target=target, values=child_months[index], reason=reason, by_hand=False
-                )
+                # A closed month keeps its value: only the open months are allocated again.
+                current = _month_values(target)
+                closed = selectors.closed_months(target.fiscal_year)
+                months = [
+                    current[m - 1] if m in closed else v
+                    for m, v in zip(breakdown.MONTHS, child_months[index], strict=True)
+                ]
+                target = target_set_months(by=by, target=target, values=months, reason=reason, by_hand=False)
             else:
                 target = target_set_annual(by=by, target=target, annual_value=annuals[index], reason=reason)
         results.append(target)

@@ -20,4 +20,10 @@ urlpatterns = [
     path("targets/<int:pk>/approve-allocated/", views.approve_children, name="approve_children"),
     path("targets/<int:pk>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("targets/<int:pk>/lock/", views.lock, name="lock"),
+    path("targets/<int:pk>/reopen/", views.reopen, name="reopen"),
+    path("targets/pending/", views.pending_list, name="pending"),
+    path("targets/pending/<int:pk>/approve/", views.pending_approve, name="pending_approve"),
+    path("targets/pending/<int:pk>/reject/", views.pending_reject, name="pending_reject"),
+    path("targets/months/close/", views.month_close, name="month_close"),
+    path("targets/months/reopen/", views.month_reopen, name="month_reopen"),
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,14 +15,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
+from openpyxl.utils import get_column_letter
 
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from salesops.formatting import month_label
 from targets import breakdown, excel, selectors, services
-from targets.forms import AllocateForm, ImportForm, LockForm
-from targets.models import DistributionProfile, Metric, Target
+from targets.forms import AllocateForm, ImportForm, LockForm, ReopenForm
+from targets.models import DistributionProfile, Metric, PendingChange, Target
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 MONTH_NUMBERS = list(breakdown.MONTHS)
@@ -73,7 +75,13 @@ def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, *
     formats = number_formats(metric)
     largest_month = max((max(row.months) for row in [grid.parent, *grid.rows] if row.target), default=0)
     largest_year = max((row.target.annual_value for row in [grid.parent, *grid.rows] if row.target), default=0)
+    for row in [grid.parent, *grid.rows]:
+        if row.target:
+            row.target.open_change = selectors.open_pending_change(target=row.target)
+    closed = selectors.closed_months(year)
     return {
+        "closed_months": closed,
+        "annual_confirm": _annual_confirm(closed),
         # Inputs as wide as the largest number in the grid (a browser's "size" is generous: a few characters less fit).
         "month_size": max(6, len(f"{largest_month:,.{formats['places']}f}") - 4),
         "year_size": max(8, len(f"{largest_year:,.{formats['places']}f}") - 3),
@@ -86,6 +94,35 @@ def _grid_context(request: HttpRequest, team: Team, year: int, metric: Metric, *
         **formats,
         **extra,
     }
+
+
+def _annual_confirm(closed: set[int]) -> str:
+    """What the year's input asks before a change once months have closed."""
+    if not closed:
+        return ""
+    if len(closed) == 12:
+        return _("Every month of this year is closed; the annual value can only change through a director's reopening.")
+    open_months = [m for m in MONTH_NUMBERS if m not in closed]
+    return _(
+        "%(closed)s closed and keep their values: the change of the annual value is spread over %(open)s only, "
+        "by the row's profile. Go on?"
+    ) % {"closed": _month_span(sorted(closed)), "open": _month_span(open_months)}
+
+
+def _month_span(months: list[int]) -> str:
+    if len(months) > 2 and months == list(range(months[0], months[-1] + 1)):
+        return _("%(first)s–%(last)s") % {"first": month_label(months[0]), "last": month_label(months[-1])}
+    return ", ".join(month_label(m) for m in months)
+
+
+def _change_notice(target: Target, closed: set[int]) -> str:
+    if getattr(target, "pending_change", None) is not None:
+        return _("The change waits for approval; until it is approved the approved values stay in force everywhere.")
+    if closed and len(closed) < 12:
+        return _("The closed months (%(closed)s) kept their values; the change went to the open months.") % {
+            "closed": _month_span(sorted(closed))
+        }
+    return ""
 
 
 @login_required
@@ -102,6 +139,7 @@ def grid(request: HttpRequest) -> HttpResponse:
         metrics=selectors.metric_list(),
         years=range(this_year - 2, this_year + 3),
         ramp_plans=_with_progress(selectors.ramp_plans_for(user=request.user, team=team)),
+        pending_count=len(selectors.pending_changes_to_decide(user=request.user)),
     )
     return render(request, "targets/grid.html", context)
 
@@ -116,7 +154,8 @@ def _with_progress(plans, day: dt.date | None = None) -> list[tuple]:
 def _grid_fragment(
     request: HttpRequest, team: Team, year: int, metric: Metric, error: str = "", notice: str = ""
 ) -> HttpResponse:
-    return render(request, "targets/_grid.html", _grid_context(request, team, year, metric, error=error, notice=notice))
+    context = _grid_context(request, team, year, metric, error=error, notice=notice)
+    return render(request, "targets/_grid.html", context)
 
 
 @login_required
@@ -128,14 +167,14 @@ def cell(request: HttpRequest) -> HttpResponse:
     month = _int(request.POST.get("month"), 0)
     value = request.POST.get("value", "")
     reason = request.POST.get("reason", "")
-    error = ""
+    error = notice = ""
     try:
         target_id = _int(request.POST.get("target"), 0)
         if target_id:
             target = get_object_or_404(selectors.target_list_for(user=request.user), pk=target_id)
             version = _int(request.POST.get("version"), 0) or None
             if month:
-                services.target_override_month(
+                changed = services.target_override_month(
                     by=request.user,
                     target=target,
                     month=month,
@@ -144,10 +183,12 @@ def cell(request: HttpRequest) -> HttpResponse:
                     reason=reason,
                     expected_version=version,
                 )
+                notice = _change_notice(changed, set())
             else:
-                services.target_set_annual(
+                changed = services.target_set_annual(
                     by=request.user, target=target, annual_value=value, reason=reason, expected_version=version
                 )
+                notice = _change_notice(changed, selectors.closed_months(year))
         else:
             owner = request.POST.get("owner", "")
             grid_ = selectors.grid_for(user=request.user, team=team, year=year, metric=metric)
@@ -168,7 +209,7 @@ def cell(request: HttpRequest) -> HttpResponse:
         error = _error_text(exc)
     except PermissionDenied:
         error = _("You do not manage this team, so you cannot set its targets.")
-    return _grid_fragment(request, team, year, metric, error)
+    return _grid_fragment(request, team, year, metric, error, notice if not error else "")
 
 
 @login_required
@@ -249,6 +290,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "months": MONTH_NUMBERS,
         "lock_form": LockForm(),
         **_profile_sources(target),
+        "open_change": selectors.open_pending_change(target=target),
+        "is_approver": selectors.is_approver(user=request.user, target=target),
+        "closed_months": sorted(selectors.closed_months(target.fiscal_year)),
+        "can_reopen": scope.is_director,
         **number_formats(target.metric),
     }
     return render(request, "targets/detail.html", context)
@@ -389,8 +434,25 @@ def import_file(request: HttpRequest) -> HttpResponse:
         result = excel.parse_workbook(form.cleaned_data["file"].read(), grid=grid_)
         context["result"] = result
         labels = {excel.owner_code(row): row.label for row in [grid_.parent, *grid_.rows]}
+        targets = {excel.owner_code(row): row.target for row in [grid_.parent, *grid_.rows]}
+        for row in result.rows:
+            target = targets.get(row.code)
+            closed = selectors.closed_month_changes(target, [Decimal(v) for v in row.months]) if target else []
+            for month in closed:
+                column = get_column_letter(excel.MONTH_COLUMNS[month - 1])
+                result.errors.append(
+                    {"row": row.line, "column": column, "message": services.closed_month_message([month])}
+                )
         context["preview"] = [
-            {"line": row.line, "code": row.code, "label": labels.get(row.code, ""), "months": row.months}
+            {
+                "line": row.line,
+                "code": row.code,
+                "label": labels.get(row.code, ""),
+                "months": row.months,
+                "pending": selectors.import_row_waits(
+                    user=request.user, target=targets.get(row.code), values=row.months
+                ),
+            }
             for row in result.rows
         ]
         if result.is_valid:
@@ -435,3 +497,102 @@ def import_apply(request: HttpRequest) -> HttpResponse:
     del request.session[IMPORT_SESSION_KEY]
     messages.success(request, _("%(count)s targets imported.") % {"count": changed})
     return redirect(back)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """A director changes one closed month of a target, with a reason."""
+    require_role(request.user, Role.DIRECTOR)
+    form = ReopenForm(request.POST)
+
+    def run(target: Target) -> None:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        services.target_reopen_month(by=request.user, target=target, **form.cleaned_data)
+        messages.success(request, _("The closed month is changed; the next night recomputes its figures."))
+
+    return _target_action(request, pk, run)
+
+
+@login_required
+def pending_list(request: HttpRequest) -> HttpResponse:
+    """The changes of approved targets waiting for this user's approval, and those the user is waiting for."""
+    require_role(request.user, *LEADERS)
+    to_decide = selectors.pending_changes_to_decide(user=request.user)
+    decided_ids = {change.pk for change in to_decide}
+    mine = [change for change in selectors.pending_changes_for(user=request.user) if change.pk not in decided_ids]
+    return render(request, "targets/pending.html", {"to_decide": to_decide, "waiting": mine})
+
+
+def _pending_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+    change = get_object_or_404(selectors.pending_changes_for(user=request.user), pk=pk)
+    try:
+        action(change)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(request.POST.get("next") or reverse("targets:pending"))
+
+
+@login_required
+@require_POST
+def pending_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+
+    def run(change: PendingChange) -> None:
+        services.pending_change_approve(by=request.user, change=change, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The change is approved and in force."))
+
+    return _pending_action(request, pk, run)
+
+
+@login_required
+@require_POST
+def pending_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+
+    def run(change: PendingChange) -> None:
+        services.pending_change_reject(by=request.user, change=change, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The change is rejected; the approved values stay."))
+
+    return _pending_action(request, pk, run)
+
+
+def _month_action(request: HttpRequest, action) -> HttpResponse:
+    require_role(request.user, Role.DIRECTOR)
+    try:
+        month = dt.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        month = None
+    back = reverse("reports:scorecard") + (f"?month={month:%Y-%m}" if month else "")
+    try:
+        if month is None:
+            raise ValidationError({"month": _("Choose a month.")})
+        action(month)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def month_close(request: HttpRequest) -> HttpResponse:
+    """A director closes a month that has ended: its scores freeze."""
+
+    def run(month: dt.date) -> None:
+        services.month_close(by=request.user, month=month)
+        messages.success(request, _("The month is closed; its scores no longer change."))
+
+    return _month_action(request, run)
+
+
+@login_required
+@require_POST
+def month_reopen(request: HttpRequest) -> HttpResponse:
+    """A director reopens a closed month with a reason: the next night recomputes its scores."""
+
+    def run(month: dt.date) -> None:
+        services.month_reopen(by=request.user, month=month, reason=request.POST.get("reason", ""))
+        messages.success(request, _("The month is reopened; the next night recomputes its scores."))
+
+    return _month_action(request, run)

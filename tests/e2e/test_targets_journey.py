@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from targets.models import Target
@@ -22,7 +25,16 @@ def four_reps(transactional_db):
     return make_sales_team()
 
 
-def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_reps) -> None:
+@pytest.fixture
+def early_in_the_year(settings):
+    """The server's clock on 5 January 2026, when no month of the year has closed yet; the browser's cookies
+    must outlive the real clock's distance to it."""
+    settings.SESSION_COOKIE_AGE = 400 * 24 * 3600
+    with time_machine.travel(dt.datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
+
+
+def test_a_manager_cascades_a_target_and_a_rep_acknowledges_it(new_page, four_reps, early_in_the_year) -> None:
     team = four_reps.team
     page = new_page(locale="en")
     login(page, four_reps.manager.username, PASSWORD)

@@ -174,6 +174,20 @@ MATRIX_ROWS += [
     # A rep sees only their own targets, never the team's.
     R("api:target-allocation", obj="team_target", **roles(rep=(404, 404), manager=200, director=200)),
     R("api:target-allocation", "POST", obj="team_target", **roles(rep=(404, 404), manager=OK, director=OK)),
+    R("api:target-reopen", "POST", obj="target", **roles(403, 403, OK)),  # a director's reopening of a closed month
+    R("api:pending-change-list", **every(200)),
+    *[
+        R(name, method, kwargs=lambda w, s: {"pk": 0}, **every(404))
+        for name, method in (
+            ("api:pending-change-detail", "GET"),
+            ("api:pending-change-approve", "POST"),
+            ("api:pending-change-reject", "POST"),
+        )
+    ],
+    R("api:closed-month-list", **every(200)),
+    R("api:closed-month-list", "POST", **roles(403, 403, OK)),
+    R("api:closed-month-detail", kwargs=lambda w, s: {"pk": 0}, **every(404)),
+    R("api:closed-month-reopen", "POST", kwargs=lambda w, s: {"pk": 0}, **roles(403, 403, 404)),
     R("api:ramp-plan-list", lists="ramp", **every(200)),
     R("api:ramp-plan-list", "POST", **LEADERS),
     R("api:ramp-plan-detail", obj="ramp", **every(200)),
@@ -190,6 +204,13 @@ MATRIX_ROWS += [
     R("targets:detail", obj="target", **every(200)),
     *[R(f"targets:{n}", "POST", obj="target", **LEADERS) for n in ("profile", "approve", "lock")],
     R("targets:acknowledge", "POST", obj="target", **roles(rep=OK, manager=403, director=403)),
+    R("targets:reopen", "POST", obj="target", **roles(403, 403, OK)),
+    R("targets:pending", **LEADERS),
+    *[
+        R(f"targets:{n}", "POST", kwargs=lambda w, s: {"pk": 0}, **roles(403, 404, 404))
+        for n in ("pending_approve", "pending_reject")
+    ],
+    *[R(f"targets:{n}", "POST", **roles(403, 403, OK)) for n in ("month_close", "month_reopen")],
     *[R(f"targets:{n}", "POST", obj="team_target", **LEADERS) for n in ("allocate", "approve_children")],
     # --- visits API ---
     R("api:visit-sheet-list", lists="sheet", **every(200)),
@@ -441,7 +462,15 @@ def test_each_role_gets_the_expected_answer_and_nothing_of_other_teams(group, wo
             "api:api-token",
         ),
         "org": ("org:", "api:team", "api:member", "api:customer", "api:product", "api:calendar"),
-        "targets": ("targets:", "api:metric", "api:distribution", "api:target", "api:ramp"),
+        "targets": (
+            "targets:",
+            "api:metric",
+            "api:distribution",
+            "api:target",
+            "api:ramp",
+            "api:pending",
+            "api:closed",
+        ),
         "visits": ("visits:", "api:visit", "api:order", "api:sale"),
         "meetings": ("meetings:", "api:meeting", "api:checkin", "api:problem", "api:corrective", "api:coaching"),
         "reports": ("reports:", "api:progress", "api:execution", "api:alert"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.apps import apps
 
 from org.models import Role, Team, WorkCalendarDay
@@ -25,6 +28,14 @@ def ensure_shipped_data() -> None:
 @pytest.fixture(autouse=True)
 def _shipped_data(db) -> None:
     ensure_shipped_data()
+
+
+@pytest.fixture(autouse=True)
+def _early_in_2026():
+    """Which months have closed depends on the date: these tests run on 5 January 2026 (no 2026 month closed)
+    unless they travel elsewhere."""
+    with time_machine.travel(dt.datetime(2026, 1, 5, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        yield
 
 
 @dataclass

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from targets import services
 from targets.models import Metric, Target
@@ -148,9 +151,8 @@ def test_the_schema_documents_the_targets_api(sales_team) -> None:
         assert path in schema
 
 
+@time_machine.travel(dt.datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
 def test_a_manager_sets_a_ramp_plan_and_the_rep_sees_its_progress(sales_team) -> None:
-    import datetime as dt
-
     from org.models import Membership
     from targets.selectors import ramp_progress
     from tests.factories import CustomerFactory

@@ -37,7 +37,8 @@ def grid_url(sales_team, metric="sales") -> str:
 def test_the_grid_runs_a_constant_number_of_queries(sales_team, team_target, django_assert_max_num_queries) -> None:
     client = client_for(sales_team.manager)
     services.target_allocate(by=sales_team.manager, parent=team_target, children=sales_team.reps[:2], method="equal")
-    with django_assert_max_num_queries(20) as few:
+    # 22: the rows' waiting changes and the approver's own list are one query each, whatever the rows.
+    with django_assert_max_num_queries(22) as few:
         assert client.get(grid_url(sales_team)).status_code == 200
     services.target_allocate(by=sales_team.manager, parent=team_target, children=sales_team.reps, method="equal")
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -112,7 +113,10 @@ def test_the_detail_page_shows_the_history_and_approves(sales_team, team_target)
     page = client.get(f"/targets/{team_target.pk}/").content.decode()
     assert 'data-testid="approve"' in page
     client.post(f"/targets/{team_target.pk}/approve/")
-    services.target_set_annual(by=sales_team.manager, target=team_target, annual_value="130000", reason="Big order")
+    # The approver's own change applies at once, its reason in the history.
+    services.target_set_annual(
+        by=sales_team.regional_manager, target=team_target, annual_value="130000", reason="Big order"
+    )
     page = client.get(f"/targets/{team_target.pk}/").content.decode()
     assert "Big order" in page
     assert 'data-testid="approve"' not in page
