@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "salesops.middleware.SessionLimitsMiddleware",
     "salesops.middleware.ContentSecurityPolicyMiddleware",
+    "salesops.middleware.BadParameterMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -246,6 +247,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["org.permissions.HasRole"],
+    "DEFAULT_PARSER_CLASSES": [
+        "salesops.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["org.filters.ScopedFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -216,8 +216,8 @@ MATRIX_ROWS += [
     # --- visits pages ---
     R("visits:today", **roles(200, 403, 403)),
     R("visits:team_day", shows_own=True, **LEADERS),
-    # Another team in the filter is an invalid choice: the page shows the caller's own teams instead.
-    R("visits:team_day", query="team", obj="team", **roles(rep=403, manager=(200, 200), director=200)),
+    # Another team in the filter is an invalid choice, as an unknown one: 400, the page shows the caller's teams.
+    R("visits:team_day", query="team", obj="team", **roles(rep=403, manager=(200, 400), director=200)),
     R("visits:sheets", shows_own=True, **every(200)),
     R("visits:sheet", obj="sheet", **every(200)),
     *[R(f"visits:{n}", "POST", obj="sheet", **ANYONE) for n in ("plan", "unplanned")],
@@ -235,6 +235,7 @@ MATRIX_ROWS += [
     R("visits:customers", query="rep", obj="rep", **roles(rep=(200, 200), manager=(200, 200), director=200)),
     R("visits:import", **LEADERS),
     R("visits:import", "POST", **LEADERS),
+    R("visits:import_template", **LEADERS),
     # --- meetings API ---
     R("api:meeting-list", lists="meeting", **every(200)),
     R("api:meeting-detail", obj="meeting", **every(200)),
@@ -263,6 +264,7 @@ MATRIX_ROWS += [
     R("api:coaching-note-detail", obj="note", **every(200)),
     # --- meetings pages ---
     R("meetings:index", **every(200)),
+    R("meetings:create_day", "POST", **LEADERS),
     R("meetings:checkin", obj="meeting", **roles(200, 403, 403)),
     R("meetings:checkin", "POST", obj="meeting", **REP_ONLY),
     R("meetings:dashboard", obj="meeting", **LEADERS),
