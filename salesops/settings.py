@@ -247,6 +247,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["org.permissions.HasRole"],
+    # JSON only in production; the browsable API (without choice-loading forms) only for development.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["salesops.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "salesops.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
