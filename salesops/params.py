@@ -7,9 +7,10 @@ import datetime as dt
 from typing import TypeVar
 
 from django.db.models import Min, Model, QuerySet
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from salesops.formatting import long_date
@@ -87,3 +88,12 @@ def object_param(params: QueryDict, name: str, queryset: QuerySet[M], *, default
             },
         )
     return get_object_or_404(queryset, pk=int(raw))
+
+
+def next_url(request: HttpRequest, *, default: str) -> str:
+    """The ``next`` address of a form when it stays on this site (same host, same scheme), ``default`` otherwise."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if candidate and allowed else default
