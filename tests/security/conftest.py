@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from meetings.models import CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem, Slot
+from org.tokens import api_token_issue
 from reports.models import (
     Alert,
     ExecutionKpiSnapshot,
@@ -172,6 +173,7 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         "snapshot": snapshot,
         "kpi": kpi,
         "alert": alert,
+        "token": api_token_issue(user=rep, device=f"phone-{letter}")[0],
     }
     return Side(
         team=team,

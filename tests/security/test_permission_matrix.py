@@ -137,6 +137,9 @@ MATRIX_ROWS += [
         R("api:product-detail", m, kwargs=lambda w, s: {"pk": w.shared["product"].pk}, **roles(403, 403, OK))
         for m in ("PUT", "PATCH")
     ],
+    # API tokens are personal: the owner and a director see and revoke them.
+    R("api:api-token-device-list", **every(200)),
+    R("api:api-token-device-detail", "DELETE", obj="token", **roles(rep=(204, 404), manager=(404, 404), director=204)),
     R("api:calendar-list", **every(200)),
     R("api:calendar-detail", kwargs=lambda w, s: {"date": w.shared["date"].isoformat()}, **every(200)),
     R("api:calendar-detail", "PUT", kwargs=lambda w, s: {"date": w.shared["date"].isoformat()}, **roles(403, 403, OK)),
