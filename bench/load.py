@@ -46,11 +46,11 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from meetings import services as meeting_services  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from org.models import Product, Team  # noqa: E402
+from org.tokens import api_token_issue  # noqa: E402
 from reports import services as report_services  # noqa: E402
 from reports.models import NightlyRun  # noqa: E402
 from visits.models import VisitSheet  # noqa: E402
@@ -127,7 +127,7 @@ def prepare_filing(today: dt.date, rounds: int = 1) -> list[tuple[str, str, dict
         )
         waiting = cursor.fetchall()
     rep_of_sheet = dict(VisitSheet.objects.filter(rep_id__in=rep_ids, date=today).values_list("pk", "rep_id"))
-    tokens = {rep.pk: Token.objects.get_or_create(user=rep)[0].key for rep in reps}
+    tokens = {rep.pk: api_token_issue(user=rep, device="bench")[1] for rep in reps}
     for number, (visit_id, sheet_id) in enumerate(sorted(waiting)):
         body = json.dumps(
             {
@@ -167,7 +167,7 @@ def prepare_region_report() -> tuple[str, dict]:
         report_services.night_compute(as_of=as_of)
         night = NightlyRun.objects.get(as_of=as_of)
     manager = get_user_model().objects.get(username="scale-r01-manager")
-    token = Token.objects.get_or_create(user=manager)[0].key
+    token = api_token_issue(user=manager, device="bench")[1]
     path = f"/api/v1/progress-snapshots/?as_of={night.as_of}&period=month&metric_code=sales"
     return path, {"Authorization": f"Token {token}"}
 

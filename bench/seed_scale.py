@@ -101,7 +101,7 @@ def reset() -> None:
             "TRUNCATE org_customer, meetings_checkin, meetings_meeting, org_membership, "
             "org_historicalmembership, org_historicalcustomer CASCADE"
         )
-        cursor.execute("DELETE FROM authtoken_token")
+        cursor.execute("DELETE FROM org_apitoken")
         cursor.execute("DELETE FROM auth_user WHERE username LIKE 'scale-%%'")
         cursor.execute(
             "DELETE FROM org_team WHERE path LIKE (SELECT path FROM org_team WHERE code = %s) || '%%'", [COMPANY_CODE]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -19,6 +17,7 @@ from meetings.models import SLOT_FIELDS, CheckIn, CoachingNote, CorrectiveAction
 from org.api import as_drf_error
 from org.permissions import HasRole
 from org.selectors import rep_choices_for, team_list_for
+from salesops.params import date_param
 from visits.idempotency import IdempotentMixin
 
 User = get_user_model()
@@ -163,7 +162,7 @@ class MeetingFilter(filters.FilterSet):
 
 
 class MeetingViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
-    """Meetings of the user's teams; listing a day creates that day's meetings when they do not exist yet."""
+    """Meetings of the user's teams (the schedule job creates them; reading never does)."""
 
     serializer_class = MeetingSerializer
     permission_classes = [HasRole]
@@ -171,11 +170,7 @@ class MeetingViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "list":
-            try:
-                day = dt.date.fromisoformat(self.request.query_params.get("date", ""))
-            except ValueError:
-                day = timezone.localdate()
-            services.meetings_ensure_for_day(day=day)
+            date_param(self.request.query_params, "date", default=None)  # a date outside the company's life: 400
         return selectors.meeting_list_for(user=self.request.user)
 
     def _call(self, function, **kwargs) -> CheckIn:

@@ -27,6 +27,8 @@ from meetings.models import (
 from org.calendar import is_working_day
 from org.models import Membership, Role, Team
 from org.scoping import scope_for
+from salesops.formatting import long_date
+from salesops.params import date_outside_message
 
 NUMBER_FIELDS = (
     "planned_visits",
@@ -73,9 +75,17 @@ def meetings_ensure_for_day(*, day: dt.date) -> int:
 
     Returns how many meetings were new.
     """
+    return _meetings_create(day=day, team_ids=None)
+
+
+def _meetings_create(*, day: dt.date, team_ids: frozenset[int] | None) -> int:
+    """The day's meetings of the teams (all when None) that have reps that day; how many were new."""
     if not is_working_day(day):
         return 0
-    team_ids = set(Membership.objects.active_on(day).filter(role=Role.REP).values_list("team_id", flat=True))
+    with_reps = Membership.objects.active_on(day).filter(role=Role.REP)
+    if team_ids is not None:
+        with_reps = with_reps.filter(team_id__in=team_ids)
+    team_ids = set(with_reps.values_list("team_id", flat=True))
     if not team_ids:
         return 0
     before = Meeting.objects.filter(date=day, team_id__in=team_ids).count()
@@ -94,6 +104,23 @@ def meetings_ensure_for_day(*, day: dt.date) -> int:
         )
     Meeting.objects.bulk_create(meetings, ignore_conflicts=True)
     return Meeting.objects.filter(date=day, team_id__in=team_ids).count() - before
+
+
+@transaction.atomic
+def meetings_create_for_day(*, day: dt.date, by: AbstractBaseUser) -> int:
+    """A manager creates the day's meetings of their teams when the schedule job has not (yet); idempotent.
+
+    Returns how many meetings were new.
+    """
+    scope = scope_for(by)
+    if not (scope.is_director or scope.is_manager):
+        raise PermissionDenied
+    problem = date_outside_message(day)
+    if problem:
+        raise ValidationError({"day": problem})
+    if not is_working_day(day):
+        raise ValidationError({"day": _("%(day)s is not a working day: it has no meetings.") % {"day": long_date(day)}})
+    return _meetings_create(day=day, team_ids=None if scope.is_director else scope.managed_team_ids)
 
 
 @transaction.atomic
@@ -163,9 +190,9 @@ def checkin_submit(
         raise ValidationError({"meeting": _("You can only check in to your own team's meetings.")})
     content = {name: value for name, value in content.items() if name in SLOT_FIELDS[meeting.slot]}
     _check_content(content)
-    checkin = CheckIn.objects.select_for_update().filter(meeting=meeting, rep=rep).first()
-    if checkin is None:
-        checkin = CheckIn(meeting=meeting, rep=rep)
+    # Two first check-ins at once (a double tap, a retry): the second waits on the unique row, then updates it.
+    CheckIn.objects.get_or_create(meeting=meeting, rep=rep)
+    checkin = CheckIn.objects.select_for_update().get(meeting=meeting, rep=rep)
     if checkin.checked_in_at is None and checkin.attendance != Attendance.EXCUSED:
         if meeting.is_closed(now) and checkin.late_allowed_by_id is None:
             raise ValidationError({"meeting": _("This meeting is closed. Ask your manager to allow a late check-in.")})

@@ -8,6 +8,7 @@ app_name = "meetings"
 
 urlpatterns = [
     path("meetings/", views.index, name="index"),
+    path("meetings/create/", views.create_day, name="create_day"),
     path("meetings/<int:pk>/check-in/", views.checkin, name="checkin"),
     path("meetings/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("meetings/<int:pk>/dashboard/live/", views.dashboard_live, name="dashboard_live"),

@@ -25,19 +25,14 @@ from meetings.forms import (
     ScheduleForm,
 )
 from meetings.models import CheckIn, Meeting, Problem
+from org.calendar import is_working_day
 from org.models import Role
 from org.scoping import require_role
 from org.selectors import rep_choices_for
+from salesops.params import date_param
 from salesops.routers import reading_from_replica
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
-
-
-def _day_from(request: HttpRequest) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        return timezone.localdate()
 
 
 def _errors_to_form(form, error: ValidationError) -> None:
@@ -55,8 +50,7 @@ def _errors_to_messages(request: HttpRequest, error: ValidationError) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     """The day's meetings of the user's teams: check-in buttons for reps, dashboards for managers."""
     scope = require_role(request.user)
-    day = _day_from(request)
-    services.meetings_ensure_for_day(day=day)
+    day = date_param(request.GET, "day", default=timezone.localdate())
     meetings = list(
         selectors.meeting_list_for(user=request.user, day=day)
         .annotate(
@@ -88,8 +82,24 @@ def index(request: HttpRequest) -> HttpResponse:
             "previous_day": day - dt.timedelta(days=1),
             "next_day": day + dt.timedelta(days=1),
             "is_today": day == timezone.localdate(),
+            "can_create": scope.role in LEADERS and is_working_day(day),
         },
     )
+
+
+@login_required
+@require_POST
+def create_day(request: HttpRequest) -> HttpResponse:
+    """A manager creates the day's meetings of their teams (the schedule job creates them every night)."""
+    require_role(request.user, *LEADERS)
+    day = date_param(request.POST, "day", default=timezone.localdate())
+    try:
+        created = services.meetings_create_for_day(day=day, by=request.user)
+    except ValidationError as error:
+        _errors_to_messages(request, error)
+    else:
+        messages.success(request, _("%(count)d meetings created.") % {"count": created})
+    return redirect(f"{reverse('meetings:index')}?day={day.isoformat()}")
 
 
 @login_required

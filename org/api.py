@@ -7,20 +7,26 @@ import datetime as dt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from org import selectors, services
+from org import selectors, services, tokens
+from org.auth import lockout_response
 from org.calendar import day_name
 from org.forms import FIRST_ORDER_DATE_VALIDATORS
-from org.models import Customer, Membership, Product, Team, WorkCalendarDay
+from org.models import ApiToken, Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
+from org.scoping import scope_for
 from salesops.formatting import display_name
+from salesops.parsers import JSONParser
 from visits.idempotency import IdempotentMixin
 
 
@@ -229,3 +235,52 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except ValueError:
             raise Http404 from None
         return get_object_or_404(self.get_queryset(), date=day)
+
+
+class TokenLoginView(ObtainAuthToken):
+    """Username and password → a new token for this device (shown once), valid for API_TOKEN_DAYS."""
+
+    authentication_classes: list = []
+    parser_classes = (FormParser, MultiPartParser, JSONParser)
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        credentials = self.get_serializer(data=request.data)
+        if not credentials.is_valid():
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise ValidationError(credentials.errors)
+        device = request.META.get("HTTP_USER_AGENT", "")
+        token, key = tokens.api_token_issue(user=credentials.validated_data["user"], device=device)
+        return Response({"token": key, "expires_at": token.expires_at})
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    user_name = PersonNameField(source="user")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "user", "user_name", "prefix", "device", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class ApiTokenFilter(filters.FilterSet):
+    user = filters.NumberFilter(field_name="user_id")
+
+    class Meta:
+        model = ApiToken
+        fields = ["user"]
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's own API tokens (a director: everyone's); deleting one revokes it at once."""
+
+    serializer_class = ApiTokenSerializer
+    permission_classes = [HasRole]
+    filterset_class = ApiTokenFilter
+
+    def get_queryset(self):
+        tokens_ = ApiToken.objects.select_related("user").filter(expires_at__gt=timezone.now())
+        return tokens_ if scope_for(self.request.user).is_director else tokens_.filter(user=self.request.user)
+
+    def perform_destroy(self, instance: ApiToken) -> None:
+        tokens.api_token_revoke(token=instance, by=self.request.user)

@@ -344,3 +344,26 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return self.task_name
+
+
+class ApiToken(models.Model):
+    """One device's API login (a rep's phone, a script): only the key's SHA-256 is stored; it expires after
+    API_TOKEN_DAYS and ends at a password change, a deactivation or a revocation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    device = models.CharField(_("device"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

@@ -1,4 +1,4 @@
-"""Audit events for logins, and ending every session and token of a deactivated user."""
+"""Audit events for logins; a password change ends the user's API tokens, a deactivation every session too."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from django.contrib.sessions.models import Session
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from org.audit import audit_record
 from org.models import AuditEvent
+from org.tokens import api_tokens_end
 
 
 @receiver(user_logged_in)
@@ -46,12 +46,16 @@ def end_sessions_of(user_id: int) -> int:
 
 
 @receiver(pre_save, sender=get_user_model())
-def _deactivated(sender, instance, **kwargs) -> None:
-    if instance.pk is None or instance.is_active:
+def _password_changed_or_deactivated(sender, instance, **kwargs) -> None:
+    if instance.pk is None:
         return
-    was_active = sender.objects.filter(pk=instance.pk, is_active=True).exists()
-    if was_active:
-        Token.objects.filter(user_id=instance.pk).delete()
+    before = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
+    if before is None:
+        return
+    if before["password"] != instance.password:
+        api_tokens_end(user_id=instance.pk)  # the phone logs in again with the new password
+    if before["is_active"] and not instance.is_active:
+        api_tokens_end(user_id=instance.pk)
         ended = end_sessions_of(instance.pk)
         audit_record(
             action=AuditEvent.Action.USER_DEACTIVATED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -14,15 +15,21 @@ from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from reports import exports, selectors, services
 from reports.models import PeriodKind
+from salesops.params import object_param
 from targets.models import Metric
 
 
+def _team_for(request: HttpRequest, teams: QuerySet[Team]) -> Team:
+    return object_param(request.GET, "team", teams, default=None) or selectors.default_team(user=request.user)
+
+
+def _metric_for(request: HttpRequest) -> Metric:
+    return object_param(request.GET, "metric", Metric.objects.all(), default=None) or selectors.default_metric()
+
+
 def _report_for(request: HttpRequest) -> selectors.DailyReport:
-    teams = visible_teams(request.user)
-    team_id = request.GET.get("team")
-    team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
-    metric_id = request.GET.get("metric")
-    metric = get_object_or_404(Metric, pk=metric_id) if metric_id else selectors.default_metric()
+    team = _team_for(request, visible_teams(request.user))
+    metric = _metric_for(request)
     period = request.GET.get("period", PeriodKind.MONTH)
     if period not in PeriodKind.values:
         period = PeriodKind.MONTH
@@ -78,8 +85,7 @@ def daily_csv(request: HttpRequest) -> HttpResponse:
 @login_required
 def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
     require_role(request.user)
-    metric_id = request.GET.get("metric")
-    metric = get_object_or_404(Metric, pk=metric_id) if metric_id else selectors.default_metric()
+    metric = _metric_for(request)
     night = selectors.latest_night()
     period = request.GET.get("period", PeriodKind.MONTH)
     snapshot = get_object_or_404(
@@ -121,9 +127,8 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
 @login_required
 def scorecard(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.DIRECTOR, Role.MANAGER)
-    team_id = request.GET.get("team")
     teams = visible_teams(request.user).order_by("path")
-    team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
+    team = _team_for(request, teams)
     month = _month_param(request.GET.get("month"))
     result = selectors.scorecard(user=request.user, team=team, metric=selectors.default_metric(), month=month)
     context = {"team": team, "teams": teams, "month": month, "is_director": scope_for(request.user).is_director}
@@ -147,9 +152,8 @@ def my_day(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_team(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.DIRECTOR, Role.MANAGER)
-    team_id = request.GET.get("team")
     teams = visible_teams(request.user).order_by("path")
-    team: Team = get_object_or_404(teams, pk=team_id) if team_id else selectors.default_team(user=request.user)
+    team = _team_for(request, teams)
     return render(request, "reports/my_team.html", {"teams": teams, **selectors.my_team(user=request.user, team=team)})
 
 

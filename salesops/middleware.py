@@ -1,4 +1,4 @@
-"""Security middleware: Content-Security-Policy and idle / absolute session limits."""
+"""Security middleware: Content-Security-Policy, idle / absolute session limits, 400 for a bad query parameter."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from salesops.params import BadParameter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -63,3 +65,20 @@ class SessionLimitsMiddleware:
             else:
                 request.session.setdefault("last_seen", now)
         return self.get_response(request)
+
+
+class BadParameterMiddleware:
+    """A query parameter a view could not use answers 400 with the translated reason (JSON under /api/)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, BadParameter):
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse({exception.name: [exception.message]}, status=400)
+        return render(request, "400.html", {"message": exception.message}, status=400)

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 
 from org import views as org_views
+from org.api import TokenLoginView
 
 # Each domain app may bring pages (<app>/urls.py, namespace = app) and API routes (<app>/api_urls.py).
 DOMAIN_APPS = ("org", "targets", "visits", "meetings", "reports")
@@ -24,7 +24,7 @@ DOMAIN_APPS = ("org", "targets", "visits", "meetings", "reports")
 STARTED = timezone.now()
 javascript_catalog = last_modified(lambda request, **kwargs: STARTED)(JavaScriptCatalog.as_view(packages=["org"]))
 
-api_patterns = [path("auth/token/", obtain_auth_token, name="api-token")]
+api_patterns = [path("auth/token/", TokenLoginView.as_view(), name="api-token")]
 page_patterns = []
 for app in DOMAIN_APPS:
     if find_spec(f"{app}.api_urls"):

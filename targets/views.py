@@ -21,6 +21,7 @@ from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from salesops.formatting import month_label
+from salesops.params import next_url
 from targets import breakdown, excel, selectors, services
 from targets.forms import AllocateForm, ImportForm, LockForm, ReopenForm
 from targets.models import DistributionProfile, Metric, PendingChange, Target
@@ -323,7 +324,7 @@ def _target_action(request: HttpRequest, pk: int, action) -> HttpResponse:
         action(target)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    return redirect(request.POST.get("next") or reverse("targets:detail", args=[target.pk]))
+    return redirect(next_url(request, default=reverse("targets:detail", args=[target.pk])))
 
 
 @login_required

@@ -19,7 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -27,6 +27,7 @@ from org.api import PersonNameField, as_drf_error
 from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
+from salesops.parsers import JSONParser
 from visits import excel, selectors, services
 from visits.idempotency import IdempotentMixin
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from org.models import Customer, Team
 from org.selectors import customer_list_for, team_list_for
+from salesops.params import date_outside_message
 from visits.models import Visit, VisitReview
 
 
@@ -135,6 +137,13 @@ class TeamDayForm(forms.Form):
         _style(self)
         self.fields["date"].widget.attrs["class"] = "form-control form-control-sm w-auto"
         self.fields["team"].widget.attrs["class"] = "form-select form-select-sm w-auto"
+
+    def clean_date(self) -> dt.date | None:
+        day = self.cleaned_data["date"]
+        problem = date_outside_message(day) if day else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return day
 
 
 class SaleImportForm(forms.Form):

@@ -378,7 +378,8 @@ def team_day(request: HttpRequest) -> HttpResponse:
         "deadline_passed": timezone.now() > services.sheet_deadline(day),
         "open_discrepancies": selectors.discrepancy_list_for(user=request.user).count(),
     }
-    return render(request, "visits/team_day.html", context)
+    # A day or team the form refuses is a bad address: its errors show on the page, with a 400.
+    return render(request, "visits/team_day.html", context, status=400 if form.errors else 200)
 
 
 @login_required

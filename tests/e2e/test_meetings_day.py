@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
+from meetings.services import meetings_ensure_for_day
 from org.models import Role
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
@@ -45,6 +46,7 @@ def test_a_managed_day_from_morning_check_ins_to_an_evening_resolution(company, 
     rep_a3 = MembershipFactory(
         user=UserFactory(username="rep_a3", first_name="Carol", last_name="Late"), team=company.team_a, role=Role.REP
     ).user
+    meetings_ensure_for_day(day=DAY)  # the schedule job's work at 00:05
     with time_machine.travel(local(DAY, 8, 25), tick=True) as clock:
         _check_in(new_page, "rep_a", "6", "1500")
         _check_in(new_page, "rep_a2", "5", "900")

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from meetings.models import Attendance, CheckIn, Slot
 from meetings.selectors import attendance_of
@@ -139,3 +141,29 @@ def test_a_manager_may_check_in_a_rep_of_their_team(company, morning) -> None:
     checkin = checkin_submit(meeting=morning, rep=company.rep_a2, by=company.manager_a, now=local(DAY, 8, 40))
     assert checkin.attendance == Attendance.LATE
     assert dt.timedelta(0) < checkin.checked_in_at - morning.late_after
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_first_check_ins_keep_one_row_and_raise_nothing(company, morning) -> None:
+    start, errors = threading.Barrier(8), []
+
+    def check_in(visits: int) -> None:
+        try:
+            start.wait(timeout=10)
+            checkin_submit(
+                meeting=morning, rep=company.rep_a, by=company.rep_a, now=local(DAY, 8, 20), planned_visits=visits
+            )
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=check_in, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert errors == []
+    checkin = CheckIn.objects.get(meeting=morning, rep=company.rep_a)
+    assert checkin.attendance == Attendance.PRESENT and checkin.planned_visits in range(8)

@@ -26,13 +26,51 @@ def on_day():
 
 
 def test_the_meetings_home_shows_a_rep_check_in_buttons(company, on_day) -> None:
+    meetings_ensure_for_day(day=DAY)
     response = company.client_for(company.rep_a).get(reverse("meetings:index"))
     assert response.status_code == 200
     assert 'data-testid="checkin-morning"' in response.content.decode()
-    assert Meeting.objects.filter(date=DAY).count() == 6  # opening the page created the day's meetings
+
+
+def test_opening_the_meetings_home_creates_nothing_and_a_manager_creates_the_day(company, on_day) -> None:
+    rep_page = company.client_for(company.rep_a).get(reverse("meetings:index")).content.decode()
+    assert 'data-testid="no-meetings"' in rep_page and 'data-testid="create-meetings"' not in rep_page
+    manager = company.client_for(company.manager_a)
+    assert 'data-testid="create-meetings"' in manager.get(reverse("meetings:index")).content.decode()
+    assert not Meeting.objects.exists()
+
+    response = manager.post(reverse("meetings:create_day"), {"day": DAY.isoformat()}, follow=True)
+
+    assert {(m.team_id, m.slot) for m in Meeting.objects.all()} == {(company.team_a.pk, s) for s in Slot.values}
+    assert 'data-testid="dashboard-morning"' in response.content.decode()
+    assert company.client_for(company.rep_a).post(reverse("meetings:create_day"), {"day": DAY}).status_code == 403
+
+
+@pytest.mark.parametrize("day", ["3000-01-06", "9999-12-31", "0001-01-01", "2026-13-01", "tomorrow"])
+def test_a_day_outside_the_companys_life_is_refused_in_chinese_and_creates_nothing(company, on_day, day) -> None:
+    manager = company.client_for(company.manager_a)
+    page = manager.get(reverse("meetings:index"), {"day": day}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    api = manager.get("/api/v1/meetings/", {"date": day}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    created = manager.post(reverse("meetings:create_day"), {"day": day}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert page.status_code == 400 and "“day”" in page.content.decode()
+    assert "日期" in page.content.decode()
+    assert api.status_code == 400 and "日期" in api.json()["date"][0]
+    assert created.status_code == 400
+    assert not Meeting.objects.exists()
+
+
+def test_the_accepted_days_run_from_a_year_before_the_first_member_to_a_year_after_today(company, on_day) -> None:
+    manager = company.client_for(company.manager_a)
+    # The company's first membership starts on 2020-01-01 (the factories' default).
+    assert manager.get(reverse("meetings:index"), {"day": "2019-01-01"}).status_code == 200
+    assert manager.get(reverse("meetings:index"), {"day": "2018-12-31"}).status_code == 400
+    assert manager.get(reverse("meetings:index"), {"day": "2027-11-18"}).status_code == 200
+    assert manager.get(reverse("meetings:index"), {"day": "2027-11-19"}).status_code == 400
 
 
 def test_the_meetings_home_shows_a_manager_the_dashboards(company, on_day) -> None:
+    meetings_ensure_for_day(day=DAY)
     html = company.client_for(company.manager_a).get(reverse("meetings:index")).content.decode()
     assert 'data-testid="dashboard-morning"' in html
     assert "Team B" not in html

@@ -79,11 +79,11 @@ def test_the_api_lists_only_the_managers_team(company, customers) -> None:
 
 
 def test_token_authentication_is_scoped_too(company, customers) -> None:
-    from rest_framework.authtoken.models import Token
+    from org.tokens import api_token_issue
 
-    token = Token.objects.create(user=company.rep_b)
+    _token, key = api_token_issue(user=company.rep_b)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/v1/customers/")
     assert [row["name"] for row in response.json()["results"]] == ["Beta Shop"]
 

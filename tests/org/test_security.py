@@ -7,11 +7,11 @@ import time
 import pytest
 from django.db import IntegrityError, InternalError, transaction
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from org.audit import audit_record
-from org.models import AuditEvent
+from org.models import ApiToken, AuditEvent
+from org.tokens import api_token_issue
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +91,9 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens_at_once(company) -> 
     browser = Client()
     login_post(browser, "rep_a", PASSWORD)
     assert browser.get("/customers/").status_code == 200
-    token = Token.objects.create(user=company.rep_a)
+    _token, key = api_token_issue(user=company.rep_a)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/customers/").status_code == 200
 
     company.rep_a.is_active = False
@@ -101,7 +101,7 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens_at_once(company) -> 
 
     assert browser.get("/customers/").status_code == 302
     assert api.get("/api/v1/customers/").status_code in (401, 403)
-    assert not Token.objects.filter(user=company.rep_a).exists()
+    assert not ApiToken.objects.filter(user=company.rep_a).exists()
     assert AuditEvent.objects.filter(action="user_deactivated", object_id=str(company.rep_a.pk)).exists()
 
 

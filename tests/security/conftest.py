@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from meetings.models import CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem, Slot
+from org.tokens import api_token_issue
 from reports.models import (
     Alert,
     ExecutionKpiSnapshot,
@@ -175,6 +176,7 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         "kpi": kpi,
         "alert": alert,
         "robot": robot,
+        "token": api_token_issue(user=rep, device=f"phone-{letter}")[0],
     }
     return Side(
         team=team,

@@ -161,6 +161,7 @@ def test_every_write_endpoint_of_the_api_survives_bad_input(world) -> None:
             ("malformed JSON", '{"broken": ', "application/json"),
             ("unknown field", json.dumps({"zz_unknown_field": "?"}), "application/json"),
             ("a list instead of an object", json.dumps([1, 2, 3]), "application/json"),
+            ("JSON nested 1,000 deep", "[" * 1000 + "]" * 1000, "application/json"),
         ]
         for name, prop in properties.items():
             for value in bad_values(prop):

@@ -141,6 +141,9 @@ MATRIX_ROWS += [
         R("api:product-detail", m, kwargs=lambda w, s: {"pk": w.shared["product"].pk}, **roles(403, 403, OK))
         for m in ("PUT", "PATCH")
     ],
+    # API tokens are personal: the owner and a director see and revoke them.
+    R("api:api-token-device-list", **every(200)),
+    R("api:api-token-device-detail", "DELETE", obj="token", **roles(rep=(204, 404), manager=(404, 404), director=204)),
     R("api:calendar-list", **every(200)),
     R("api:calendar-detail", kwargs=lambda w, s: {"date": w.shared["date"].isoformat()}, **every(200)),
     R("api:calendar-detail", "PUT", kwargs=lambda w, s: {"date": w.shared["date"].isoformat()}, **roles(403, 403, OK)),
@@ -242,8 +245,8 @@ MATRIX_ROWS += [
     # --- visits pages ---
     R("visits:today", **roles(200, 403, 403)),
     R("visits:team_day", shows_own=True, **LEADERS),
-    # Another team in the filter is an invalid choice: the page shows the caller's own teams instead.
-    R("visits:team_day", query="team", obj="team", **roles(rep=403, manager=(200, 200), director=200)),
+    # Another team in the filter is an invalid choice, as an unknown one: 400, the page shows the caller's teams.
+    R("visits:team_day", query="team", obj="team", **roles(rep=403, manager=(200, 400), director=200)),
     R("visits:sheets", shows_own=True, **every(200)),
     R("visits:sheet", obj="sheet", **every(200)),
     *[R(f"visits:{n}", "POST", obj="sheet", **ANYONE) for n in ("plan", "unplanned")],
@@ -290,6 +293,7 @@ MATRIX_ROWS += [
     R("api:coaching-note-detail", obj="note", **every(200)),
     # --- meetings pages ---
     R("meetings:index", **every(200)),
+    R("meetings:create_day", "POST", **LEADERS),
     R("meetings:checkin", obj="meeting", **roles(200, 403, 403)),
     R("meetings:checkin", "POST", obj="meeting", **REP_ONLY),
     R("meetings:dashboard", obj="meeting", **LEADERS),

@@ -12,7 +12,6 @@ from django.apps import apps
 from django.test.client import ClientHandler
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -20,6 +19,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from meetings.models import Slot
 from org.models import WorkCalendarDay
 from org.services import calendar_seed
+from org.tokens import api_token_issue
 from targets.models import Metric, Target, TargetPeriod
 from tests.factories import CustomerFactory, ProductFactory
 from tests.meetings.factories import MeetingFactory, ProblemFactory, local
@@ -111,8 +111,8 @@ def signed_in(request, company):
     request.node._nodeid = request.node.nodeid
     seed_a_little_of_everything(company)
     user = getattr(company, request.param)
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    _token, key = api_token_issue(user=user)
+    return {"Authorization": f"Token {key}"}
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
