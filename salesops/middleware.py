@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+
+
+def _tile_source() -> str:
+    """The map tile server's origin for img-src (its "{s}" sub-domains as a wildcard), or nothing."""
+    parts = urlsplit(settings.MAP_TILE_URL.replace("{s}", "*"))
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -16,7 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         # Bootstrap and htmx set style attributes; no script may run inline.
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        f"img-src 'self' data: blob:{_tile_source()}",
         "font-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",
