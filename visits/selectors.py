@@ -602,6 +602,7 @@ class DayRoute:
     stops: list[RouteStop]
     unplaced: list[Visit]  # customers without a stored position: at the end, in the sheet's order
     start: geo.Point | None
+    start_kind: str  # "phone", "check_in" (the day's last) or "" (none: the shortest route from any customer)
     total_m: float
     is_accepted: bool  # the sheet already lists the visits in this order
 
@@ -616,9 +617,10 @@ def day_route(visits: list[Visit], *, start: geo.Point | None = None) -> DayRout
     It starts from ``start`` (the phone's position) when given, else from the day's last check-in, else from
     whichever customer makes the shortest route.
     """
+    start_kind = "phone" if start is not None else ""
     if start is None:
         track = day_track(visits)
-        start = track[-1].point if track else None
+        start, start_kind = (track[-1].point, "check_in") if track else (None, "")
     remaining = [v for v in visits if v.planned and v.check_in_at is None]
     placed = [(visit, customer_position(visit.customer)) for visit in remaining]
     unplaced = [visit for visit, point in placed if point is None]
@@ -636,6 +638,7 @@ def day_route(visits: list[Visit], *, start: geo.Point | None = None) -> DayRout
         stops=stops,
         unplaced=unplaced,
         start=start,
+        start_kind=start_kind,
         total_m=sum(stop.leg_m or 0 for stop in stops),
         is_accepted=None not in places and places == sorted(places),
     )

@@ -156,3 +156,15 @@ def test_accepting_the_route_after_a_check_in_keeps_the_visit_made_ahead(company
     services.sheet_route_accept(by=company.rep_a, sheet=sheet, visit_ids=route.visit_ids)
     assert list(sheet.visits.values_list("pk", flat=True)) == [a2.pk, a3.pk, a1.pk]
     assert selectors.day_route(list(sheet.visits.select_related("customer"))).is_accepted
+
+
+def test_the_route_says_where_it_starts_from(company, clock, placed_shops) -> None:
+    sheet = services.sheet_open(rep=company.rep_a)
+    for key in ("a1", "a2", "a3"):
+        services.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key])
+    visits = list(sheet.visits.select_related("customer"))
+    assert selectors.day_route(visits).start_kind == ""
+    assert selectors.day_route(visits, start=(31.19, 121.4)).start_kind == "phone"
+    services.visit_check_in(by=company.rep_a, visit=visits[0], latitude=Decimal("31.2"), longitude=Decimal("121.4"))
+    route = selectors.day_route(list(sheet.visits.select_related("customer")))
+    assert (route.start_kind, route.start) == ("check_in", (31.2, 121.4))
