@@ -103,7 +103,7 @@ def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
         "is_today": is_today,
         "is_past_deadline": timezone.now() > sheet.deadline,
         "track": selectors.day_track(visits),
-        "check_in_radius": VisitSettings.load().check_in_radius_m,
+        "check_in_rules": VisitSettings.load(),
         "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
         "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
     }

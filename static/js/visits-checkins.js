@@ -30,14 +30,17 @@
       var target = hint.dataset.distanceTo.split(",").map(parseFloat);
       var distance = metres(here, target);
       var radius = parseFloat(hint.dataset.radius);
+      var imprecise = position.coords.accuracy > parseFloat(hint.dataset.maxAccuracy);
       var text = interpolate(gettext("You are %s from the customer."), [label(distance)]);
-      if (position.coords.accuracy > 200) {
+      if (imprecise) {
         text = interpolate(gettext("You are %s from the customer, but your position is imprecise: the check-in will be marked so."), [label(distance)]);
       } else if (distance > radius) {
         text = interpolate(gettext("You are %s from the customer, beyond %s: the check-in will be marked out of range."), [label(distance), label(radius)]);
       }
       hint.textContent = text;
-      hint.classList.toggle("text-danger", distance > radius || position.coords.accuracy > 200);
+      var doubtful = distance > radius || imprecise;
+      hint.classList.toggle("text-danger", doubtful);
+      hint.classList.toggle("text-muted", !doubtful);
       hint.hidden = false;
     });
   }
