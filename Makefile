@@ -22,7 +22,8 @@ $(VENDOR): node_modules/.package-lock.json
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
 	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
 	   node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js \
-	   node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/
+	   node_modules/chart.js/dist/chart.umd.min.js.map node_modules/leaflet/dist/leaflet.js \
+	   node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css static/vendor/
 	touch $@
 
 install: $(INSTALLED) $(VENDOR)

@@ -73,6 +73,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             "address",
             "latitude",
             "longitude",
+            "position_datum",
+            "check_in_radius_m",
             "first_order_date",
             "created_at",
             "updated_at",

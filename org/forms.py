@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from org.models import AuditEvent, Customer, Team
+from org.models import AuditEvent, Customer, Datum, Team
 from org.scoping import scope_for
 from org.selectors import rep_choices_for
 from salesops.formatting import display_name, sorted_by_name
@@ -33,6 +33,8 @@ class CustomerForm(forms.ModelForm):
             "address",
             "latitude",
             "longitude",
+            "position_datum",
+            "check_in_radius_m",
             "first_order_date",
         ]
         widgets = {"first_order_date": forms.DateInput(attrs={"type": "date"})}
@@ -53,9 +55,14 @@ class CustomerForm(forms.ModelForm):
             # Named and in name order (pinyin of the family name), as everywhere else; the queryset validates.
             people = ((u.pk, display_name(u)) for u in sorted_by_name(owners))
             self.fields["owner"].choices = [("", "---------"), *people]
+        self.fields["position_datum"].required = False
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+
+    def clean_position_datum(self) -> str:
+        # A form from before the field existed (or a script) leaves it out: GPS, as phones report.
+        return self.cleaned_data.get("position_datum") or Datum.WGS84
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

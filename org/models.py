@@ -125,6 +125,14 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.team}"
 
 
+class Datum(models.TextChoices):
+    """Which map a position was read from: China's maps shift positions by 300–700 m from the phones' GPS."""
+
+    WGS84 = "wgs84", _("WGS-84 (GPS, phone)")
+    GCJ02 = "gcj02", _("GCJ-02 (Amap, Tencent maps)")
+    BD09 = "bd09", _("BD-09 (Baidu maps)")
+
+
 class Customer(models.Model):
     """A distributor, outlet or key account, owned by a rep of a team."""
 
@@ -156,6 +164,32 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     latitude = latitude_field()
     longitude = longitude_field()
+    position_datum = models.CharField(
+        _("position datum"),
+        max_length=5,
+        choices=Datum.choices,
+        default=Datum.WGS84,
+        help_text=_("The map the position was copied from; it is converted to GPS before measuring check-ins."),
+    )
+    check_in_radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10)],
+        help_text=_("Empty: the company's radius."),
+    )
+    # A customer without a position takes the first precise check-in's (GPS) as a proposal a manager confirms.
+    proposed_latitude = latitude_field()
+    proposed_longitude = longitude_field()
+    proposed_at = models.DateTimeField(_("position proposed at"), null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("position proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     first_order_date = models.DateField(_("first order date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

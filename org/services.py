@@ -33,6 +33,8 @@ CUSTOMER_FIELDS = (
     "address",
     "latitude",
     "longitude",
+    "position_datum",
+    "check_in_radius_m",
     "first_order_date",
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -12,13 +13,20 @@ from django.shortcuts import redirect, render
 
 from salesops.params import BadParameter
 
+
+def _tile_source() -> str:
+    """The map tile server's origin for img-src (its "{s}" sub-domains as a wildcard), or nothing."""
+    parts = urlsplit(settings.MAP_TILE_URL.replace("{s}", "*"))
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
         # Bootstrap and htmx set style attributes; no script may run inline.
         "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
+        f"img-src 'self' data: blob:{_tile_source()}",
         "font-src 'self' data:",
         "connect-src 'self'",
         # Workers only from the site itself or from blobs its own scripts made (the API reference's search).

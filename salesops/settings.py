@@ -270,6 +270,10 @@ STORAGES = {
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# The visit maps' background, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; none by default, so the maps
+# work without internet (points and lines on a blank background).
+MAP_TILE_URL = env("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -143,6 +143,8 @@ class VisitSerializer(serializers.ModelSerializer):
             "latitude",
             "longitude",
             "accuracy_m",
+            "distance_m",
+            "location_status",
             "outcome",
             "next_step",
             "next_visit_date",
@@ -153,7 +155,15 @@ class VisitSerializer(serializers.ModelSerializer):
             "order_lines",
             "reviews",
         ]
-        read_only_fields = ["check_in_at", "check_out_at", "latitude", "longitude", "accuracy_m"]
+        read_only_fields = [
+            "check_in_at",
+            "check_out_at",
+            "latitude",
+            "longitude",
+            "accuracy_m",
+            "distance_m",
+            "location_status",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

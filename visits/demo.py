@@ -15,6 +15,7 @@ from django.utils import timezone
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+from visits.services import check_in_location
 
 BATCH = 2000
 CENT = Decimal("0.01")
@@ -151,6 +152,14 @@ def seed(context: dict) -> None:
                         Decimal("0.000001")
                     )
                     visit.accuracy_m = Decimal(rng.randint(5, 60))
+                visit.check_in_synced_at = visit.check_in_at
+                visit.location_status, visit.distance_m = check_in_location(
+                    customer=customer,
+                    latitude=visit.latitude,
+                    longitude=visit.longitude,
+                    accuracy_m=visit.accuracy_m,
+                    rules=rules,
+                )
                 visit.outcome = rng.choice(OUTCOMES)
                 if rng.random() < 0.5:
                     visit.next_step = rng.choice(NEXT_STEPS)

@@ -70,6 +70,42 @@ class VisitSettings(models.Model):
         _("visit every (days), tier C"), default=30, validators=[MinValueValidator(1)]
     )
     photo_max_bytes = models.PositiveIntegerField(_("largest photo (bytes)"), default=5 * 1024 * 1024)
+    # Check-ins a manager can believe: where a check-in counts as at the customer, and what makes a visit doubtful.
+    check_in_radius_m = models.PositiveIntegerField(
+        _("check-in radius (m)"),
+        default=300,
+        validators=[MinValueValidator(10)],
+        help_text=_("A check-in farther from the customer is marked out of range (a customer may have its own)."),
+    )
+    max_accuracy_m = models.PositiveIntegerField(
+        _("worst accepted location accuracy (m)"),
+        default=200,
+        validators=[MinValueValidator(1)],
+        help_text=_("A check-in whose position is less precise is marked imprecise."),
+    )
+    same_spot_m = models.PositiveIntegerField(
+        _("same spot (m)"),
+        default=50,
+        validators=[MinValueValidator(1)],
+        help_text=_("Check-ins at different customers closer than this on one day are flagged."),
+    )
+    max_speed_kmh = models.PositiveIntegerField(
+        _("fastest plausible travel (km/h)"),
+        default=120,
+        validators=[MinValueValidator(1)],
+        help_text=_("Faster travel between consecutive visits is flagged."),
+    )
+    min_order_visit_minutes = models.PositiveIntegerField(
+        _("shortest order-taking visit (minutes)"),
+        default=2,
+        help_text=_("An order-taking visit checked out sooner after its check-in is flagged."),
+    )
+    max_sync_delay_minutes = models.PositiveIntegerField(
+        _("longest check-in sync delay (minutes)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("A check-in that reached the server later than this after its time is flagged."),
+    )
 
     class Meta:
         verbose_name = _("visit settings")
@@ -147,6 +183,13 @@ class VisitSheet(models.Model):
 class Visit(models.Model):
     """One call on a customer: planned in the morning or added on the spot, then checked in and out."""
 
+    class LocationStatus(models.TextChoices):
+        IN_RANGE = "in_range", _("In range")
+        OUT_OF_RANGE = "out_of_range", _("Out of range")
+        IMPRECISE = "imprecise", _("Imprecise position")
+        NO_POSITION = "no_position", _("No position")
+        CUSTOMER_UNPLACED = "unplaced", _("Customer has no position")
+
     class Purpose(models.TextChoices):
         NEW_CUSTOMER = "new_customer", _("New-customer development")
         NEW_OUTLET = "new_outlet", _("New-outlet development")
@@ -173,17 +216,26 @@ class Visit(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Set at check-in: how far the phone was from the customer's position (converted to GPS) and what that means.
+    distance_m = models.PositiveIntegerField(_("distance from the customer (m)"), null=True, blank=True)
+    location_status = models.CharField(
+        _("check-in location"), max_length=12, choices=LocationStatus.choices, blank=True
+    )
+    check_in_synced_at = models.DateTimeField(_("check-in received at"), null=True, blank=True)
+    route_order = models.PositiveSmallIntegerField(_("place in the day's route"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_visit_date = models.DateField(_("next visit date"), null=True, blank=True)
     is_new_customer = models.BooleanField(_("new customer"), default=False)
     is_new_outlet = models.BooleanField(_("new outlet"), default=False)
     photo = models.FileField(_("photo"), upload_to="visits/%Y/%m/", blank=True)
+    # SHA-256 of the photo's bytes: the same picture handed in again is flagged.
+    photo_sha256 = models.CharField(_("photo fingerprint"), max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        ordering = ["sheet", "-planned", "planned_time", "check_in_at", "id"]
+        ordering = ["sheet", "-planned", "route_order", "planned_time", "check_in_at", "id"]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [
@@ -212,6 +264,10 @@ class Visit(models.Model):
     @property
     def is_done(self) -> bool:
         return self.check_out_at is not None
+
+    @property
+    def is_location_doubtful(self) -> bool:
+        return self.location_status not in ("", self.LocationStatus.IN_RANGE)
 
 
 class OrderLine(models.Model):

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, DecimalField, Max, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from org.models import Customer, Membership, Role, Team
 from org.scoping import scope_for, scoped
 from org.selectors import customer_list_for
-from salesops.formatting import name_sort_key
+from salesops.formatting import grouped, name_sort_key
+from visits import geo
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 KEY_CUSTOMERS_SHOWN = 5
@@ -178,6 +182,7 @@ class TeamDayRow:
     team: Team
     summary: DaySummary
     sheet_id: int | None
+    doubts: Any = None  # a DayDoubts once with_day_doubts() counted them
 
 
 def team_day_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date, team: Team | None = None) -> list[TeamDayRow]:
@@ -295,3 +300,392 @@ def discrepancy_list_for(*, user: AbstractBaseUser | AnonymousUser, open_only: b
     if open_only:
         qs = qs.filter(resolved_at__isnull=True)
     return qs.order_by("resolved_at", "-visit__sheet__date", "-created_at")
+
+
+# --- check-ins a manager can believe ---------------------------------------------------------
+
+
+def distance_label(metres: float | None) -> str:
+    """A distance as a rep reads it: "85 m", "1.2 km", "12 km"."""
+    if metres is None:
+        return "—"
+    if round(metres) < 1000:
+        return _("%(n)s m") % {"n": int(round(metres))}
+    places = 1 if metres < 10_000 else 0
+    return _("%(n)s km") % {"n": grouped(Decimal(metres) / 1000, places)}
+
+
+def customer_position(customer: Customer) -> geo.Point | None:
+    """The customer's stored position in GPS terms (WGS-84), converted from the map it was copied from."""
+    if customer.latitude is None or customer.longitude is None:
+        return None
+    return geo.to_wgs84(customer.latitude, customer.longitude, customer.position_datum)
+
+
+def check_in_point(visit: Visit) -> geo.Point | None:
+    """Where the phone was at check-in (WGS-84), or None."""
+    if visit.latitude is None or visit.longitude is None:
+        return None
+    return (float(visit.latitude), float(visit.longitude))
+
+
+def _clock(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One reason to doubt a visit: the rule's code and a sentence the rep and the manager read."""
+
+    code: str
+    message: str
+
+    @property
+    def is_location(self) -> bool:
+        return self.code in Visit.LocationStatus.values
+
+
+SAME_SPOT = "same_spot"
+TOO_FAST = "too_fast"
+TOO_SHORT = "too_short"
+PHOTO_REPEATED = "photo_repeated"
+LATE_SYNC = "late_sync"
+
+
+def location_flag(visit: Visit) -> Flag | None:
+    """The check-in's location as a doubt (out of range, imprecise, no position, customer without one), or None."""
+    if not visit.is_location_doubtful:
+        return None
+    label = visit.get_location_status_display()
+    if visit.distance_m is not None:
+        label = _("%(status)s: %(distance)s from the customer") % {
+            "status": label,
+            "distance": distance_label(visit.distance_m),
+        }
+    return Flag(visit.location_status, label)
+
+
+def plausibility_flags(visits: list[Visit], *, rules: VisitSettings | None = None) -> dict[int, list[Flag]]:
+    """{visit id: its doubts} for visits of whole sheets (the day rules compare a rep's visits of one day).
+
+    The location first, then the plausibility rules with the company's thresholds: several customers checked in
+    from the same spot, impossible travel speed, an order-taking visit too short, a photo handed in before, a
+    check-in that reached the server long after its time. Visits without a doubt are left out; one query.
+    """
+    rules = rules or VisitSettings.load()
+    flags: dict[int, list[Flag]] = {}
+
+    def add(visit: Visit, code: str, message: str) -> None:
+        flags.setdefault(visit.pk, []).append(Flag(code, message))
+
+    days: dict[int, list[Visit]] = {}
+    for visit in visits:
+        if visit.check_in_at is None:
+            continue
+        place = location_flag(visit)
+        if place is not None:
+            flags.setdefault(visit.pk, []).append(place)
+        days.setdefault(visit.sheet_id, []).append(visit)
+    for day in days.values():
+        day.sort(key=lambda v: (v.check_in_at, v.pk))
+        _flag_same_spot(day, rules, add)
+        _flag_travel_speed(day, rules, add)
+    for day in days.values():
+        for visit in day:
+            _flag_short_order_visit(visit, rules, add)
+            _flag_late_sync(visit, rules, add)
+    _flag_repeated_photos([v for day in days.values() for v in day], add)
+    return flags
+
+
+def _flag_same_spot(day: list[Visit], rules: VisitSettings, add: Any) -> None:
+    """Check-ins at different customers within ``same_spot_m`` of each other (customers that really stand that
+    close, in one mall say, are not flagged)."""
+    placed = [(visit, check_in_point(visit)) for visit in day]
+    placed = [(visit, point) for visit, point in placed if point is not None]
+    for visit, point in placed:
+        nearest: tuple[float, Visit] | None = None
+        for other, other_point in placed:
+            if other.customer_id == visit.customer_id:
+                continue
+            apart = geo.haversine_m(point, other_point)
+            if apart > rules.same_spot_m:
+                continue
+            shops = customer_position(visit.customer), customer_position(other.customer)
+            if None not in shops and geo.haversine_m(*shops) <= rules.same_spot_m:
+                continue
+            if nearest is None or apart < nearest[0]:
+                nearest = (apart, other)
+        if nearest is not None:
+            add(
+                visit,
+                SAME_SPOT,
+                _("Checked in from the same spot as %(customer)s at %(time)s (%(distance)s apart).")
+                % {
+                    "customer": nearest[1].customer.name,
+                    "time": _clock(nearest[1].check_in_at),
+                    "distance": distance_label(nearest[0]),
+                },
+            )
+
+
+def _flag_travel_speed(day: list[Visit], rules: VisitSettings, add: Any) -> None:
+    """From the previous visit with a position (left at its check-out, or check-in when it was not checked out
+    first) to this check-in faster than ``max_speed_kmh``."""
+    previous: Visit | None = None
+    for visit in day:
+        point = check_in_point(visit)
+        if point is None:
+            continue
+        if previous is not None:
+            apart = geo.haversine_m(check_in_point(previous), point)
+            left = previous.check_out_at
+            if left is None or left > visit.check_in_at:
+                left = previous.check_in_at
+            hours = (visit.check_in_at - left).total_seconds() / 3600
+            if apart > rules.same_spot_m and (hours <= 0 or apart / 1000 / hours > rules.max_speed_kmh):
+                minutes = max(0, round(hours * 60))
+                add(
+                    visit,
+                    TOO_FAST,
+                    _("%(distance)s from %(customer)s in %(minutes)s min: faster than %(limit)s km/h.")
+                    % {
+                        "distance": distance_label(apart),
+                        "customer": previous.customer.name,
+                        "minutes": minutes,
+                        "limit": rules.max_speed_kmh,
+                    },
+                )
+        previous = visit
+
+
+def _flag_short_order_visit(visit: Visit, rules: VisitSettings, add: Any) -> None:
+    if visit.purpose != Visit.Purpose.ORDER or visit.check_out_at is None:
+        return
+    stayed = visit.check_out_at - visit.check_in_at
+    if stayed < dt.timedelta(minutes=rules.min_order_visit_minutes):
+        add(
+            visit,
+            TOO_SHORT,
+            _("An order-taking visit of %(seconds)s s (at least %(limit)s min expected).")
+            % {"seconds": int(stayed.total_seconds()), "limit": rules.min_order_visit_minutes},
+        )
+
+
+def _flag_late_sync(visit: Visit, rules: VisitSettings, add: Any) -> None:
+    if visit.check_in_synced_at is None:
+        return
+    delay = visit.check_in_synced_at - visit.check_in_at
+    if delay > dt.timedelta(minutes=rules.max_sync_delay_minutes):
+        add(
+            visit,
+            LATE_SYNC,
+            _("Check-in time %(time)s, received %(minutes)s min later.")
+            % {"time": _clock(visit.check_in_at), "minutes": int(delay.total_seconds() // 60)},
+        )
+
+
+def _flag_repeated_photos(visits: list[Visit], add: Any) -> None:
+    """A photo whose bytes equal an earlier visit's photo (any rep's: the other visit is named only by its date)."""
+    fingerprints = {visit.photo_sha256 for visit in visits if visit.photo_sha256}
+    if not fingerprints:
+        return
+    first: dict[str, tuple[dt.date, dt.datetime, int]] = {}
+    for pk, fingerprint, day, checked_in in Visit.objects.filter(photo_sha256__in=fingerprints).values_list(
+        "pk", "photo_sha256", "sheet__date", "check_in_at"
+    ):
+        key = (day, checked_in or dt.datetime.max.replace(tzinfo=dt.UTC), pk)
+        if fingerprint not in first or key < first[fingerprint]:
+            first[fingerprint] = key
+    for visit in visits:
+        original = first.get(visit.photo_sha256) if visit.photo_sha256 else None
+        if original is not None and original[2] != visit.pk:
+            add(
+                visit,
+                PHOTO_REPEATED,
+                _("The photo is the same picture as an earlier visit's (%(date)s).")
+                % {"date": original[0].isoformat()},
+            )
+
+
+@dataclass(frozen=True)
+class DoubtfulVisit:
+    visit: Visit
+    flags: list[Flag]
+
+
+def to_verify_for(*, user: AbstractBaseUser | AnonymousUser, since: dt.date, until: dt.date) -> list[DoubtfulVisit]:
+    """The manager's "to verify" list: visits of ``since``..``until`` in doubt (location or plausibility) that
+    nobody has verified yet, most doubts first; where call-backs and market walks start. Three queries."""
+    visits = list(
+        visit_list_for(user=user)
+        .filter(sheet__date__range=(since, until), check_in_at__isnull=False)
+        .select_related("sheet__team")
+        .annotate(n_reviews=Count("reviews"))
+        .order_by()
+    )
+    flags = plausibility_flags(visits)
+    rows = [DoubtfulVisit(v, flags[v.pk]) for v in visits if v.pk in flags and not v.n_reviews]
+    rows.sort(key=lambda row: (-len(row.flags), -row.visit.sheet.date.toordinal(), name_sort_key(row.visit.sheet.rep)))
+    return rows
+
+
+@dataclass(frozen=True)
+class DayDoubts:
+    """How many of a rep's check-ins of the day are out of range (or without a usable position) or flagged."""
+
+    location: int = 0
+    flagged: int = 0
+
+
+def with_day_doubts(rows: list[TeamDayRow]) -> list[TeamDayRow]:
+    """The team day's rows with each sheet's doubts counted; two queries."""
+    sheet_ids = [row.sheet_id for row in rows if row.sheet_id]
+    visits = list(
+        Visit.objects.filter(sheet_id__in=sheet_ids, check_in_at__isnull=False).select_related("customer").order_by()
+    )
+    flags = plausibility_flags(visits)
+    counts: dict[int, DayDoubts] = {}
+    for visit in visits:
+        found = flags.get(visit.pk, [])
+        before = counts.get(visit.sheet_id, DayDoubts())
+        counts[visit.sheet_id] = DayDoubts(
+            location=before.location + any(flag.is_location for flag in found),
+            flagged=before.flagged + any(not flag.is_location for flag in found),
+        )
+    return [replace(row, doubts=counts.get(row.sheet_id, DayDoubts())) for row in rows]
+
+
+@dataclass(frozen=True)
+class TrackStop:
+    """A check-in on the rep's day as the manager follows it: where, and how far and fast from the previous one."""
+
+    visit: Visit
+    point: geo.Point
+    distance_m: float | None = None
+    minutes: int | None = None
+
+    @property
+    def speed_kmh(self) -> int | None:
+        if self.distance_m is None or not self.minutes:
+            return None
+        return round(self.distance_m / 1000 / (self.minutes / 60))
+
+
+def day_track(visits: list[Visit]) -> list[TrackStop]:
+    """The day's check-ins with a position in time order, each with its distance and time from the previous."""
+    stops: list[TrackStop] = []
+    for visit in sorted((v for v in visits if v.check_in_at), key=lambda v: (v.check_in_at, v.pk)):
+        point = check_in_point(visit)
+        if point is None:
+            continue
+        if not stops:
+            stops.append(TrackStop(visit, point))
+            continue
+        previous = stops[-1]
+        minutes = round((visit.check_in_at - previous.visit.check_in_at).total_seconds() / 60)
+        stops.append(TrackStop(visit, point, geo.haversine_m(previous.point, point), minutes))
+    return stops
+
+
+@dataclass(frozen=True)
+class RouteStop:
+    visit: Visit
+    point: geo.Point
+    leg_m: float | None  # from the start or the previous stop; None for the first stop without a start
+
+
+@dataclass(frozen=True)
+class DayRoute:
+    """Today's visits still to make, in a short order over the customers' stored positions."""
+
+    stops: list[RouteStop]
+    unplaced: list[Visit]  # customers without a stored position: at the end, in the sheet's order
+    start: geo.Point | None
+    start_kind: str  # "phone", "check_in" (the day's last) or "" (none: the shortest route from any customer)
+    total_m: float
+    is_accepted: bool  # the sheet already lists the visits in this order
+
+    @property
+    def visit_ids(self) -> list[int]:
+        return [stop.visit.pk for stop in self.stops] + [visit.pk for visit in self.unplaced]
+
+
+def day_route(visits: list[Visit], *, start: geo.Point | None = None) -> DayRoute:
+    """The route through the planned visits not yet checked in: nearest neighbour then 2-opt, straight lines.
+
+    It starts from ``start`` (the phone's position) when given, else from the day's last check-in, else from
+    whichever customer makes the shortest route.
+    """
+    start_kind = "phone" if start is not None else ""
+    if start is None:
+        track = day_track(visits)
+        start, start_kind = (track[-1].point, "check_in") if track else (None, "")
+    remaining = [v for v in visits if v.planned and v.check_in_at is None]
+    placed = [(visit, customer_position(visit.customer)) for visit in remaining]
+    unplaced = [visit for visit, point in placed if point is None]
+    placed = [(visit, point) for visit, point in placed if point is not None]
+    order = geo.route_order([point for _visit, point in placed], start=start)
+    stops: list[RouteStop] = []
+    previous = start
+    for index in order:
+        visit, point = placed[index]
+        stops.append(RouteStop(visit, point, geo.haversine_m(previous, point) if previous else None))
+        previous = point
+    ordered = [stop.visit for stop in stops] + unplaced
+    places = [visit.route_order for visit in ordered]
+    return DayRoute(
+        stops=stops,
+        unplaced=unplaced,
+        start=start,
+        start_kind=start_kind,
+        total_m=sum(stop.leg_m or 0 for stop in stops),
+        is_accepted=None not in places and places == sorted(places),
+    )
+
+
+def proposed_positions_for(*, user: AbstractBaseUser | AnonymousUser) -> list[Customer]:
+    """Customers without a position whose first precise check-in proposed one, for the manager to confirm."""
+    scope = scope_for(user)
+    customers = (
+        customer_list_for(user=user)
+        .filter(latitude__isnull=True, proposed_latitude__isnull=False)
+        .select_related("team", "proposed_by")
+        .order_by("proposed_at")
+    )
+    return [customer for customer in customers if scope.can_manage(customer.team_id)]
+
+
+def day_map(visits: list[Visit], *, route: DayRoute | None = None) -> dict[str, Any]:
+    """What the day's map draws (JSON for the page script): the check-ins in time order, the customers' positions
+    and, for the rep's own day, the proposed route; the tile server is the deployment's (none: a blank map)."""
+    track = day_track(visits)
+    customers = []
+    for visit in visits:
+        point = customer_position(visit.customer)
+        if point is not None:
+            customers.append({"lat": point[0], "lon": point[1], "name": visit.customer.name})
+    return {
+        "tiles": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "track": [
+            {
+                "lat": stop.point[0],
+                "lon": stop.point[1],
+                "name": stop.visit.customer.name,
+                "time": _clock(stop.visit.check_in_at),
+                "doubtful": stop.visit.is_location_doubtful,
+                "customer": customer_position(stop.visit.customer),
+            }
+            for stop in track
+        ],
+        "customers": customers,
+        "route": (
+            {
+                "start": list(route.start) if route.start else None,
+                "stops": [{"lat": s.point[0], "lon": s.point[1], "name": s.visit.customer.name} for s in route.stops],
+            }
+            if route is not None
+            else None
+        ),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,12 +20,13 @@ from django.utils.translation import gettext as _
 
 from org import services as org_services
 from org.audit import audit_record
-from org.models import AuditEvent, Customer, Membership, Product, Role, Team
+from org.models import AuditEvent, Customer, Datum, Membership, Product, Role, Team
 from org.scoping import scope_for
 from org.selectors import customer_list_for
 from salesops.formatting import parse_number
-from visits import excel
+from visits import excel, geo
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+from visits.selectors import customer_position
 
 User = get_user_model()
 
@@ -116,6 +118,16 @@ def _check_photo(photo: UploadedFile) -> str:
     if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
         return ".heic"
     raise ValidationError({"photo": _("The photo must be a JPEG, PNG, GIF, WebP or HEIC image.")})
+
+
+def photo_fingerprint(photo: UploadedFile) -> str:
+    """The SHA-256 of a photo's bytes (hex), read in chunks; the file is rewound for saving."""
+    digest = hashlib.sha256()
+    photo.seek(0)
+    for chunk in photo.chunks():
+        digest.update(chunk)
+    photo.seek(0)
+    return digest.hexdigest()
 
 
 def _decimal(value: Any, *, field_name: str, minimum: Decimal, strictly: bool = False) -> Decimal:
@@ -247,6 +259,44 @@ def sheet_copy_unfinished(*, by: AbstractBaseUser, sheet: VisitSheet) -> int:
     return len(copies)
 
 
+def check_in_location(
+    *,
+    customer: Customer,
+    latitude: Decimal | None,
+    longitude: Decimal | None,
+    accuracy_m: Decimal | None,
+    rules: VisitSettings,
+) -> tuple[str, int | None]:
+    """Where a check-in stands against the customer's position: (location status, distance in metres or None).
+
+    The customer's position is converted from its map's datum to GPS first. Without a position from the phone
+    there is nothing to measure; a position less precise than the company allows is imprecise whatever its
+    distance; beyond the customer's radius (or the company's) it is out of range.
+    """
+    status = Visit.LocationStatus
+    if latitude is None or longitude is None:
+        return status.NO_POSITION, None
+    target = customer_position(customer)
+    distance = round(geo.haversine_m((float(latitude), float(longitude)), target)) if target else None
+    if accuracy_m is not None and accuracy_m > rules.max_accuracy_m:
+        return status.IMPRECISE, distance
+    if target is None:
+        return status.CUSTOMER_UNPLACED, None
+    radius = customer.check_in_radius_m or rules.check_in_radius_m
+    return (status.IN_RANGE if distance <= radius else status.OUT_OF_RANGE), distance
+
+
+def _propose_customer_position(visit: Visit, by: AbstractBaseUser) -> None:
+    """The first precise check-in at a customer without a position proposes it, for a manager to confirm."""
+    Customer.objects.filter(pk=visit.customer_id, latitude__isnull=True, proposed_latitude__isnull=True).update(
+        proposed_latitude=visit.latitude,
+        proposed_longitude=visit.longitude,
+        proposed_at=visit.check_in_at,
+        proposed_by=by,
+        updated_at=timezone.now(),
+    )
+
+
 @transaction.atomic
 def visit_check_in(
     *,
@@ -257,8 +307,12 @@ def visit_check_in(
     longitude: Decimal | None = None,
     accuracy_m: Decimal | None = None,
 ) -> Visit:
-    """Stamp the arrival at a visit, with the phone's position and its accuracy when the rep allowed it."""
-    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
+    """Stamp the arrival at a visit, with the phone's position and its accuracy when the rep allowed it.
+
+    The check-in is always accepted; how far it was from the customer is kept with it (out of range, imprecise,
+    no position) for the rep and the manager to see.
+    """
+    visit = Visit.objects.select_for_update().select_related("sheet", "customer").get(pk=visit.pk)
     _require_own_draft(visit.sheet, by)
     at = _now_or(at, field_name="check_in_at")
     if visit.check_in_at is not None:
@@ -268,9 +322,19 @@ def visit_check_in(
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
     visit.check_in_at = at
+    visit.check_in_synced_at = timezone.now()
     visit.latitude, visit.longitude, visit.accuracy_m = latitude, longitude, accuracy_m
     _validate(visit)
+    visit.location_status, visit.distance_m = check_in_location(
+        customer=visit.customer,
+        latitude=latitude,
+        longitude=longitude,
+        accuracy_m=accuracy_m,
+        rules=VisitSettings.load(),
+    )
     visit.save()
+    if visit.location_status == Visit.LocationStatus.CUSTOMER_UNPLACED:
+        _propose_customer_position(visit, by)
     _touch(visit.sheet)
     return visit
 
@@ -415,6 +479,7 @@ def _apply_record(visit: Visit, **changes: Any) -> Visit:
         extension = _check_photo(photo)
         photo.name = f"{uuid.uuid4().hex}{extension}"
         visit.photo = photo
+        visit.photo_sha256 = photo_fingerprint(photo)
     _validate(visit)
     visit.save()
     return visit
@@ -469,6 +534,24 @@ def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | N
     sheet.submitted_at = at
     sheet.version += 1
     sheet.save(update_fields=["status", "is_late", "submitted_at", "version", "updated_at"])
+    return sheet
+
+
+@transaction.atomic
+def sheet_route_accept(*, by: AbstractBaseUser, sheet: VisitSheet, visit_ids: list[int]) -> VisitSheet:
+    """Put the sheet's visits in the order of the day's route the rep accepted (the sheet lists them so).
+
+    The route holds the visits still to make; the others keep their places ahead of it.
+    """
+    _require_own_draft(sheet, by)
+    visits = {v.pk: v for v in sheet.visits.select_for_update()}
+    if not set(visit_ids) <= set(visits) or len(visit_ids) != len(set(visit_ids)):
+        raise ValidationError({"route": _("The route names visits that are not on this sheet; reload the page.")})
+    ahead = [pk for pk in visits if pk not in set(visit_ids)]  # the sheet's order: those already made first
+    for place, visit_id in enumerate(ahead + visit_ids, start=1):
+        visits[visit_id].route_order = place
+    Visit.objects.bulk_update(list(visits.values()), ["route_order"])
+    _touch(sheet)
     return sheet
 
 
@@ -590,6 +673,49 @@ def visit_review_resolve(*, by: AbstractBaseUser, review: VisitReview) -> VisitR
         review.resolved_at = timezone.now()
         review.save(update_fields=["resolved_at"])
     return review
+
+
+def _require_manager_of_customer(customer: Customer, by: AbstractBaseUser) -> None:
+    scope = scope_for(by)
+    if scope.is_rep or not scope.can_manage(customer.team_id):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def customer_position_confirm(*, by: AbstractBaseUser, customer: Customer) -> Customer:
+    """A manager takes a check-in's proposed position (GPS) as the customer's; its unmeasured check-ins are measured."""
+    _require_manager_of_customer(customer, by)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.proposed_latitude is None:
+        raise ValidationError({"position": _("This customer has no proposed position.")})
+    customer.latitude, customer.longitude = customer.proposed_latitude, customer.proposed_longitude
+    customer.position_datum = Datum.WGS84
+    customer.proposed_latitude = customer.proposed_longitude = customer.proposed_at = None
+    customer.proposed_by = None
+    customer.save()
+    rules = VisitSettings.load()
+    unmeasured = Visit.objects.filter(customer=customer, location_status=Visit.LocationStatus.CUSTOMER_UNPLACED)
+    for visit in unmeasured:
+        visit.location_status, visit.distance_m = check_in_location(
+            customer=customer,
+            latitude=visit.latitude,
+            longitude=visit.longitude,
+            accuracy_m=visit.accuracy_m,
+            rules=rules,
+        )
+        visit.save(update_fields=["location_status", "distance_m", "updated_at"])
+    return customer
+
+
+@transaction.atomic
+def customer_position_dismiss(*, by: AbstractBaseUser, customer: Customer) -> Customer:
+    """A manager refuses a proposed position; the next precise check-in proposes again."""
+    _require_manager_of_customer(customer, by)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    customer.proposed_latitude = customer.proposed_longitude = customer.proposed_at = None
+    customer.proposed_by = None
+    customer.save()
+    return customer
 
 
 # --- actuals from the ERP ----------------------------------------------------------------

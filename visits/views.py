@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from org.models import Product, Role
 from org.scoping import require_role
+from org.selectors import customer_list_for
 from visits import excel, selectors, services
 from visits.forms import (
     CheckInForm,
@@ -80,8 +82,10 @@ def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
     editable = is_owner and sheet.status == VisitSheet.Status.DRAFT
     can_review = not scope.is_rep and scope.can_manage(sheet.team_id)
     visits = list(sheet.visits.all())
+    _attach_doubts(visits)
     products = list(Product.objects.filter(active=True).order_by("group", "name")) if editable else []
     planned = sheet.n_planned
+    is_today = sheet.date == timezone.localdate()
     context = {
         "sheet": sheet,
         "visits": visits,
@@ -96,11 +100,33 @@ def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
         "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
         if can_review
         else None,
-        "is_today": sheet.date == timezone.localdate(),
+        "is_today": is_today,
         "is_past_deadline": timezone.now() > sheet.deadline,
+        "track": selectors.day_track(visits),
+        "check_in_rules": VisitSettings.load(),
+        "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
         "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
     }
     return render(request, "visits/sheet.html", context)
+
+
+def _attach_doubts(visits: list[Visit]) -> None:
+    """Each visit's doubts (location and plausibility flags) and its customer's GPS position, for the cards."""
+    doubts = selectors.plausibility_flags(visits)
+    for visit in visits:
+        visit.doubts = doubts.get(visit.pk, [])
+        visit.customer_point = selectors.customer_position(visit.customer)
+
+
+def _start_from(request: HttpRequest) -> tuple[float, float] | None:
+    """The phone's position the route should start from (``?from=lat,lon``), or None."""
+    try:
+        latitude, longitude = (float(part) for part in request.GET.get("from", "").split(","))
+    except ValueError:
+        return None
+    if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+        return (latitude, longitude)
+    return None
 
 
 @login_required
@@ -311,6 +337,35 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(visit.photo.open("rb"), filename=visit.photo.name.rsplit("/", 1)[-1])
 
 
+@login_required
+@require_POST
+def sheet_route(request: HttpRequest, pk: int) -> HttpResponse:
+    sheet = _visible_sheet(request, pk)
+    visit_ids = [int(value) for value in request.POST.getlist("visit") if value.isdigit()]
+    _attempt(
+        request,
+        lambda: services.sheet_route_accept(by=request.user, sheet=sheet, visit_ids=visit_ids),
+        _("Route saved: your visits are listed in this order."),
+    )
+    return redirect(_sheet_url(sheet.pk, "route"))
+
+
+@login_required
+def sheet_map(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user)
+    sheet = _visible_sheet(request, pk)
+    visits = list(sheet.visits.select_related("customer"))
+    editable = sheet.rep_id == request.user.pk and sheet.status == VisitSheet.Status.DRAFT
+    route = selectors.day_route(visits) if editable and sheet.date == timezone.localdate() else None
+    context = {
+        "sheet": sheet,
+        "map_data": selectors.day_map(visits, route=route),
+        "tiles": bool(settings.MAP_TILE_URL),
+        "nav_active": "today" if editable else "sheets",
+    }
+    return render(request, "visits/sheet_map.html", context)
+
+
 # --- the manager ---------------------------------------------------------------------------
 
 
@@ -366,7 +421,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         day = min(form.cleaned_data["date"] or today_, today_)
         team = form.cleaned_data["team"]
-    rows = selectors.team_day_for(user=request.user, day=day, team=team)
+    rows = selectors.with_day_doubts(selectors.team_day_for(user=request.user, day=day, team=team))
     context = {
         "form": form,
         "day": day,
@@ -380,6 +435,37 @@ def team_day(request: HttpRequest) -> HttpResponse:
     }
     # A day or team the form refuses is a bad address: its errors show on the page, with a 400.
     return render(request, "visits/team_day.html", context, status=400 if form.errors else 200)
+
+
+TO_VERIFY_DAYS = (1, 7, 30)
+
+
+@login_required
+def to_verify(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    days = int(request.GET["days"]) if request.GET.get("days") in {str(n) for n in TO_VERIFY_DAYS} else 7
+    today_ = timezone.localdate()
+    rows = selectors.to_verify_for(user=request.user, since=today_ - dt.timedelta(days=days - 1), until=today_)
+    context = {
+        "rows": rows,
+        "days": days,
+        "day_choices": TO_VERIFY_DAYS,
+        "proposals": selectors.proposed_positions_for(user=request.user),
+    }
+    return render(request, "visits/to_verify.html", context)
+
+
+@login_required
+@require_POST
+def customer_position(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, *LEADERS)
+    customer = get_object_or_404(customer_list_for(user=request.user), pk=pk)
+    if request.POST.get("action") == "confirm":
+        work, done = services.customer_position_confirm, _("Position confirmed for %(customer)s.")
+    else:
+        work, done = services.customer_position_dismiss, _("Proposed position dismissed for %(customer)s.")
+    _attempt(request, lambda: work(by=request.user, customer=customer), done % {"customer": customer.name})
+    return redirect(reverse("visits:to_verify") + "#positions")
 
 
 @login_required

@@ -48,12 +48,14 @@ def new_page(browser, live_server):
     """Open pages in a fresh context: ``new_page(locale="en", viewport=(390, 844))``."""
     contexts = []
 
-    def make(*, locale: str = "zh-CN", viewport: tuple[int, int] = (1366, 900)):
+    def make(*, locale: str = "zh-CN", viewport: tuple[int, int] = (1366, 900), **options):
+        # ``options`` go to the context as they are: is_mobile, has_touch, permissions, geolocation …
         context = browser.new_context(
             locale=locale,
             viewport={"width": viewport[0], "height": viewport[1]},
             extra_http_headers={"Accept-Language": "en" if locale.startswith("en") else "zh-Hans"},
             base_url=live_server.url,
+            **options,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
