@@ -25,7 +25,26 @@ night = fixtures.night
 sales_metric = fixtures.sales_metric
 
 # Words allowed in Chinese pages: the product's name, file formats, the language switcher's "English", units.
-ALLOWED_LATIN = {"salesops", "api", "csv", "excel", "xlsx", "kpi", "erp", "utc", "english", "min", "km", "ok"}
+ALLOWED_LATIN = {
+    # the coordinate systems a customer position is typed in (WGS-84 from GPS, GCJ-02, BD-09)
+    "gps",
+    "webhook",  # the group chat platforms call the robot address so in Chinese too
+    "wgs-",
+    "gcj-",
+    "bd-",
+    "salesops",
+    "api",
+    "csv",
+    "excel",
+    "xlsx",
+    "kpi",
+    "erp",
+    "utc",
+    "english",
+    "min",
+    "km",
+    "ok",
+}
 ALLOWED_LATIN |= {"ics", "txt"}  # the formats of the calendar import's files
 # Allowed in English pages: the switcher's own name for Chinese ("中文") and the 万 of amounts in units of ten thousand.
 ALLOWED_CHINESE = ("简体中文", "中文", "万元", "万")

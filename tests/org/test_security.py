@@ -54,7 +54,9 @@ def test_logins_and_failed_logins_are_audited(company) -> None:
     client = Client()
     login_post(client, "rep_a", "wrong")
     login_post(client, "rep_a", PASSWORD)
-    actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor_username"))
+    # The calendar's refresh after a flush is audited too (by no one): only the people's actions are compared here.
+    people = AuditEvent.objects.exclude(action=AuditEvent.Action.CALENDAR_CHANGED)
+    actions = list(people.order_by("id").values_list("action", "actor_username"))
     assert actions == [("login_failed", "rep_a"), ("login", "rep_a")]
     assert AuditEvent.objects.get(action="login").ip_address == "127.0.0.1"
 

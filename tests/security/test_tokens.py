@@ -68,7 +68,7 @@ def test_a_token_expires_after_the_configured_days(company, settings) -> None:
     with time_machine.travel(timezone.now() + dt.timedelta(days=29, hours=23)):
         assert works(body["token"])
     with time_machine.travel(timezone.now() + dt.timedelta(days=30, minutes=1)):
-        refused = with_token(body["token"]).get("/api/v1/visit-sheets/")
+        refused = with_token(body["token"]).get("/api/v1/visit-sheets/", HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code in (401, 403) and "expired" in refused.json()["detail"]
     settings.API_TOKEN_DAYS = 1
     short = token_login("rep_a").json()["token"]
