@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
@@ -87,6 +88,9 @@ class ProgressSnapshot(OwnedRow):
         _("required daily rate"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    # The numbers that were capped or left empty because they could not be stored as computed (a near-zero
+    # target makes an achievement of millions of per cent): see reports.services.SNAPSHOT_FLAGS.
+    flags = ArrayField(models.CharField(max_length=40), verbose_name=_("flags"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -222,6 +226,7 @@ class ExecutionKpiSnapshot(OwnedRow):
         _("meeting attendance rate"), max_digits=8, decimal_places=6, null=True, blank=True
     )
     overdue_customers = models.PositiveIntegerField(_("overdue customers"), default=0)
+    flags = ArrayField(models.CharField(max_length=40), verbose_name=_("flags"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -303,6 +308,11 @@ class Alert(models.Model):
                 "old": self.params.get("old", ""),
                 "new": self.params.get("new", ""),
             }
+        if kind == "night-failed":
+            return _(
+                "The figures of the night of %(night)s could not be computed (%(error)s). The reports show the "
+                "last complete night until it is computed again."
+            ) % {"night": self.params.get("night", ""), "error": self.params.get("error", "")}
         if kind == "change-decided":
             text = (
                 _("%(by)s approved your change of the target of %(owner)s (%(metric)s).")
@@ -399,12 +409,17 @@ class NightlyRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
+        FAILED = "failed", pgettext_lazy("nightly run", "Failed")
 
     as_of = models.DateField(_("as of"), unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     shard_count = models.PositiveIntegerField(_("shards"), default=0)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # Targets the final step skipped because their numbers could not be computed: [{"target", "error"}].
+    problems = models.JSONField(_("problems"), default=list, blank=True)
 
     class Meta:
         ordering = ["-as_of"]
@@ -422,6 +437,8 @@ class NightlyShard(models.Model):
     key = models.CharField(_("shard"), max_length=200)
     finished_at = models.DateTimeField(_("finished at"))
     worker = models.CharField(_("worker"), max_length=200, blank=True)  # the Celery node, empty in-process
+    # Targets the shard skipped because their numbers could not be computed: [{"target", "error"}].
+    problems = models.JSONField(_("problems"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("nightly shard")

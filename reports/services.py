@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import zlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -20,7 +21,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +49,8 @@ from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from targets.selectors import frozen_night
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 # Late-arriving data (an ERP file imported a few days late) is picked up by re-rolling this many days.
@@ -310,6 +313,8 @@ class NightContext:
             self._month_days[day.month].append(day)
         self.now = timezone.now()
         self._units: dict[tuple[dt.date, dt.date], formulas.Units] = {}
+        # The targets whose numbers could not be computed, kept on the shard (or the run) that skipped them.
+        self.problems: list[dict] = []
         # The last night of a closed month keeps the scores it showed: no night or backfill rewrites them.
         self.frozen = frozen_night(as_of)
 
@@ -444,46 +449,84 @@ def _target_and_plan(ctx: NightContext, target: Target, months, kind: str, start
     return sum(in_period.values(), ZERO), planned
 
 
+def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[tuple]:
+    """The snapshot rows of one target, one per period of the night, in the order of ``SNAPSHOT_COLUMNS``."""
+    rows = []
+    key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
+    for index, (kind, start, end) in enumerate(ctx.periods):
+        target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
+        numbers = formulas.progress(
+            target=target_value,
+            actual=metric_actual(target.metric, sums, index),
+            planned=planned,
+            units=ctx.units(start, end),
+            thresholds=ctx.settings.thresholds,
+            precision=target.metric.precision,
+        )
+        row = [
+            ctx.as_of,
+            key,
+            target.metric_id,
+            kind,
+            start,
+            target.team_id,
+            target.rep_id,
+            end,
+            numbers.target,
+            numbers.actual,
+            numbers.achievement,
+            numbers.time_progress,
+            numbers.plan_progress,
+            numbers.gap_pp,
+            numbers.status,
+            numbers.forecast,
+            numbers.required_daily_rate,
+            list(numbers.flags),
+            ctx.now,
+        ]
+        rows.append(SNAPSHOT_FIT.fit(row))
+    return rows
+
+
 def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actuals_of) -> list[tuple]:
-    """The snapshot rows of ``targets``, as tuples in the order of ``SNAPSHOT_COLUMNS``."""
+    """The snapshot rows of ``targets``; a target whose numbers cannot be computed is skipped and noted in
+    ``ctx.problems``, so it never stops the shard."""
     rows = []
     for target in targets:
-        months = months_of(target)
-        sums = actuals_of(target)
-        key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
-        for index, (kind, start, end) in enumerate(ctx.periods):
-            target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
-            numbers = formulas.progress(
-                target=target_value,
-                actual=metric_actual(target.metric, sums, index),
-                planned=planned,
-                units=ctx.units(start, end),
-                thresholds=ctx.settings.thresholds,
-                precision=target.metric.precision,
-            )
-            rows.append(
-                (
-                    ctx.as_of,
-                    key,
-                    target.metric_id,
-                    kind,
-                    start,
-                    target.team_id,
-                    target.rep_id,
-                    end,
-                    numbers.target,
-                    numbers.actual,
-                    numbers.achievement,
-                    numbers.time_progress,
-                    numbers.plan_progress,
-                    numbers.gap_pp,
-                    numbers.status,
-                    numbers.forecast,
-                    numbers.required_daily_rate,
-                    ctx.now,
-                )
-            )
+        try:
+            rows.extend(_target_rows(ctx, target, months_of(target), actuals_of(target)))
+        except Exception as error:  # noqa: BLE001 (whatever one target's numbers raise, the others go on)
+            logger.exception("night %s: target %s skipped", ctx.as_of, target.pk)
+            ctx.problems.append({"target": target.pk, "error": f"{type(error).__name__}: {error}"[:300]})
     return rows
+
+
+class RowFit:
+    """Makes every number of a row fit its column: one too large for it becomes empty (or, in a column that
+    must hold a value, the largest it can) and the column's name joins the row's flags. So no value, however
+    wrong its source, can fail the upsert of a shard with ``numeric field overflow``."""
+
+    def __init__(self, model, columns: Sequence[str]) -> None:
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        self.flags_at = list(columns).index("flags")
+        self.bounds: list[tuple[int, str, Decimal, bool]] = []
+        for index, name in enumerate(columns):
+            field = fields[name]
+            if isinstance(field, models.DecimalField):
+                quantum = Decimal(1).scaleb(-field.decimal_places)
+                largest = Decimal(10) ** (field.max_digits - field.decimal_places) - quantum
+                self.bounds.append((index, name, largest, field.null))
+
+    def fit(self, row: list) -> tuple:
+        flags = row[self.flags_at]
+        for index, name, largest, nullable in self.bounds:
+            value = row[index]
+            if value is None or abs(value) <= largest:
+                continue
+            row[index] = None if nullable else (largest if value > 0 else -largest)
+            if name not in flags:
+                flags.append(name)
+        return tuple(row)
 
 
 # The natural key first, then the values an upsert replaces (``rank`` is the final step's).
@@ -501,9 +544,11 @@ SNAPSHOT_VALUES = [
     "status",
     "forecast",
     "required_daily_rate",
+    "flags",
     "computed_at",
 ]
 SNAPSHOT_COLUMNS = SNAPSHOT_KEY + SNAPSHOT_VALUES
+SNAPSHOT_FIT = RowFit(ProgressSnapshot, SNAPSHOT_COLUMNS)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -515,6 +560,8 @@ def _copy_text(value) -> str:
         return "\\N"
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
+    if isinstance(value, list):  # an array of plain words (the flags)
+        return "{" + ",".join(value) + "}"
     return str(value)
 
 
@@ -775,7 +822,8 @@ KPI_FIELDS = [
     "attendance_rate",
     "overdue_customers",
 ]
-KPI_VALUES = ["team_id", "rep_id", "period_end", *KPI_FIELDS, "computed_at"]
+KPI_VALUES = ["team_id", "rep_id", "period_end", *KPI_FIELDS, "flags", "computed_at"]
+KPI_FIT = RowFit(ExecutionKpiSnapshot, KPI_KEY + KPI_VALUES)
 
 
 def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_of_teams: Sequence[int]) -> int:
@@ -794,7 +842,8 @@ def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_o
 
     def add(team_id: int, rep_id: int | None, kind: str, start: dt.date, end: dt.date, values: dict) -> None:
         key = owner_key(team_id=team_id, rep_id=rep_id)
-        rows.append((ctx.as_of, key, kind, start, team_id, rep_id, end, *(values[f] for f in KPI_FIELDS), ctx.now))
+        row = [ctx.as_of, key, kind, start, team_id, rep_id, end, *(values[f] for f in KPI_FIELDS), [], ctx.now]
+        rows.append(KPI_FIT.fit(row))
 
     reps_in = {
         team_id: sum(1 for member_team, _user in members if member_team in subtree)
@@ -833,6 +882,9 @@ def nightly_run_start(*, as_of: dt.date, shard_count: int) -> NightlyRun:
                 "shard_count": shard_count,
                 "started_at": timezone.now(),
                 "finished_at": None,
+                "failed_at": None,
+                "error": "",
+                "problems": [],
             },
         )
         run.shards.all().delete()
@@ -854,7 +906,7 @@ def shard_compute(
         progress_snapshots_compute(ctx, team_ids)
         execution_kpis_compute(ctx, team_ids, reps_of_teams=team_ids)
         NightlyShard.objects.update_or_create(
-            run=run, key=key, defaults={"finished_at": timezone.now(), "worker": worker}
+            run=run, key=key, defaults={"finished_at": timezone.now(), "worker": worker, "problems": ctx.problems}
         )
 
 
@@ -880,7 +932,8 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
             alerts_raise(ctx)
         run.status = NightlyRun.Status.FINISHED
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "finished_at"])
+        run.problems = ctx.problems
+        run.save(update_fields=["status", "finished_at", "problems"])
         if as_of >= timezone.localdate() - dt.timedelta(days=1):  # tonight's report, not a backfill of old nights
             outbox.enqueue("reports.tasks.robots_after_night_task", args=[as_of.isoformat()])
     requested_nights_recompute()
@@ -889,7 +942,8 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
 
 def requested_nights_recompute() -> int:
     """Compute again the past nights a director asked for (a closed month reopened, a closed target month
-    changed with a reason); returns how many. Each request is claimed once, so a retried night repeats none."""
+    changed with a reason); returns how many. Each request is claimed once, so a retried night repeats none; a
+    night that fails is alerted (``night_compute``) and asked for again, and the others still go."""
     from targets.models import NightRecompute
 
     done = 0
@@ -904,8 +958,13 @@ def requested_nights_recompute() -> int:
             if request is None:
                 return done
             claimed = NightRecompute.objects.filter(night=request.night, started_at__isnull=True)
+            claimed_ids = list(claimed.values_list("id", flat=True))
             claimed.update(started_at=timezone.now())
-        night_compute(as_of=request.night)
+        try:
+            night_compute(as_of=request.night)
+        except Exception:  # noqa: BLE001 (already marked failed and alerted; the next night tries again)
+            NightRecompute.objects.filter(id__in=claimed_ids).update(started_at=None)
+            return done
         NightRecompute.objects.filter(night=request.night, started_at__isnull=False, done_at__isnull=True).update(
             done_at=timezone.now()
         )
@@ -913,15 +972,56 @@ def requested_nights_recompute() -> int:
 
 
 def night_compute(*, as_of: dt.date, refresh_from: dt.date | None = None) -> NightlyRun:
-    """Compute a whole night synchronously (backfills, the management command, the demo)."""
-    shards = leaf_team_shards()
-    if refresh_from is None:
-        refresh_from = refresh_start(as_of)
-    nightly_run_start(as_of=as_of, shard_count=len(shards))
-    for team_ids in shards:
-        shard_compute(as_of=as_of, team_ids=team_ids, refresh_from=refresh_from)
-    night_finish(as_of=as_of, refresh_from=refresh_from)
+    """Compute a whole night synchronously (backfills, the management command, the demo). A night that fails
+    is marked failed and the directors alerted (``night_fail``) before the error goes on."""
+    try:
+        shards = leaf_team_shards()
+        if refresh_from is None:
+            refresh_from = refresh_start(as_of)
+        nightly_run_start(as_of=as_of, shard_count=len(shards))
+        for team_ids in shards:
+            shard_compute(as_of=as_of, team_ids=team_ids, refresh_from=refresh_from)
+        night_finish(as_of=as_of, refresh_from=refresh_from)
+    except Exception as error:
+        night_fail(as_of=as_of, error=f"{type(error).__name__}: {error}")
+        raise
     return NightlyRun.objects.get(as_of=as_of)
+
+
+def night_fail(*, as_of: dt.date, error: str) -> bool:
+    """Mark a night that did not finish as failed and alert the directors; the reports keep showing the last
+    finished night, and the night can be computed again (admin, the command). False when it had finished."""
+    with transaction.atomic():
+        updated = NightlyRun.objects.filter(as_of=as_of).exclude(status=NightlyRun.Status.FINISHED)
+        if not updated.update(status=NightlyRun.Status.FAILED, failed_at=timezone.now(), error=error[:2000]):
+            return False
+        today = timezone.localdate()
+        directors = Membership.objects.active_on(today).filter(role=Role.DIRECTOR).values_list("user_id", flat=True)
+        params = {"night": as_of.isoformat(), "error": error[:150]}
+        alerts = [
+            Alert(user_id=user_id, cause=f"night-failed:{as_of}", day=today, level=Alert.Level.DANGER, params=params)
+            for user_id in sorted(set(directors))
+        ]
+        for alert in alerts:
+            alert.message = str(alert.text)[:300]
+        Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+    logger.error("night %s failed: %s", as_of, error)
+    return True
+
+
+def stale_nights_fail(*, older_than: dt.timedelta | None = None) -> list[dt.date]:
+    """Nights still "running" long after they started (a worker lost, a shard out of retries) are failed and
+    alerted, so none stays "running" for ever; returns their dates."""
+    hours = getattr(settings, "REPORTS_NIGHT_STALE_HOURS", 6)
+    since = timezone.now() - (older_than if older_than is not None else dt.timedelta(hours=hours))
+    stale = list(
+        NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING, started_at__lt=since).values_list(
+            "as_of", flat=True
+        )
+    )
+    for as_of in stale:
+        night_fail(as_of=as_of, error=_("The night did not finish in time."))
+    return stale
 
 
 def nights_compute(*, start: dt.date, end: dt.date) -> int:

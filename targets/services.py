@@ -24,6 +24,7 @@ from org.audit import audit_record
 from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
 from salesops.formatting import display_name, metric_value, month_label, parse_number
+from salesops.limits import check_target
 from targets import breakdown, selectors
 from targets.models import (
     ClosedMonth,
@@ -70,7 +71,7 @@ def _as_decimal(value: Any, field: str) -> Decimal:
         raise ValidationError({field: _("Enter a number.")})
     if number < 0:
         raise ValidationError({field: _("A target cannot be negative.")})
-    return number
+    return check_target(number, field=field)
 
 
 def _in_precision(value: Decimal, metric: Metric, field: str) -> Decimal:
@@ -247,6 +248,7 @@ def _commit(
 
     A closed month may not differ from its approved value, except the ``reopened`` ones (a director's reopening).
     """
+    check_target(target.annual_value, field="annual_value")  # months summed up to an annual nobody would set
     new_months = [periods[m].value for m in breakdown.MONTHS]
     closed = selectors.closed_months(target.fiscal_year)
     altered = [m for m in sorted(closed) if new_months[m - 1] != approved["months"][m - 1] and m not in reopened]
@@ -375,7 +377,7 @@ def target_create(
         ]
         if len(given_months) != 12:
             raise ValidationError({"months": _("Enter exactly 12 monthly values.")})
-        annual = sum(given_months, Decimal(0))
+        annual = check_target(sum(given_months, Decimal(0)), field="months")
     else:
         annual = _in_precision(_as_decimal(annual_value, "annual_value"), metric, "annual_value")
     duplicate = Target.objects.filter(metric=metric, fiscal_year=fiscal_year)

@@ -24,6 +24,7 @@ from org.models import AuditEvent, Customer, Datum, Membership, Product, Role, T
 from org.scoping import scope_for
 from org.selectors import customer_list_for
 from salesops.formatting import parse_number
+from salesops.limits import check_amount
 from visits import excel, geo
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 from visits.selectors import customer_position
@@ -139,6 +140,8 @@ def _decimal(value: Any, *, field_name: str, minimum: Decimal, strictly: bool = 
     if not number.is_finite() or number < minimum or (strictly and number == minimum):
         message = _("Must be greater than zero.") if strictly else _("Must not be negative.")
         raise ValidationError({field_name: message})
+    if field_name == "amount":
+        check_amount(number, field=field_name)
     return number
 
 
