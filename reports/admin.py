@@ -9,6 +9,7 @@ from reports.models import (
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    HeldCorrection,
     MonthlyActual,
     NightlyRun,
     NightlyShard,
@@ -92,3 +93,17 @@ class NightlyRunAdmin(admin.ModelAdmin):
 
 
 admin.site.register(NightlyShard)
+
+
+@admin.register(HeldCorrection)
+class HeldCorrectionAdmin(admin.ModelAdmin):
+    """The corrections of closed months waiting for a director's reopening (read only: they follow the data)."""
+
+    list_display = ["month", "day", "team", "recorded_at", "released_at"]
+    list_filter = ["month", "released_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -202,6 +203,55 @@ class MonthlyActual(models.Model):
         return f"{self.month:%Y-%m} {self.rep_id or self.team_id} {self.family} {self.value}"
 
 
+class ActualChange(models.Model):
+    """A day of a team whose raw actuals changed since the night last rolled it up: a sale line created, changed
+    (amount, date, rep, product, customer) or deleted, a visit or sheet, a customer's first order, a product's
+    line. Written by database triggers (migration 0010), so every path is seen (import, API, page, admin, a bulk
+    update); the next night rolls those days up again, then deletes the rows."""
+
+    # No foreign key constraint: a trigger writes the row while the team itself may be being deleted.
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    recorded_at = models.DateTimeField(_("recorded at"), db_default=Now())
+
+    class Meta:
+        ordering = ["day", "team"]
+        verbose_name = _("changed day of actuals")
+        verbose_name_plural = _("changed days of actuals")
+        constraints = [models.UniqueConstraint(fields=["team", "day"], name="actual_change_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.team_id}"
+
+
+class HeldCorrection(models.Model):
+    """A change of the actuals of a closed month: the month's frozen scores keep what they showed, and the
+    correction waits here, listed for the directors, until one of them reopens the month (its night is then
+    computed again and the correction released)."""
+
+    night = models.DateField(_("frozen night"))
+    month = models.DateField(_("month"))  # its first day
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    released_at = models.DateTimeField(_("counted after reopening at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "day", "team"]
+        verbose_name = _("held correction")
+        verbose_name_plural = _("held corrections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["night", "team", "day"], condition=Q(released_at__isnull=True), name="held_correction_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.day} {self.team_id}"
+
+
 class ExecutionKpiSnapshot(OwnedRow):
     """How well an owner executes the process in a period as of a night (rates are 0–1, None = nothing to count)."""
 
@@ -308,6 +358,12 @@ class Alert(models.Model):
                 "old": self.params.get("old", ""),
                 "new": self.params.get("new", ""),
             }
+        if kind == "held-correction":
+            return _(
+                "Sales or visits counted in %(month)s, a closed month, changed after it was closed (%(days)s days "
+                "of a team). Its scores stay as they were shown until you reopen the month; the current periods "
+                "already count the change."
+            ) % {"month": self.params.get("month", ""), "days": self.params.get("days", "")}
         if kind == "night-failed":
             return _(
                 "The figures of the night of %(night)s could not be computed (%(error)s). The reports show the "

@@ -13,7 +13,7 @@ import io
 import logging
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from statistics import median
 from typing import NamedTuple
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,9 +32,11 @@ from org.models import Customer, Membership, Role, Team
 from reports import formulas
 from reports.formulas import Status
 from reports.models import (
+    ActualChange,
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    HeldCorrection,
     MonthlyActual,
     NightlyRun,
     NightlyShard,
@@ -172,8 +174,12 @@ def _subtree_ids(team_ids: Iterable[int]) -> dict[int, set[int]]:
 ROLLUP_KEY = ("team_id", "rep_id", "family", "product_group")
 
 
-def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: dict) -> None:
-    """Make the roll-up rows of ``params["teams"]`` in [first, last] equal to ``fresh`` in one statement.
+Scope = Callable[[str, str], str]  # (team column, date column) → an SQL condition on them
+
+
+def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, scope: str, params: dict) -> None:
+    """Make the roll-up rows of ``table`` that ``scope`` (a condition on ``r``) covers equal to ``fresh``, in one
+    statement.
 
     Rows no longer produced are deleted, new ones inserted, changed values updated, and unchanged rows
     (most of them: the days already rolled up last night) are left alone, so they cost no write.
@@ -189,7 +195,7 @@ def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: 
         WITH fresh ({key}, value) AS ({fresh}),
         gone AS (
             DELETE FROM {table} r
-             WHERE r.team_id = ANY(%(teams)s) AND r.{day_column} BETWEEN %(first)s AND %(last)s
+             WHERE {scope}
                AND NOT EXISTS (SELECT 1 FROM fresh f WHERE {matches})
         )
         INSERT INTO {table} ({key}, value) SELECT {key}, value FROM fresh
@@ -200,93 +206,228 @@ def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: 
     )
 
 
+def _daily_fresh(on_days: Scope) -> str:
+    """The daily roll-up rows, from the raw records, of the (team, day)s ``on_days`` covers."""
+    sale, product = SaleRecord._meta.db_table, "org_product"
+    customer, visit, sheet = Customer._meta.db_table, Visit._meta.db_table, VisitSheet._meta.db_table
+    return f"""
+        SELECT s.date, s.team_id, s.rep_id,
+               CASE WHEN p.is_new_line THEN 'new_line_amount' ELSE 'established_amount' END,
+               p."group", SUM(s.amount)
+          FROM {sale} s JOIN {product} p ON p.id = s.product_id
+         WHERE {on_days("s.team_id", "s.date")}
+         GROUP BY 1, 2, 3, 4, 5
+        UNION ALL
+        SELECT c.first_order_date, c.team_id, c.owner_id, 'new_customers', '', COUNT(*)
+          FROM {customer} c
+         WHERE {on_days("c.team_id", "c.first_order_date")}
+         GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT c.first_order_date, c.team_id, c.owner_id, 'new_outlets', '', COUNT(*)
+          FROM {customer} c
+         WHERE c.kind = %(outlet)s AND {on_days("c.team_id", "c.first_order_date")}
+         GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT g.date, g.team_id, g.rep_id, u.family, '', u.n
+          FROM (SELECT sh.date, sh.team_id, sh.rep_id,
+                       COUNT(*) FILTER (WHERE v.check_in_at IS NOT NULL) AS visits,
+                       COUNT(*) FILTER (WHERE v.planned) AS planned,
+                       COUNT(*) FILTER (WHERE v.planned AND v.check_out_at IS NOT NULL) AS planned_done
+                  FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
+                 WHERE {on_days("sh.team_id", "sh.date")}
+                 GROUP BY 1, 2, 3) g
+         CROSS JOIN LATERAL (VALUES ('visits', g.visits), ('planned_visits', g.planned),
+                                    ('planned_visits_done', g.planned_done)) u (family, n)
+         WHERE u.n > 0
+        UNION ALL
+        SELECT sh.date, sh.team_id, sh.rep_id, 'sheets_on_time', '', COUNT(*)
+          FROM {sheet} sh
+         WHERE {on_days("sh.team_id", "sh.date")} AND sh.submitted_at IS NOT NULL AND NOT sh.is_late
+         GROUP BY 1, 2, 3
+        """  # noqa: S608 (table names from the models' meta)
+
+
+def _rollups_rebuild(*, on_days: Scope, on_months: Scope, in_months: Scope, params: dict) -> None:
+    """Rebuild the daily roll-up of the (team, day)s ``on_days`` covers, then the monthly one of the (team,
+    month)s ``on_months`` covers (a condition on a month column), summed from every day ``in_months`` covers."""
+    table, monthly = DailyActual._meta.db_table, MonthlyActual._meta.db_table
+    params = {**params, "outlet": Customer.Kind.OUTLET}
+    with connection.cursor() as cursor:
+        _rollup_replace(
+            cursor,
+            table=table,
+            day_column="day",
+            fresh=_daily_fresh(on_days),
+            scope=on_days("r.team_id", "r.day"),
+            params=params,
+        )
+        # The months touched, summed again from the daily roll-up (every day of them, not only the new ones).
+        fresh = f"""
+            SELECT date_trunc('month', day)::date, team_id, rep_id, family, product_group, SUM(value)
+              FROM {table}
+             WHERE {in_months("team_id", "day")}
+             GROUP BY 1, 2, 3, 4, 5
+        """  # noqa: S608
+        _rollup_replace(
+            cursor,
+            table=monthly,
+            day_column="month",
+            fresh=fresh,
+            scope=on_months("r.team_id", "r.month"),
+            params=params,
+        )
+
+
 def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.date) -> None:
     """Rebuild the daily roll-up of the given teams' records for [start, end], then the months it touches."""
     if end < start or not team_ids:
         return
-    sale, product = SaleRecord._meta.db_table, "org_product"
-    customer, visit, sheet = Customer._meta.db_table, Visit._meta.db_table, VisitSheet._meta.db_table
-    table, monthly = DailyActual._meta.db_table, MonthlyActual._meta.db_table
-    params = {"teams": list(team_ids), "start": start, "end": end, "outlet": Customer.Kind.OUTLET}
-    with connection.cursor() as cursor:
-        fresh = f"""
-            SELECT s.date, s.team_id, s.rep_id,
-                   CASE WHEN p.is_new_line THEN 'new_line_amount' ELSE 'established_amount' END,
-                   p."group", SUM(s.amount)
-              FROM {sale} s JOIN {product} p ON p.id = s.product_id
-             WHERE s.team_id = ANY(%(teams)s) AND s.date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3, 4, 5
-            UNION ALL
-            SELECT c.first_order_date, c.team_id, c.owner_id, 'new_customers', '', COUNT(*)
-              FROM {customer} c
-             WHERE c.team_id = ANY(%(teams)s) AND c.first_order_date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3
-            UNION ALL
-            SELECT c.first_order_date, c.team_id, c.owner_id, 'new_outlets', '', COUNT(*)
-              FROM {customer} c
-             WHERE c.team_id = ANY(%(teams)s) AND c.kind = %(outlet)s
-               AND c.first_order_date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3
-            UNION ALL
-            SELECT g.date, g.team_id, g.rep_id, u.family, '', u.n
-              FROM (SELECT sh.date, sh.team_id, sh.rep_id,
-                           COUNT(*) FILTER (WHERE v.check_in_at IS NOT NULL) AS visits,
-                           COUNT(*) FILTER (WHERE v.planned) AS planned,
-                           COUNT(*) FILTER (WHERE v.planned AND v.check_out_at IS NOT NULL) AS planned_done
-                      FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
-                     WHERE sh.team_id = ANY(%(teams)s) AND sh.date BETWEEN %(start)s AND %(end)s
-                     GROUP BY 1, 2, 3) g
-             CROSS JOIN LATERAL (VALUES ('visits', g.visits), ('planned_visits', g.planned),
-                                        ('planned_visits_done', g.planned_done)) u (family, n)
-             WHERE u.n > 0
-            UNION ALL
-            SELECT sh.date, sh.team_id, sh.rep_id, 'sheets_on_time', '', COUNT(*)
-              FROM {sheet} sh
-             WHERE sh.team_id = ANY(%(teams)s) AND sh.date BETWEEN %(start)s AND %(end)s
-               AND sh.submitted_at IS NOT NULL AND NOT sh.is_late
-             GROUP BY 1, 2, 3
-            """  # noqa: S608
-        _rollup_replace(
-            cursor, table=table, day_column="day", fresh=fresh, params={**params, "first": start, "last": end}
-        )
-        # The months touched, summed again from the daily roll-up (every day of them, not only the new ones).
-        first, last = start.replace(day=1), month_range(end)[1]
-        fresh = f"""
-            SELECT date_trunc('month', day)::date, team_id, rep_id, family, product_group, SUM(value)
-              FROM {table}
-             WHERE team_id = ANY(%(teams)s) AND day BETWEEN %(first)s AND %(last)s
-             GROUP BY 1, 2, 3, 4, 5
-        """  # noqa: S608
-        _rollup_replace(
-            cursor, table=monthly, day_column="month", fresh=fresh, params={**params, "first": first, "last": last}
-        )
+    params = {"teams": list(team_ids), "start": start, "end": end, "first": start.replace(day=1)}
+    params["last"] = month_range(end)[1]
+    _rollups_rebuild(
+        on_days=lambda team, day: f"{team} = ANY(%(teams)s) AND {day} BETWEEN %(start)s AND %(end)s",
+        on_months=lambda team, month: f"{team} = ANY(%(teams)s) AND {month} BETWEEN %(first)s AND %(last)s",
+        in_months=lambda team, day: f"{team} = ANY(%(teams)s) AND {day} BETWEEN %(first)s AND %(last)s",
+        params=params,
+    )
+
+
+def daily_actual_refresh_days(*, days: Collection[tuple[int, dt.date]]) -> None:
+    """Rebuild the daily roll-up of exactly the given (team id, day)s, then the (team, month)s they fall in."""
+    if not days:
+        return
+    pairs = sorted(set(days))
+    months = sorted({(team_id, day.replace(day=1)) for team_id, day in pairs})
+    params = {
+        "pair_teams": [team_id for team_id, _day in pairs],
+        "pair_days": [day for _team, day in pairs],
+        "month_teams": [team_id for team_id, _month in months],
+        "month_firsts": [month for _team, month in months],
+    }
+    pair_rows = "unnest(%(pair_teams)s::bigint[], %(pair_days)s::date[]) p (team, day)"
+    month_rows = "unnest(%(month_teams)s::bigint[], %(month_firsts)s::date[]) m (team, first)"
+    _rollups_rebuild(
+        on_days=lambda team, day: f"EXISTS (SELECT 1 FROM {pair_rows} WHERE p.team = {team} AND p.day = {day})",
+        on_months=lambda team, month: (
+            f"EXISTS (SELECT 1 FROM {month_rows} WHERE m.team = {team} AND m.first = {month})"
+        ),
+        in_months=lambda team, day: (
+            f"EXISTS (SELECT 1 FROM {month_rows} WHERE m.team = {team} AND {day} >= m.first "
+            f"AND {day} < (m.first + interval '1 month')::date)"
+        ),
+        params=params,
+    )
 
 
 def refresh_start(as_of: dt.date) -> dt.date:
-    """The first day whose roll-up may have changed since the last finished night before ``as_of``.
-
-    That night minus a late-data window, or earlier when records dated earlier were added or changed
-    since it started (a backdated ERP import); the year's start when there is no earlier night. The same
-    for every shard: computed once when the night starts and handed to the shards and the final step.
-    """
+    """The first day the night rolls up again on its own: the last finished night before ``as_of`` minus a
+    late-data window (the year's start when there is none). Older days whose records changed are in the change
+    table (``actual_changes_apply``), whatever their date."""
     year_start = dt.date(as_of.year, 1, 1)
     previous = (
         NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lt=as_of)
         .order_by("-as_of")
-        .values("as_of", "started_at")
+        .values_list("as_of", flat=True)
         .first()
     )
-    if previous is None or previous["as_of"].year != as_of.year:
+    if previous is None or previous.year != as_of.year:
         return year_start
-    since = previous["started_at"]
-    candidates = [
-        previous["as_of"] - dt.timedelta(days=LATE_DATA_DAYS),
-        SaleRecord.objects.filter(created_at__gte=since).aggregate(first=Min("date"))["first"],
-        Customer.objects.filter(updated_at__gte=since).aggregate(first=Min("first_order_date"))["first"],
-        Visit.objects.filter(updated_at__gte=since).aggregate(first=Min("sheet__date"))["first"],
-        VisitSheet.objects.filter(updated_at__gte=since).aggregate(first=Min("date"))["first"],
-    ]
-    return max(year_start, min(day for day in candidates if day is not None))
+    return max(year_start, previous - dt.timedelta(days=LATE_DATA_DAYS))
+
+
+# --- changed actuals: roll them up again, recompute the closed periods they touch -----------------
+
+
+class ChangesApplied(NamedTuple):
+    days: int  # (team, day)s rolled up again
+    nights: list[dt.date]  # past nights asked to be computed again
+    held: dict[dt.date, int]  # closed month → days of corrections held until it is reopened
+
+
+def _month_end_nights(first_month: dt.date, before: dt.date) -> dict[dt.date, dt.date]:
+    """{month: its last finished night} of the months from ``first_month`` to the end of its year that ended
+    before ``before``: the nights whose month, quarter and year to date hold a change dated in ``first_month``."""
+    last = min(dt.date(first_month.year, 12, 31), before.replace(day=1) - dt.timedelta(days=1))
+    nights: dict[dt.date, dt.date] = {}
+    for as_of in (
+        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(first_month, last))
+        .order_by("as_of")
+        .values_list("as_of", flat=True)
+    ):
+        nights[as_of.replace(day=1)] = as_of  # the latest of each month wins
+    return nights
+
+
+def actual_changes_apply(*, as_of: dt.date) -> ChangesApplied:
+    """Roll up again every (team, day) whose raw records changed since the last night, however old, and ask
+    for the past nights holding them to be computed again: the last night of each ended month from the
+    change's month to its year's end (its month, its quarter, the year to date). A night that holds the frozen
+    scores of a closed month is not rewritten: the change is held for it (``HeldCorrection``) and the
+    directors are told, until one of them reopens the month. Tonight's periods count the change anyway."""
+    from targets.models import ClosedMonth, NightRecompute
+
+    with transaction.atomic():
+        _advisory_lock(as_of, "changes")
+        table = ActualChange._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} RETURNING team_id, day")  # noqa: S608 (a model's table)
+            days = {(team_id, day) for team_id, day in cursor.fetchall()}
+        if not days:
+            return ChangesApplied(0, [], {})
+        daily_actual_refresh_days(days=days)
+        frozen = dict(ClosedMonth.objects.filter(reopened_at__isnull=True).values_list("night", "month"))
+        current_month = as_of.replace(day=1)
+        earliest_of_year: dict[int, dt.date] = {}
+        for _team, day in days:
+            if day < current_month:
+                first = day.replace(day=1)
+                earliest_of_year[day.year] = min(first, earliest_of_year.get(day.year, first))
+        nights: set[dt.date] = set()
+        held_rows = []
+        for year, first_month in earliest_of_year.items():
+            for month, night in _month_end_nights(first_month, current_month).items():
+                month_end = month_range(month)[1]
+                counted = [(team_id, day) for team_id, day in days if day.year == year and day <= month_end]
+                if night not in frozen:
+                    nights.add(night)
+                    continue
+                held_rows += [
+                    HeldCorrection(night=night, month=frozen[night], team_id=team_id, day=day)
+                    for team_id, day in counted
+                ]
+        reason = _("Actuals of this period changed after the night was computed.")
+        requested = set(
+            NightRecompute.objects.filter(night__in=nights, started_at__isnull=True).values_list("night", flat=True)
+        )
+        NightRecompute.objects.bulk_create(
+            NightRecompute(night=night, reason=reason) for night in sorted(nights - requested)
+        )
+        HeldCorrection.objects.bulk_create(held_rows, ignore_conflicts=True)
+        held: dict[dt.date, int] = defaultdict(int)
+        for row in held_rows:
+            held[row.month] += 1
+        if held:
+            _held_corrections_alert(held)
+    return ChangesApplied(len(days), sorted(nights), dict(held))
+
+
+def _held_corrections_alert(held: dict[dt.date, int]) -> None:
+    today = timezone.localdate()
+    directors = set(Membership.objects.active_on(today).filter(role=Role.DIRECTOR).values_list("user_id", flat=True))
+    alerts = []
+    for month, count in sorted(held.items()):
+        params = {"month": f"{month:%Y-%m}", "days": count}
+        for user_id in sorted(directors):
+            alert = Alert(user_id=user_id, cause=f"held-correction:{month:%Y-%m}", day=today, level=Alert.Level.WARNING)
+            alert.params = params
+            alert.message = str(alert.text)[:300]
+            alerts.append(alert)
+    Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+
+
+def held_corrections_release(*, night: dt.date) -> int:
+    """The corrections held for a frozen night that has just been computed again (its month reopened)."""
+    return HeldCorrection.objects.filter(night=night, released_at__isnull=True).update(released_at=timezone.now())
 
 
 # --- progress snapshots --------------------------------------------------------------------------
@@ -968,6 +1109,7 @@ def requested_nights_recompute() -> int:
         NightRecompute.objects.filter(night=request.night, started_at__isnull=False, done_at__isnull=True).update(
             done_at=timezone.now()
         )
+        held_corrections_release(night=request.night)
         done += 1
 
 
@@ -975,6 +1117,7 @@ def night_compute(*, as_of: dt.date, refresh_from: dt.date | None = None) -> Nig
     """Compute a whole night synchronously (backfills, the management command, the demo). A night that fails
     is marked failed and the directors alerted (``night_fail``) before the error goes on."""
     try:
+        actual_changes_apply(as_of=as_of)
         shards = leaf_team_shards()
         if refresh_from is None:
             refresh_from = refresh_start(as_of)

@@ -34,6 +34,7 @@ def nightly_progress_task(as_of: str | None = None) -> int:
     day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
     services.stale_nights_fail()
     months_close_due()  # the months ended long enough ago close by themselves, their last night frozen
+    services.actual_changes_apply(as_of=day)  # records changed since the last night, however old their date
     shards = services.leaf_team_shards()
     refresh_from = services.refresh_start(day)
     services.nightly_run_start(as_of=day, shard_count=len(shards))

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -475,6 +476,13 @@ class ClosedMonthSerializer(serializers.ModelSerializer):
     closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
     reopened_by = serializers.CharField(source="reopened_by.username", read_only=True, default=None)
     is_closed = serializers.BooleanField(read_only=True)
+    held_corrections = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text=gettext_lazy(
+            "Days of a team whose actuals changed after the close; they count once the month is reopened."
+        ),
+    )
 
     class Meta:
         model = ClosedMonth
@@ -483,6 +491,7 @@ class ClosedMonthSerializer(serializers.ModelSerializer):
             "month",
             "night",
             "is_closed",
+            "held_corrections",
             "closed_by",
             "closed_at",
             "reopened_by",
