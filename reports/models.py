@@ -81,6 +81,10 @@ class ProgressSnapshot(OwnedRow):
     actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2)
     achievement = models.DecimalField(_("achievement"), max_digits=12, decimal_places=6, null=True, blank=True)
     time_progress = models.DecimalField(_("time progress"), max_digits=8, decimal_places=6, null=True, blank=True)
+    # The units of the time progress (working days by default, calendar days by the report settings), so a
+    # manager can check it by hand: elapsed through the night / in the whole period.
+    days_elapsed = models.PositiveIntegerField(_("days elapsed"), null=True, blank=True)
+    days_total = models.PositiveIntegerField(_("days in the period"), null=True, blank=True)
     plan_progress = models.DecimalField(_("plan progress"), max_digits=12, decimal_places=6, null=True, blank=True)
     gap_pp = models.DecimalField(_("gap (pp)"), max_digits=10, decimal_places=2, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ProgressStatus.choices)
@@ -115,6 +119,11 @@ class ProgressSnapshot(OwnedRow):
     @property
     def gap_class(self) -> str:
         return f"gap-{self.status}" if self.status != Status.NO_TARGET else ""
+
+    @property
+    def achievement_capped(self) -> bool:
+        """The achievement is shown at its cap (100,000 %): the target is (nearly) zero."""
+        return "achievement" in self.flags
 
 
 class DailyActual(models.Model):

@@ -596,11 +596,12 @@ def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[
     key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
     for index, (kind, start, end) in enumerate(ctx.periods):
         target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
+        units = ctx.units(start, end)
         numbers = formulas.progress(
             target=target_value,
             actual=metric_actual(target.metric, sums, index),
             planned=planned,
-            units=ctx.units(start, end),
+            units=units,
             thresholds=ctx.settings.thresholds,
             precision=target.metric.precision,
         )
@@ -617,6 +618,8 @@ def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[
             numbers.actual,
             numbers.achievement,
             numbers.time_progress,
+            units.elapsed,
+            units.total,
             numbers.plan_progress,
             numbers.gap_pp,
             numbers.status,
@@ -680,6 +683,8 @@ SNAPSHOT_VALUES = [
     "actual",
     "achievement",
     "time_progress",
+    "days_elapsed",
+    "days_total",
     "plan_progress",
     "gap_pp",
     "status",
