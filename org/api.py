@@ -25,6 +25,7 @@ from org.forms import FIRST_ORDER_DATE_VALIDATORS
 from org.models import ApiToken, Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
 from org.scoping import scope_for
+from salesops.client_ip import TokenLoginThrottle
 from salesops.formatting import display_name
 from salesops.parsers import JSONParser
 from visits.idempotency import IdempotentMixin
@@ -244,6 +245,7 @@ class TokenLoginView(ObtainAuthToken):
 
     authentication_classes: list = []
     parser_classes = (FormParser, MultiPartParser, JSONParser)
+    throttle_classes = [TokenLoginThrottle]
 
     def post(self, request: Request, *args, **kwargs) -> Response:
         credentials = self.get_serializer(data=request.data)
