@@ -54,7 +54,7 @@ class CustomerForm(forms.ModelForm):
             del self.fields["first_order_date"]
         else:
             self.fields["first_order_date_reason"] = forms.CharField(
-                label=_("reason for the first order date"),
+                label=_("Reason for the first order date"),
                 max_length=200,
                 required=False,
                 help_text=_("Needed when you set or change the first order date by hand; kept in the audit log."),
