@@ -99,10 +99,12 @@ def test_the_suites_teardown_leaves_a_running_instance_alone(server_dir) -> None
     database_url, redis_url = started.stdout.split()
     try:
         tests_dir = server_dir / "tests"
+        # Its own temporary root: a new pytest session makes pytest's shared one private again.
+        inner = f"--collect-only -q -p no:cacheprovider --basetemp={server_dir / 'pytest'} tests/test_embedded.py"
         make = subprocess.run(
             [
                 "make", "-o", "install", "-o", "browsers", "test", "TEST_WORKERS=0", f"TEST_VAR_DIR={tests_dir}",
-                "PYTEST_ARGS=--collect-only -q -p no:cacheprovider tests/test_embedded.py",
+                f"PYTEST_ARGS={inner}",
             ],
             cwd=ROOT, env=_clean_env(), capture_output=True, text=True, timeout=300,
         )  # fmt: skip
