@@ -1173,11 +1173,11 @@ def target_import_apply(
     if versions is not None:
         targets_ = [row.target.pk for row in by_code.values() if row.target is not None]
         locked = {t.pk: t for t in Target.objects.select_for_update(of=("self",)).filter(pk__in=targets_)}
+        # The grid is read now, so a target created since the preview is in it and no longer matches "none".
         current = {code: locked.get(row.target.pk) if row.target else None for code, row in by_code.items()}
-        # A target created since the preview is not in the grid read before the lock: look it up as well.
         _refuse_stale(
             {code: versions.get(code) for code, _months in rows},
-            {**current, **_targets_now(metric=metric, fiscal_year=fiscal_year, rows=by_code, missing=current)},
+            current,
             {code: row.label for code, row in by_code.items()},
         )
     parent_target = grid.parent.target
@@ -1206,23 +1206,6 @@ def target_import_apply(
             target_set_months(by=by, target=row.target, values=values, reason=reason)
             changed += 1
     return changed
-
-
-def _targets_now(
-    *, metric: Metric, fiscal_year: int, rows: Mapping[str, Any], missing: Mapping[str, Target | None]
-) -> dict[str, Target]:
-    """The targets that exist now for grid rows that had none when the grid was read."""
-    found: dict[str, Target] = {}
-    for code, target in missing.items():
-        if target is not None:
-            continue
-        row = rows[code]
-        now = Target.objects.filter(
-            metric=metric, fiscal_year=fiscal_year, team=row.team, rep=row.rep if row.rep else None
-        ).first()
-        if now is not None:
-            found[code] = now
-    return found
 
 
 def _month_values(target: Target) -> list[Decimal]:
