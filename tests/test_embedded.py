@@ -61,8 +61,8 @@ def test_the_embedded_servers_start_answer_and_stop(server_dir) -> None:
 
 def _clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SALESOPS_VAR_DIR")}
-    env.pop("PYTEST_XDIST_WORKER", None)
-    env.pop("SALESOPS_REDIS_MOVED", None)
+    for name in ("PYTEST_XDIST_WORKER", "SALESOPS_REDIS_MOVED", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(name, None)  # nothing of the session (or the `make test`) that runs this test
     return env | extra
 
 
