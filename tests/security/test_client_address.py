@@ -87,3 +87,7 @@ def test_token_logins_are_throttled_per_client_address(company, settings, monkey
     busy, other = behind_proxy("203.0.113.7", api=True), behind_proxy("198.51.100.20", api=True)
     assert [token_login(busy, PASSWORD) for _attempt in range(4)] == [200, 200, 200, 429]
     assert token_login(other, PASSWORD) == 200
+    refused = busy.post(
+        "/api/v1/auth/token/", {"username": "rep_a", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert refused.status_code == 429 and "限流" in refused.json()["detail"]
