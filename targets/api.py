@@ -202,7 +202,7 @@ class AllocateSerializer(serializers.Serializer):
         child=serializers.IntegerField(allow_null=True),
         required=False,
         help_text='The versions you saw: "parent" and each child\'s key (null: no target yet); a row changed since '
-        "is refused by name and nothing is allocated.",
+        "is refused by name with 409 and nothing is allocated.",
     )
 
 
@@ -434,6 +434,8 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
                 versions=data.get("versions"),
             )
         except DjangoValidationError as error:
+            if hasattr(error, "error_dict") and "version" in error.error_dict:  # rows changed since they were read
+                raise VersionConflict({"version": error.message_dict["version"]}) from error
             raise as_drf_error(error) from error
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}

@@ -163,7 +163,7 @@ def test_the_api_allocation_checks_the_versions_it_is_given(sales_team, allocate
     services.target_set_months(by=sales_team.regional_manager, target=parent, values=["20000"] * 12)
     url = f"/api/v1/targets/{parent.pk}/allocation/"
     refused = api.post(url, {"method": "equal", "children": keys, "versions": seen}, format="json")
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert "Shanghai 1" in refused.json()["version"][0]
     first.refresh_from_db()
     assert months(first) == [D("5000.00")] * 12
