@@ -247,7 +247,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # API tokens (one per device) expire after API_TOKEN_DAYS; a password change or deactivation ends them.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None  # proxies in front (for the client address)
+# Trusted proxies in front of the app: the client address is read through this many X-Forwarded-For hops
+# (0: the header is ignored). One function (salesops.client_ip) serves the lockout, the audit log and throttling.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "salesops.client_ip.client_ip"
 
 # --- I18N / time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -298,6 +301,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["org.filters.ScopedFilterBackend"],
+    # Token logins per client address (besides axes' lockout of one username from one address).
+    "DEFAULT_THROTTLE_RATES": {"token_login": env("TOKEN_LOGIN_RATE", "60/minute")},
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

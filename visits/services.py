@@ -369,8 +369,9 @@ def _order_line_create(
 
 
 def _mark_first_order(visit: Visit) -> None:
+    # updated_at too: the night recomputes the days of customers changed since its last run.
     Customer.objects.filter(pk=visit.customer_id, first_order_date__isnull=True).update(
-        first_order_date=visit.sheet.date
+        first_order_date=visit.sheet.date, updated_at=timezone.now()
     )
 
 
