@@ -86,6 +86,16 @@ class PendingChangeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: PendingChange) -> dict:
+        """Old and new values in the metric's unit: a count is a whole number ("10", not "10.00")."""
+        data = super().to_representation(instance)
+        unit = instance.target.metric.unit
+        for name in ("old_annual", "new_annual"):
+            data[name] = metric_number(data[name], unit=unit)
+        for name in ("old_months", "new_months"):
+            data[name] = [metric_number(value, unit=unit) for value in data[name]]
+        return data
+
 
 class TargetSerializer(serializers.ModelSerializer):
     periods = PeriodSerializer(many=True, read_only=True)
