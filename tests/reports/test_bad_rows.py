@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.utils import timezone
 
 from reports import formulas, selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, NightlyRun, NightlyShard, ProgressSnapshot
@@ -140,3 +141,34 @@ def test_a_finished_night_is_never_marked_failed(company, night) -> None:
     services.night_compute(as_of=AS_OF)
     assert services.night_fail(as_of=AS_OF, error="late") is False
     assert NightlyRun.objects.get(as_of=AS_OF).status == NightlyRun.Status.FINISHED
+
+
+def test_a_director_computes_a_failed_night_again_from_the_admin(
+    company, night, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from reports import tasks
+
+    services.nightly_run_start(as_of=AS_OF, shard_count=2)
+    services.night_fail(as_of=AS_OF, error="RuntimeError: lost")
+    queued = []
+    monkeypatch.setattr(tasks.nightly_progress_task, "delay", lambda as_of: queued.append(as_of))
+    company.director.is_staff = company.director.is_superuser = True
+    company.director.save()
+    run = NightlyRun.objects.get(as_of=AS_OF)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = company.client_for(company.director).post(
+            "/admin/reports/nightlyrun/", {"action": "compute_again", "_selected_action": [run.pk]}
+        )
+    assert response.status_code == 302
+    assert queued == ["2026-03-16"]
+
+
+def test_the_night_task_closes_stale_nights_before_it_starts(company, night, monkeypatch) -> None:
+    from reports import tasks
+
+    services.nightly_run_start(as_of=dt.date(2026, 3, 15), shard_count=2)
+    NightlyRun.objects.filter(as_of=dt.date(2026, 3, 15)).update(started_at=timezone.now() - dt.timedelta(hours=7))
+    monkeypatch.setattr(tasks, "group", lambda tasks_: type("G", (), {"apply_async": lambda self: None})())
+    tasks.nightly_progress_task(AS_OF.isoformat())
+    assert NightlyRun.objects.get(as_of=dt.date(2026, 3, 15)).status == NightlyRun.Status.FAILED
+    assert NightlyRun.objects.get(as_of=AS_OF).status == NightlyRun.Status.RUNNING
