@@ -45,17 +45,17 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from meetings import services as meeting_services  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
-from org.models import Product, Team  # noqa: E402
+from org.models import Customer, Product, Team  # noqa: E402
 from org.tokens import api_token_issue  # noqa: E402
 from reports import services as report_services  # noqa: E402
 from reports.models import NightlyRun  # noqa: E402
-from visits.models import VisitSheet  # noqa: E402
+from visits.models import Visit, VisitSheet  # noqa: E402
 
 CONNECTIONS = 32
 FILING_REPS = 200
@@ -108,26 +108,32 @@ def prepare_filing(today: dt.date, rounds: int = 1) -> list[tuple[str, str, dict
     )
     products = list(Product.objects.filter(code__startswith="SCALE-").order_by("code").values_list("pk", flat=True))
     rows = []
-    with transaction.atomic(), connection.cursor() as cursor:
-        rep_ids = [rep.pk for rep in reps]
+    rep_ids = [rep.pk for rep in reps]
+    with transaction.atomic():
         VisitSheet.objects.filter(rep_id__in=rep_ids, date=today).update(
             status="draft", submitted_at=None, is_late=False
         )
-        cursor.execute(
-            """
-            INSERT INTO visits_visit (planned, planned_time, purpose, check_in_at, outcome, next_step,
-                                      is_new_customer, is_new_outlet, photo, created_at, updated_at, customer_id,
-                                      sheet_id)
-            SELECT true, NULL, 'order', now() - interval '5 minutes', '', '', false, false, '', now(), now(),
-                   (SELECT c.id FROM org_customer c WHERE c.owner_id = s.rep_id ORDER BY c.id LIMIT 1 OFFSET n %% 100),
-                   s.id
-              FROM visits_visitsheet s CROSS JOIN generate_series(1, %s) AS n
-             WHERE s.rep_id = ANY(%s) AND s.date = %s
-            RETURNING id, sheet_id
-            """,
-            [VISITS_PER_REP * rounds, rep_ids, today],
+        customers: dict[int, list[int]] = {}
+        for customer_id, owner_id in (
+            Customer.objects.filter(owner_id__in=rep_ids).order_by("id").values_list("id", "owner_id")
+        ):
+            customers.setdefault(owner_id, []).append(customer_id)
+        checked_in = timezone.now() - dt.timedelta(minutes=5)
+        # By the model (not raw SQL), so that fields added to visits keep their defaults here.
+        created = Visit.objects.bulk_create(
+            [
+                Visit(
+                    sheet=sheet,
+                    customer_id=customers[sheet.rep_id][n % min(100, len(customers[sheet.rep_id]))],
+                    planned=True,
+                    purpose="order",
+                    check_in_at=checked_in,
+                )
+                for sheet in VisitSheet.objects.filter(rep_id__in=rep_ids, date=today)
+                for n in range(1, VISITS_PER_REP * rounds + 1)
+            ]
         )
-        waiting = cursor.fetchall()
+        waiting = [(visit.pk, visit.sheet_id) for visit in created]
     rep_of_sheet = dict(VisitSheet.objects.filter(rep_id__in=rep_ids, date=today).values_list("pk", "rep_id"))
     tokens = {rep.pk: api_token_issue(user=rep, device="bench")[1] for rep in reps}
     for number, (visit_id, sheet_id) in enumerate(sorted(waiting)):
