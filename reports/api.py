@@ -72,6 +72,11 @@ class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many alerts this request marked read.")
+    unread = serializers.IntegerField(help_text="How many of the user's alerts are still unread.")
+
+
 class OwnerFilterSet(filters.FilterSet):
     """Filters shared by snapshots and KPIs: owner (team or rep), period, as-of range."""
 
@@ -212,7 +217,7 @@ class AlertViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     def get_queryset(self):
         return selectors.alert_list_for(user=self.request.user)
 
-    @extend_schema(request=MarkReadSerializer, responses={200: None})
+    @extend_schema(request=MarkReadSerializer, responses=MarkReadResultSerializer)
     @action(detail=False, methods=["post"])
     def mark_read(self, request: Request) -> Response:
         serializer = MarkReadSerializer(data=request.data)

@@ -6,11 +6,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,6 +19,7 @@ from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from salesops.formatting import metric_number
+from salesops.schema import VersionConflict, conflict_of, is_version_conflict
 from targets import breakdown, selectors, services
 from targets.models import (
     ClosedMonth,
@@ -156,11 +157,6 @@ class TargetCreateSerializer(serializers.Serializer):
             self.fields["rep"].queryset = rep_choices_for(user=request.user)
 
 
-class VersionConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
 class TargetUpdateSerializer(serializers.Serializer):
     annual_value = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
     profile = serializers.PrimaryKeyRelatedField(
@@ -173,7 +169,13 @@ class TargetUpdateSerializer(serializers.Serializer):
 class MonthOverrideSerializer(serializers.Serializer):
     month = serializers.IntegerField(min_value=1, max_value=12)
     value = serializers.DecimalField(max_digits=16, decimal_places=2)
-    mode = serializers.ChoiceField(choices=[services.RESPREAD, services.CHANGE_ANNUAL], default=services.RESPREAD)
+    mode = serializers.ChoiceField(
+        choices=[
+            (services.RESPREAD, gettext_lazy("Re-spread the rest")),
+            (services.CHANGE_ANNUAL, gettext_lazy("Change the annual value")),
+        ],
+        default=services.RESPREAD,
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False)
 
@@ -189,7 +191,14 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class AllocateSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=services.ALLOCATION_METHODS)
+    method = serializers.ChoiceField(
+        choices=[
+            ("hand", gettext_lazy("By hand")),
+            ("equal", gettext_lazy("Equally")),
+            ("shares", gettext_lazy("By the shares entered (%)")),
+            ("last_year", gettext_lazy("By last year's actuals")),
+        ]
+    )
     children = serializers.ListField(
         child=serializers.RegexField(r"^(team|rep):\d+$"),
         help_text='"team:<id>" or "rep:<id>"; empty means every child of the grid',
@@ -294,7 +303,9 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
             raise as_drf_error(error) from error
         return self._reply(target, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TargetUpdateSerializer, responses=TargetSerializer)
+    @extend_schema(
+        request=TargetUpdateSerializer, responses={200: TargetSerializer, 409: conflict_of(TargetSerializer)}
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         target = self.get_object()
         serializer = TargetUpdateSerializer(data=request.data)
@@ -326,11 +337,13 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def _conflict_or_invalid(self, error: DjangoValidationError, target: Target) -> Exception:
         """A stale version is a 409 carrying the target as it is now; any other refusal a 400."""
-        if hasattr(error, "error_dict") and "version" in error.error_dict:
-            return VersionConflict({"version": error.message_dict["version"], "current": self._reply(target).data})
+        if is_version_conflict(error):
+            return VersionConflict(error=error, current=self._reply(target).data)
         return as_drf_error(error)
 
-    @extend_schema(request=MonthOverrideSerializer, responses=TargetSerializer)
+    @extend_schema(
+        request=MonthOverrideSerializer, responses={200: TargetSerializer, 409: conflict_of(TargetSerializer)}
+    )
     @action(detail=True, methods=["post"])
     def months(self, request: Request, pk: str) -> Response:
         """Set one month by hand: re-spread the rest over later months or change the annual value."""

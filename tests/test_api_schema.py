@@ -27,9 +27,12 @@ def test_a_token_is_issued_for_valid_credentials(company) -> None:
 
     from tests.factories import PASSWORD
 
-    response = APIClient().post("/api/v1/auth/token/", {"username": "rep_a", "password": PASSWORD})
+    response = APIClient().post("/api/v1/auth/token/", {"username": "rep_a", "password": PASSWORD}, format="json")
     assert response.status_code == 200 and len(response.json()["token"]) == 40
-    assert APIClient().post("/api/v1/auth/token/", {"username": "rep_a", "password": "wrong"}).status_code == 400
+    assert (
+        APIClient().post("/api/v1/auth/token/", {"username": "rep_a", "password": "wrong"}, format="json").status_code
+        == 400
+    )
 
 
 def test_the_health_check_answers(client) -> None:
