@@ -12,7 +12,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular import openapi
@@ -117,6 +119,16 @@ class YearFilter(filters.NumberFilter):
 # --- the schema generator -----------------------------------------------------------------------
 
 
+def _model_field_of(field: serializers.Field) -> models.Field | None:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return None
+    try:
+        return model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return None
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema, with the error responses that follow from the view's shape."""
 
@@ -161,6 +173,15 @@ class AutoSchema(openapi.AutoSchema):
         meta = super()._get_serializer_field_meta(field, direction)
         meta.pop("title", None)
         return meta
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> Any:
+        # DRF drops allow_blank from a read-only model field: its answers may still hold "" (a check-in
+        # without a position), so the documented enum says so, or a client's parser refuses the answer.
+        if isinstance(field, serializers.ChoiceField) and field.read_only and not field.allow_blank:
+            model_field = _model_field_of(field)
+            if isinstance(model_field, (models.CharField, models.TextField)) and model_field.blank:
+                field.allow_blank = True
+        return super()._map_serializer_field(field, direction, bypass_extensions)
 
     def _error_responses(self, operation: dict) -> list[tuple[str, Any, str]]:
         parameters = operation.get("parameters", [])
