@@ -8,6 +8,7 @@ that follow from how a view is built (a body, a path id, a signed-in user, a rol
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,8 +17,10 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -41,16 +44,16 @@ _SUMMARY_VERBS = {
 class ErrorSerializer(serializers.Serializer):
     """The body of a refusal that names no field: not signed in, not allowed, not found, locked out."""
 
-    detail = serializers.CharField(help_text=_("What went wrong, in the request's language."))
+    detail = serializers.CharField(help_text=gettext_lazy("What went wrong, in the request's language."))
 
 
 class ValidationErrorSerializer(serializers.Serializer):
     """The body of a 400: each refused field's messages under its name (a list's items as a list of such
     objects), ``non_field_errors`` for the request as a whole, ``detail`` for a body that is not JSON."""
 
-    detail = serializers.CharField(required=False, help_text=_("Why the body could not be read."))
+    detail = serializers.CharField(required=False, help_text=gettext_lazy("Why the body could not be read."))
     non_field_errors = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text=_("Messages about the request as a whole.")
+        child=serializers.CharField(), required=False, help_text=gettext_lazy("Messages about the request as a whole.")
     )
 
 
@@ -148,6 +151,19 @@ class AutoSchema(openapi.AutoSchema):
         # An operation that takes no credentials says so (the token login), rather than saying nothing.
         operation.setdefault("security", [])
         return operation
+
+    def get_description(self) -> str:
+        """The action's docstring, else the view's own; never a mixin's (it tells how the mixin works)."""
+        action = getattr(self.view, getattr(self.view, "action", self.method.lower()), None)
+        action_doc = get_doc(action)
+        if action_doc:
+            return action_doc
+        for cls in type(self.view).__mro__:
+            if cls.__module__.startswith(("rest_framework.", "django.")):
+                break
+            if cls.__doc__ and not cls.__name__.endswith("Mixin"):
+                return inspect.cleandoc(cls.__doc__)
+        return ""
 
     def get_summary(self) -> str:
         """A short English title: the first line of the action's docstring, else its verb and resource."""

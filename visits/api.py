@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -27,7 +33,13 @@ from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
 from salesops.parsers import JSONParser
-from salesops.schema import PositionField, VersionConflict, conflict_of, is_version_conflict
+from salesops.schema import (
+    PositionField,
+    ValidationErrorSerializer,
+    VersionConflict,
+    conflict_of,
+    is_version_conflict,
+)
 from visits import excel, selectors, services
 from visits.idempotency import IdempotentMixin
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
@@ -627,7 +639,12 @@ class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveM
         responses={
             200: SaleImportResultSerializer,
             400: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="The refused import's result with its row errors, or field errors."
+                PolymorphicProxySerializer(
+                    component_name="SaleImportRefusal",
+                    serializers=[SaleImportResultSerializer, ValidationErrorSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="The refused import's result with its row errors, or field errors.",
             ),
         },
     )
