@@ -264,6 +264,7 @@ class TokenLoginView(ObtainAuthToken):
     parser_classes = (JSONParser,)
 
     def post(self, request: Request, *args, **kwargs) -> Response:
+        """Sign in: a new API token for this device."""
         credentials = self.get_serializer(data=request.data)
         if not credentials.is_valid():
             if getattr(request, "axes_locked_out", False):

@@ -220,6 +220,7 @@ class AlertViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @extend_schema(request=MarkReadSerializer, responses=MarkReadResultSerializer)
     @action(detail=False, methods=["post"])
     def mark_read(self, request: Request) -> Response:
+        """Mark the given alerts read (no ids: all of them)."""
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changed = services.alert_mark_read(user=request.user, alert_ids=serializer.validated_data.get("ids"))

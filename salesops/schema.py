@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
@@ -179,8 +180,15 @@ class AutoSchema(openapi.AutoSchema):
         verb = _SUMMARY_VERBS.get(action, "Read" if self.method == "GET" else "")
         if not verb:
             return resource[:1].upper() + resource[1:]
-        if action in ("list", "create") or not resource:
+        if action in ("list", "create") or action not in _SUMMARY_VERBS or not resource:
             return f"{verb} {resource}".strip()
+        model = getattr(getattr(self.view, "queryset", None), "model", None) or getattr(
+            getattr(self.view.get_serializer_class(), "Meta", None), "model", None
+        )
+        if model is not None:
+            with translation.override("en"):
+                noun = str(model._meta.verbose_name)
+            return f"{verb} {'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
         return f"{verb} one of the {resource}"
 
     def _get_serializer_field_meta(self, field: Any, direction: str) -> dict:
