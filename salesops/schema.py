@@ -58,6 +58,13 @@ class ValidationErrorSerializer(serializers.Serializer):
     )
 
 
+class StaleVersionSerializer(serializers.Serializer):
+    """The body of a 409 about several rows: which of them changed since they were read."""
+
+    detail = serializers.CharField()
+    version = serializers.ListField(child=serializers.CharField(), help_text=gettext_lazy("The rows that changed."))
+
+
 def _conflict_name(serializer_class: type[serializers.BaseSerializer]) -> str:
     return serializer_class.__name__.removesuffix("Serializer") + "Conflict"
 
@@ -81,14 +88,17 @@ class VersionConflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
-    def __init__(self, *, error: DjangoValidationError, current: dict[str, Any]) -> None:
+    def __init__(self, *, error: DjangoValidationError, current: dict[str, Any] | None = None) -> None:
         super().__init__()
         # Set directly: APIException would turn every value of a dict detail into a string ("id": "211").
         self.detail = {
-            "detail": _("Someone changed this since you read it; here it is as it is now."),
+            "detail": _("Someone changed this since you read it; here it is as it is now.")
+            if current is not None
+            else _("Someone changed this since you read it."),
             "version": [str(message) for message in error.message_dict["version"]],
-            "current": current,
         }
+        if current is not None:
+            self.detail["current"] = current
 
 
 def is_version_conflict(error: DjangoValidationError) -> bool:
@@ -224,6 +234,8 @@ class AutoSchema(openapi.AutoSchema):
             errors.append(("403", ErrorSerializer, _("The user's role may not do this.")))
         if in_path or paginated:
             errors.append(("404", ErrorSerializer, _("Not found among what the user may see (or no such page).")))
+        if self.view.get_throttles():
+            errors.append(("429", ErrorSerializer, _("Too many requests: try again later.")))
         if idempotent:
             errors.append(("422", ErrorSerializer, _("The Idempotency-Key was already used for another request.")))
         return errors

@@ -19,7 +19,7 @@ from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from salesops.formatting import metric_number
-from salesops.schema import VersionConflict, conflict_of, is_version_conflict
+from salesops.schema import StaleVersionSerializer, VersionConflict, conflict_of, is_version_conflict
 from targets import breakdown, selectors, services
 from targets.models import (
     ClosedMonth,
@@ -207,6 +207,12 @@ class AllocateSerializer(serializers.Serializer):
     values = serializers.DictField(child=serializers.DecimalField(max_digits=16, decimal_places=2), required=False)
     shares = serializers.DictField(child=serializers.DecimalField(max_digits=7, decimal_places=4), required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    versions = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        required=False,
+        help_text='The versions you saw: "parent" and each child\'s key (null: no target yet); a row changed since '
+        "is refused by name with 409 and nothing is allocated.",
+    )
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -410,7 +416,10 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(
         methods=["POST"],
         request=AllocateSerializer,
-        responses=inline_serializer("AllocationResult", {"children": TargetSerializer(many=True)}),
+        responses={
+            200: inline_serializer("AllocationResult", {"children": TargetSerializer(many=True)}),
+            409: StaleVersionSerializer,
+        },
         description="Allocate a team target to child teams or reps: by hand, equally, by shares or by last year.",
     )
     @action(detail=True, methods=["get", "post"])
@@ -438,8 +447,11 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
                 values=data.get("values"),
                 shares=data.get("shares"),
                 reason=data["reason"],
+                versions=data.get("versions"),
             )
         except DjangoValidationError as error:
+            if is_version_conflict(error):  # rows changed since they were read
+                raise VersionConflict(error=error) from error
             raise as_drf_error(error) from error
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
