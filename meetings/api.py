@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from meetings import selectors, services
-from meetings.models import SLOT_FIELDS, CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem
+from meetings.models import SLOT_FIELDS, Attendance, CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem
 from org.api import as_drf_error
 from org.permissions import HasRole
 from org.selectors import rep_choices_for, team_list_for
@@ -209,6 +210,14 @@ class CheckInFilter(filters.FilterSet):
         fields = ["meeting", "rep", "attendance"]
 
 
+@extend_schema_view(
+    create=extend_schema(
+        responses={
+            200: OpenApiResponse(CheckInSerializer, description="The rep's check-in to this meeting, updated."),
+            201: OpenApiResponse(CheckInSerializer, description="The rep's first check-in to this meeting."),
+        }
+    )
+)
 class CheckInViewSet(
     IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -221,13 +230,25 @@ class CheckInViewSet(
     def get_queryset(self):
         return selectors.checkin_list_for(user=self.request.user)
 
-    def perform_create(self, serializer: CheckInSerializer) -> None:
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """201 for the rep's first check-in to the meeting, 200 when it updates the one there is."""
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        meeting, rep = data.pop("meeting"), data.pop("rep", self.request.user)
+        meeting, rep = data.pop("meeting"), data.pop("rep", request.user)
+        # A row made by allowing a late check-in is not a check-in yet; an excused rep's row is.
+        was_there = (
+            CheckIn.objects.filter(meeting=meeting, rep=rep)
+            .filter(Q(checked_in_at__isnull=False) | Q(attendance=Attendance.EXCUSED))
+            .exists()
+        )
         try:
-            serializer.instance = services.checkin_submit(meeting=meeting, rep=rep, by=self.request.user, **data)
+            checkin = services.checkin_submit(meeting=meeting, rep=rep, by=request.user, **data)
         except DjangoValidationError as error:
             raise as_drf_error(error) from error
+        return Response(
+            self.get_serializer(checkin).data, status=status.HTTP_200_OK if was_there else status.HTTP_201_CREATED
+        )
 
 
 class ProblemFilter(filters.FilterSet):

@@ -10,11 +10,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +27,7 @@ from org.scoping import scope_for
 from salesops.client_ip import TokenLoginThrottle
 from salesops.formatting import display_name
 from salesops.parsers import JSONParser
+from salesops.schema import ErrorSerializer, PositionField, YearFilter
 from visits.idempotency import IdempotentMixin
 
 
@@ -59,6 +59,12 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    latitude = PositionField(
+        max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
+    )
+    longitude = PositionField(
+        max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True
+    )
     first_order_date_reason = serializers.CharField(
         write_only=True,
         required=False,
@@ -205,9 +211,7 @@ class ProductViewSet(
 class CalendarFilter(filters.FilterSet):
     start = filters.DateFilter(field_name="date", lookup_expr="gte")
     end = filters.DateFilter(field_name="date", lookup_expr="lte")
-    year = filters.NumberFilter(
-        field_name="date", lookup_expr="year", min_value=1, max_value=9999, max_digits=4, decimal_places=0
-    )
+    year = YearFilter(field_name="date", lookup_expr="year")
 
     class Meta:
         model = WorkCalendarDay
@@ -251,14 +255,28 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return get_object_or_404(self.get_queryset(), date=day)
 
 
+class TokenIssuedSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text='Send it as "Authorization: Token <token>".')
+    expires_at = serializers.DateTimeField()
+
+
+@extend_schema_view(
+    post=extend_schema(
+        responses={
+            200: TokenIssuedSerializer,
+            429: OpenApiResponse(ErrorSerializer, description="Too many failed logins: locked out for a while."),
+        }
+    )
+)
 class TokenLoginView(ObtainAuthToken):
     """Username and password → a new token for this device (shown once), valid for API_TOKEN_DAYS."""
 
     authentication_classes: list = []
-    parser_classes = (FormParser, MultiPartParser, JSONParser)
+    parser_classes = (JSONParser,)
     throttle_classes = [TokenLoginThrottle]
 
     def post(self, request: Request, *args, **kwargs) -> Response:
+        """Sign in: a new API token for this device."""
         credentials = self.get_serializer(data=request.data)
         if not credentials.is_valid():
             if getattr(request, "axes_locked_out", False):

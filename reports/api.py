@@ -73,6 +73,11 @@ class MarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
+class MarkReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many alerts this request marked read.")
+    unread = serializers.IntegerField(help_text="How many of the user's alerts are still unread.")
+
+
 class OwnerFilterSet(filters.FilterSet):
     """Filters shared by snapshots and KPIs: owner (team or rep), period, as-of range."""
 
@@ -213,9 +218,10 @@ class AlertViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     def get_queryset(self):
         return selectors.alert_list_for(user=self.request.user)
 
-    @extend_schema(request=MarkReadSerializer, responses={200: None})
+    @extend_schema(request=MarkReadSerializer, responses=MarkReadResultSerializer)
     @action(detail=False, methods=["post"])
     def mark_read(self, request: Request) -> Response:
+        """Mark the given alerts read (no ids: all of them)."""
         serializer = MarkReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         changed = services.alert_mark_read(user=request.user, alert_ids=serializer.validated_data.get("ids"))

@@ -285,9 +285,11 @@ MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", "")
 
 # --- API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token first: a request without a valid one is answered 401 with "WWW-Authenticate: Token" (the
+    # first class names the challenge), so a client knows to sign in again; a browser's session still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "org.tokens.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["org.permissions.HasRole"],
     # JSON only in production; the browsable API (without choice-loading forms) only for development.
@@ -295,18 +297,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         *(["salesops.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "salesops.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Bodies are JSON; the views that take a file (a visit's photo, a sales import) add multipart themselves.
+    "DEFAULT_PARSER_CLASSES": ["salesops.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["org.filters.ScopedFilterBackend"],
     # Token logins per client address (besides axes' lockout of one username from one address).
     "DEFAULT_THROTTLE_RATES": {"token_login": env("TOKEN_LOGIN_RATE", "60/minute")},
     "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "salesops.schema.AutoSchema",
     "EXCEPTION_HANDLER": "org.permissions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -318,6 +317,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Names and enum values are English whatever the request's language; descriptions follow it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "salesops.schema.readable_enum_descriptions",
+        "salesops.schema.unused_components_removed",
+    ],
+    # The API is served by the site that serves this schema.
+    "SERVERS": [{"url": "/", "description": "This site"}],
 }
 
 # --- Security ----------------------------------------------------------------------------

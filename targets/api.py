@@ -11,7 +11,6 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,6 +19,7 @@ from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from salesops.formatting import metric_number
+from salesops.schema import StaleVersionSerializer, VersionConflict, conflict_of, is_version_conflict
 from targets import breakdown, selectors, services
 from targets.models import (
     ClosedMonth,
@@ -167,11 +167,6 @@ class TargetCreateSerializer(serializers.Serializer):
             self.fields["rep"].queryset = rep_choices_for(user=request.user)
 
 
-class VersionConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
 class TargetUpdateSerializer(serializers.Serializer):
     annual_value = serializers.DecimalField(max_digits=16, decimal_places=2, required=False)
     profile = serializers.PrimaryKeyRelatedField(
@@ -184,7 +179,13 @@ class TargetUpdateSerializer(serializers.Serializer):
 class MonthOverrideSerializer(serializers.Serializer):
     month = serializers.IntegerField(min_value=1, max_value=12)
     value = serializers.DecimalField(max_digits=16, decimal_places=2)
-    mode = serializers.ChoiceField(choices=[services.RESPREAD, services.CHANGE_ANNUAL], default=services.RESPREAD)
+    mode = serializers.ChoiceField(
+        choices=[
+            (services.RESPREAD, gettext_lazy("Re-spread the rest")),
+            (services.CHANGE_ANNUAL, gettext_lazy("Change the annual value")),
+        ],
+        default=services.RESPREAD,
+    )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     version = serializers.IntegerField(required=False)
 
@@ -200,7 +201,14 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class AllocateSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=services.ALLOCATION_METHODS)
+    method = serializers.ChoiceField(
+        choices=[
+            ("hand", gettext_lazy("By hand")),
+            ("equal", gettext_lazy("Equally")),
+            ("shares", gettext_lazy("By the shares entered (%)")),
+            ("last_year", gettext_lazy("By last year's actuals")),
+        ]
+    )
     children = serializers.ListField(
         child=serializers.RegexField(r"^(team|rep):\d+$"),
         help_text='"team:<id>" or "rep:<id>"; empty means every child of the grid',
@@ -311,7 +319,9 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
             raise as_drf_error(error) from error
         return self._reply(target, status.HTTP_201_CREATED)
 
-    @extend_schema(request=TargetUpdateSerializer, responses=TargetSerializer)
+    @extend_schema(
+        request=TargetUpdateSerializer, responses={200: TargetSerializer, 409: conflict_of(TargetSerializer)}
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         target = self.get_object()
         serializer = TargetUpdateSerializer(data=request.data)
@@ -343,11 +353,13 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def _conflict_or_invalid(self, error: DjangoValidationError, target: Target) -> Exception:
         """A stale version is a 409 carrying the target as it is now; any other refusal a 400."""
-        if hasattr(error, "error_dict") and "version" in error.error_dict:
-            return VersionConflict({"version": error.message_dict["version"], "current": self._reply(target).data})
+        if is_version_conflict(error):
+            return VersionConflict(error=error, current=self._reply(target).data)
         return as_drf_error(error)
 
-    @extend_schema(request=MonthOverrideSerializer, responses=TargetSerializer)
+    @extend_schema(
+        request=MonthOverrideSerializer, responses={200: TargetSerializer, 409: conflict_of(TargetSerializer)}
+    )
     @action(detail=True, methods=["post"])
     def months(self, request: Request, pk: str) -> Response:
         """Set one month by hand: re-spread the rest over later months or change the annual value."""
@@ -414,7 +426,10 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
     @extend_schema(
         methods=["POST"],
         request=AllocateSerializer,
-        responses=inline_serializer("AllocationResult", {"children": TargetSerializer(many=True)}),
+        responses={
+            200: inline_serializer("AllocationResult", {"children": TargetSerializer(many=True)}),
+            409: StaleVersionSerializer,
+        },
         description="Allocate a team target to child teams or reps: by hand, equally, by shares or by last year.",
     )
     @action(detail=True, methods=["get", "post"])
@@ -445,8 +460,8 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
                 versions=data.get("versions"),
             )
         except DjangoValidationError as error:
-            if hasattr(error, "error_dict") and "version" in error.error_dict:  # rows changed since they were read
-                raise VersionConflict({"version": error.message_dict["version"]}) from error
+            if is_version_conflict(error):  # rows changed since they were read
+                raise VersionConflict(error=error) from error
             raise as_drf_error(error) from error
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}

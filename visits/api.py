@@ -15,11 +15,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +33,13 @@ from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
 from salesops.parsers import JSONParser
+from salesops.schema import (
+    PositionField,
+    ValidationErrorSerializer,
+    VersionConflict,
+    conflict_of,
+    is_version_conflict,
+)
 from visits import excel, selectors, services
 from visits.idempotency import IdempotentMixin
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
@@ -181,11 +193,24 @@ class VisitSerializer(serializers.ModelSerializer):
         return reverse("visits:photo", args=[visit.pk]) if visit.photo else None
 
 
+class VisitFieldsSerializer(VisitSerializer):
+    """The schema of a visit's JSON body: every field but the photo, which only a multipart body carries."""
+
+    photo = None
+
+    class Meta(VisitSerializer.Meta):
+        fields = [name for name in VisitSerializer.Meta.fields if name != "photo"]
+
+
+class VisitUploadSerializer(VisitSerializer):
+    """The schema of a visit's multipart body: the fields and the photo file."""
+
+
 class VisitCheckInSerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("Defaults to now."))
     # Wide enough to reach the service, which gives the one translated message for out-of-range values.
-    latitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
-    longitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+    latitude = PositionField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+    longitude = PositionField(max_digits=12, decimal_places=6, required=False, allow_null=True)
     accuracy_m = serializers.DecimalField(max_digits=9, decimal_places=1, required=False, allow_null=True)
 
 
@@ -229,11 +254,6 @@ class SheetCommentSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="The version read; a stale one is refused (409).")
 
 
-class VersionConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
 class SaleRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = SaleRecord
@@ -264,7 +284,10 @@ class SaleLineSerializer(serializers.Serializer):
 
 class SaleImportSerializer(serializers.Serializer):
     rows = SaleLineSerializer(many=True, required=False)
-    file = serializers.FileField(required=False, help_text=_("A .csv or .xlsx file instead of rows"))
+
+
+class SaleImportFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("A .csv or .xlsx file instead of rows"))
 
 
 class SaleImportResultSerializer(serializers.Serializer):
@@ -302,6 +325,10 @@ class SheetFilter(filters.FilterSet):
     create=extend_schema(
         parameters=[IDEMPOTENCY_HEADER],
         description="Open the caller's sheet of a day (today by default); returns the existing one if there is.",
+        responses={
+            200: OpenApiResponse(VisitSheetSerializer, description="The sheet of that day was already open."),
+            201: OpenApiResponse(VisitSheetSerializer, description="The sheet was opened."),
+        },
     )
 )
 class VisitSheetViewSet(
@@ -335,9 +362,8 @@ class VisitSheetViewSet(
         try:
             yield
         except DjangoValidationError as error:
-            if hasattr(error, "error_dict") and "version" in error.error_dict:
-                current = self._respond(sheet).data
-                raise VersionConflict({"version": error.message_dict["version"], "current": current}) from error
+            if is_version_conflict(error):
+                raise VersionConflict(error=error, current=self._respond(sheet).data) from error
             raise
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
@@ -356,7 +382,11 @@ class VisitSheetViewSet(
             services.sheet_copy_unfinished(by=request.user, sheet=self.get_object())
         return self._respond(self.get_object())
 
-    @extend_schema(request=SheetCommentSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @extend_schema(
+        request=SheetCommentSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: VisitSheetSerializer, 409: conflict_of(VisitSheetSerializer)},
+    )
     @action(detail=True, methods=["post"])
     def comment(self, request: Request, pk: str) -> Response:
         """The manager's comment on the sheet."""
@@ -372,7 +402,11 @@ class VisitSheetViewSet(
             )
         return self._respond(sheet)
 
-    @extend_schema(request=SheetCommentSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @extend_schema(
+        request=SheetCommentSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={200: VisitSheetSerializer, 409: conflict_of(VisitSheetSerializer)},
+    )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str) -> Response:
         """Give a submitted sheet back to the rep."""
@@ -397,12 +431,18 @@ class VisitFilter(filters.FilterSet):
         fields = ["sheet", "customer", "planned", "purpose"]
 
 
-@extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))
+@extend_schema_view(
+    create=extend_schema(parameters=[IDEMPOTENCY_HEADER], request={"application/json": VisitFieldsSerializer}),
+    partial_update=extend_schema(
+        request={"application/json": VisitFieldsSerializer, "multipart/form-data": VisitUploadSerializer}
+    ),
+)
 class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
     serializer_class = VisitSerializer
     permission_classes = [HasRole]
     filterset_class = VisitFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # A photo comes as multipart (with the other fields, if any); every other body is JSON.
+    parser_classes = [JSONParser, MultiPartParser]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -472,7 +512,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=VisitCheckInSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
-    @action(detail=True, methods=["post"], url_path="check-in")
+    @action(detail=True, methods=["post"], url_path="check-in", parser_classes=[JSONParser])
     def check_in(self, request: Request, pk: str) -> Response:
         """Arrive at the visit, with the phone's position and its accuracy if known."""
         serializer = VisitCheckInSerializer(data=request.data)
@@ -491,7 +531,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         return self._respond(visit, loaded=loaded)
 
     @extend_schema(request=VisitCheckOutSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
-    @action(detail=True, methods=["post"], url_path="check-out")
+    @action(detail=True, methods=["post"], url_path="check-out", parser_classes=[JSONParser])
     def check_out(self, request: Request, pk: str) -> Response:
         """Leave the visit, with its outcome and order lines (all stored, or none)."""
         serializer = VisitCheckOutSerializer(data=request.data)
@@ -593,12 +633,18 @@ class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveM
         return selectors.sale_record_list_for(user=self.request.user)
 
     @extend_schema(
-        request=SaleImportSerializer,
+        # Rows as JSON from another system, or the ERP's file as multipart.
+        request={"application/json": SaleImportSerializer, "multipart/form-data": SaleImportFileSerializer},
         parameters=[IDEMPOTENCY_HEADER],
         responses={
             200: SaleImportResultSerializer,
             400: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="The refused import's result with its row errors, or field errors."
+                PolymorphicProxySerializer(
+                    component_name="SaleImportRefusal",
+                    serializers=[SaleImportResultSerializer, ValidationErrorSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="The refused import's result with its row errors, or field errors.",
             ),
         },
     )

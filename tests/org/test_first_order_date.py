@@ -28,6 +28,7 @@ OLD = dt.date(2024, 5, 1)
 
 def api_for(user) -> APIClient:
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.default_format = "json"  # the API's bodies are JSON
     client.force_authenticate(user)
     return client
 

@@ -29,7 +29,7 @@ def page_login(client: Client, password: str) -> int:
 
 
 def token_login(client: APIClient, password: str) -> int:
-    return client.post("/api/v1/auth/token/", {"username": "rep_a", "password": password}).status_code
+    return client.post("/api/v1/auth/token/", {"username": "rep_a", "password": password}, format="json").status_code
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +88,9 @@ def test_token_logins_are_throttled_per_client_address(company, settings, monkey
     assert [token_login(busy, PASSWORD) for _attempt in range(4)] == [200, 200, 200, 429]
     assert token_login(other, PASSWORD) == 200
     refused = busy.post(
-        "/api/v1/auth/token/", {"username": "rep_a", "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+        "/api/v1/auth/token/",
+        {"username": "rep_a", "password": PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert refused.status_code == 429 and "限流" in refused.json()["detail"]

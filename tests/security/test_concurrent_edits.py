@@ -97,7 +97,7 @@ def test_the_second_api_save_of_a_target_is_a_409_with_the_current_target(compan
     assert second.status_code == 409
     body = second.json()
     assert body["version"] and body["current"]["annual_value"] == "24000.00"
-    assert int(body["current"]["version"]) == read + 1
+    assert body["current"]["version"] == read + 1 and isinstance(body["current"]["id"], int)  # typed, not "211"
     month = api_for(second_manager).post(f"{url}months/", {"month": 3, "value": "5", "version": read}, format="json")
     assert month.status_code == 409
     rep_target.refresh_from_db()

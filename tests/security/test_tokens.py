@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def token_login(username: str, password: str = PASSWORD, device: str = "phone"):
-    return APIClient(HTTP_USER_AGENT=device).post("/api/v1/auth/token/", {"username": username, "password": password})
+    return APIClient(HTTP_USER_AGENT=device).post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
 
 
 def with_token(key: str) -> APIClient:
@@ -102,7 +104,7 @@ def test_a_locked_out_token_login_answers_429_with_the_reason(company, settings)
     settings.AXES_FAILURE_LIMIT = 3
     assert [token_login("rep_a", "wrong").status_code for _attempt in range(3)] == [400, 400, 429]
     locked = APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans").post(
-        "/api/v1/auth/token/", {"username": "rep_a", "password": PASSWORD}
+        "/api/v1/auth/token/", {"username": "rep_a", "password": PASSWORD}, format="json"
     )
     assert locked.status_code == 429
     assert "锁定" in locked.json()["detail"]

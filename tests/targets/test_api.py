@@ -124,8 +124,8 @@ def test_only_a_director_adds_a_metric_for_a_product_group(sales_team) -> None:
         "actual_kind": "sales_amount",
         "product_group": "Dairy",
     }
-    assert client_for(sales_team.manager).post("/api/v1/metrics/", payload).status_code == 403
-    assert client_for(sales_team.director).post("/api/v1/metrics/", payload).status_code == 201
+    assert client_for(sales_team.manager).post("/api/v1/metrics/", payload, "application/json").status_code == 403
+    assert client_for(sales_team.director).post("/api/v1/metrics/", payload, "application/json").status_code == 201
     assert Metric.objects.get(code="dairy").product_group == "Dairy"
 
 

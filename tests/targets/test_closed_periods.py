@@ -290,17 +290,17 @@ def test_a_director_closes_and_reopens_a_month_through_the_api(sales_team, novem
 
     director, manager = client_for(sales_team.director), client_for(sales_team.manager)
     with at(2026, 12, 2):
-        assert manager.post("/api/v1/closed-months/", {"month": "2026-11-01"}).status_code == 403
-        response = director.post("/api/v1/closed-months/", {"month": "2026-12-01"})
+        assert manager.post("/api/v1/closed-months/", {"month": "2026-11-01"}, "application/json").status_code == 403
+        response = director.post("/api/v1/closed-months/", {"month": "2026-12-01"}, "application/json")
         assert response.status_code == 400 and "month" in response.json()
-        response = director.post("/api/v1/closed-months/", {"month": "2026-11-01"})
+        response = director.post("/api/v1/closed-months/", {"month": "2026-11-01"}, "application/json")
         assert response.status_code == 201, response.json()
         body = response.json()
         assert (body["night"], body["is_closed"], body["closed_by"]) == ("2026-11-30", True, "boss")
         reopen = f"/api/v1/closed-months/{body['id']}/reopen/"
-        assert director.post(reopen, {"reason": ""}).status_code == 400
-        response = director.post(reopen, {"reason": "Recount"})
+        assert director.post(reopen, {"reason": ""}, "application/json").status_code == 400
+        response = director.post(reopen, {"reason": "Recount"}, "application/json")
         assert response.status_code == 200 and response.json()["is_closed"] is False
         # Closed again after the recount.
-        assert director.post("/api/v1/closed-months/", {"month": "2026-11-01"}).status_code == 201
+        assert director.post("/api/v1/closed-months/", {"month": "2026-11-01"}, "application/json").status_code == 201
     assert manager.get("/api/v1/closed-months/").json()["count"] == 1

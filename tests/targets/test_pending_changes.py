@@ -149,7 +149,12 @@ def test_the_api_shows_the_pending_change_and_the_approver_decides_it(sales_team
     body = response.json()
     assert body["annual_value"] == "120" and body["pending_change"]["new_annual"] == "24"
     [listed] = approver.get("/api/v1/pending-changes/").json()["results"]
-    assert manager.post(f"/api/v1/pending-changes/{listed['id']}/approve/").status_code == 403
+    assert (
+        manager.post(
+            f"/api/v1/pending-changes/{listed['id']}/approve/", {}, content_type="application/json"
+        ).status_code
+        == 403
+    )
     response = approver.post(f"/api/v1/pending-changes/{listed['id']}/approve/", {}, content_type="application/json")
     assert response.status_code == 200 and response.json()["annual_value"] == "24"
     assert client_for(sales_team.outsider_manager).get(f"/api/v1/pending-changes/{listed['id']}/").status_code == 404
