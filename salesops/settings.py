@@ -243,6 +243,8 @@ AXES_VERBOSE = False
 # API tokens (one per device) expire after API_TOKEN_DAYS; a password change or deactivation ends them.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None  # proxies in front (for the client address)
+# A meeting takes check-ins from this many minutes before it starts until it closes.
+MEETING_CHECKIN_OPENS_MINUTES = env_int("MEETING_CHECKIN_OPENS_MINUTES", 60)
 
 # --- I18N / time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
