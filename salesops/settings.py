@@ -245,6 +245,8 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None  # proxies in front (for the client address)
 # A meeting takes check-ins from this many minutes before it starts until it closes.
 MEETING_CHECKIN_OPENS_MINUTES = env_int("MEETING_CHECKIN_OPENS_MINUTES", 60)
+# Visit photos a rep may upload in one local day (removed and replaced ones count too).
+PHOTO_DAILY_QUOTA = env_int("PHOTO_DAILY_QUOTA", 60)
 
 # --- I18N / time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, prefetch_related_objects
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,7 +31,7 @@ from org.selectors import customer_list_for
 from salesops.parsers import JSONParser
 from visits import excel, selectors, services
 from visits.idempotency import IdempotentMixin
-from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSheet
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -121,12 +122,31 @@ class VisitReviewSerializer(serializers.ModelSerializer):
             self.fields["visit"].queryset = selectors.visit_list_for(user=request.user)
 
 
+class VisitPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Where the photo can be read (scoped like the visit)."))
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "url", "taken_at", "latitude", "longitude", "created_at"]
+
+    def get_url(self, photo: VisitPhoto) -> str:
+        return reverse("visits:photo", args=[photo.visit_id, photo.pk])
+
+
+class VisitPhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("A JPEG, PNG, WebP, GIF or HEIC image (larger ones are shrunk to 1,600 px on the long side).")
+    )
+    taken_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("When it was taken."))
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+
+
 class VisitSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_lines = OrderLineSerializer(many=True, read_only=True)
+    photos = VisitPhotoSerializer(many=True, read_only=True)
     reviews = VisitReviewSerializer(many=True, read_only=True)
-    photo = serializers.FileField(write_only=True, required=False, help_text=_("An image of at most 5 MB."))
-    photo_url = serializers.SerializerMethodField(help_text=_("Where the photo can be read (scoped like the visit)."))
 
     class Meta:
         model = Visit
@@ -150,8 +170,8 @@ class VisitSerializer(serializers.ModelSerializer):
             "next_visit_date",
             "is_new_customer",
             "is_new_outlet",
-            "photo",
-            "photo_url",
+            "undone_reason",
+            "photos",
             "order_lines",
             "reviews",
         ]
@@ -163,6 +183,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "accuracy_m",
             "distance_m",
             "location_status",
+            "undone_reason",
         ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -176,9 +197,6 @@ class VisitSerializer(serializers.ModelSerializer):
         if request is not None and request.user.is_authenticated:
             self.fields["sheet"].queryset = selectors.sheet_list_for(user=request.user)
             self.fields["customer"].queryset = customer_list_for(user=request.user)
-
-    def get_photo_url(self, visit: Visit) -> str | None:
-        return reverse("visits:photo", args=[visit.pk]) if visit.photo else None
 
 
 class VisitCheckInSerializer(serializers.Serializer):
@@ -278,9 +296,10 @@ class SaleImportResultSerializer(serializers.Serializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
-def _visit_children() -> tuple[Prefetch, Prefetch]:
+def _visit_children() -> tuple[Prefetch, str, Prefetch]:
     return (
         Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+        "photos",
         Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
     )
 
@@ -402,7 +421,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
     serializer_class = VisitSerializer
     permission_classes = [HasRole]
     filterset_class = VisitFilter
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser]  # the photo upload alone is multipart (VisitViewSet.photos)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -413,7 +432,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
 
     def filter_queryset(self, queryset):
         # The list's query filters narrow lists; a write names its visit by id (and is scoped all the same).
-        if self.action in ("check_in", "check_out", "partial_update", "destroy"):
+        if self.action in ("check_in", "check_out", "partial_update", "destroy", "photos", "photo_remove"):
             return queryset
         return super().filter_queryset(queryset)
 
@@ -460,7 +479,6 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
                         "is_new_outlet",
                         "purpose",
                         "planned_time",
-                        "photo",
                     )
                 },
             )
@@ -500,6 +518,50 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         with service_errors():
             visit = services.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
         return self._respond(visit, loaded=loaded)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=VisitPhotoSerializer(many=True), description="The visit's photos."
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": VisitPhotoUploadSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: VisitPhotoSerializer},
+        description=(
+            "Add a photo to a visit that was checked in (at most 3 a visit; each upload counts against the rep's "
+            "daily quota)."
+        ),
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def photos(self, request: Request, pk: str) -> Response:
+        visit = self.get_object()
+        if request.method == "GET":
+            return Response(VisitPhotoSerializer(visit.photos.all(), many=True).data)
+        with service_errors():
+            services.visit_photos_writable(by=request.user, visit=visit)  # a refused writer hears so before the body
+        serializer = VisitPhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            photo = services.visit_photo_add(
+                by=request.user,
+                visit=visit,
+                photo=services.PhotoUpload(
+                    file=data["file"],
+                    taken_at=data.get("taken_at"),
+                    latitude=data.get("latitude"),
+                    longitude=data.get("longitude"),
+                ),
+            )
+        return Response(VisitPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, description="Remove a photo; its file is deleted.")
+    @action(detail=True, methods=["delete"], url_path=r"photos/(?P<photo_id>\d+)")
+    def photo_remove(self, request: Request, pk: str, photo_id: str) -> Response:
+        photo = get_object_or_404(VisitPhoto, pk=photo_id, visit=self.get_object())
+        with service_errors():
+            services.visit_photo_remove(by=request.user, photo=photo)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))
