@@ -242,6 +242,15 @@ class VisitSheetSerializer(serializers.ModelSerializer):
         extra_kwargs = {"date": {"required": False}}
 
 
+class UndoneReasonSerializer(serializers.Serializer):
+    visit = serializers.IntegerField(help_text=_("A planned visit of the sheet not checked out."))
+    reason = serializers.CharField(max_length=300, help_text=_("Why it was not made."))
+
+
+class SheetSubmitSerializer(serializers.Serializer):
+    undone_reasons = UndoneReasonSerializer(many=True, required=False)
+
+
 class SheetCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     version = serializers.IntegerField(required=False, help_text="The version read; a stale one is refused (409).")
@@ -359,12 +368,17 @@ class VisitSheetViewSet(
                 raise VersionConflict({"version": error.message_dict["version"], "current": current}) from error
             raise
 
-    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @extend_schema(request=SheetSubmitSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        """Submit the sheet; after the company's deadline it is marked late."""
+        """Submit the sheet; after the company's deadline it is marked late. Each planned visit not made needs a
+        reason (400 naming ``undone_reasons[<visit id>]`` otherwise)."""
+        sheet = self.get_object()
+        serializer = SheetSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reasons = {item["visit"]: item["reason"] for item in serializer.validated_data.get("undone_reasons", [])}
         with service_errors():
-            sheet = services.sheet_submit(by=request.user, sheet=self.get_object())
+            sheet = services.sheet_submit(by=request.user, sheet=sheet, undone_reasons=reasons)
         return self._respond(sheet)
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)

@@ -163,6 +163,11 @@ def sale_record_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     )
 
 
+def undone_planned_visits(visits: list[Visit]) -> list[Visit]:
+    """The planned visits of a sheet not made (not checked out): each needs a reason when the sheet is submitted."""
+    return [visit for visit in visits if visit.planned and visit.check_out_at is None]
+
+
 def sheet_with_visits(sheets: QuerySet[VisitSheet]) -> QuerySet[VisitSheet]:
     """Sheets with their visits, order lines, photos and reviews loaded in a fixed number of queries."""
     return sheet_summaries(sheets).prefetch_related(

@@ -688,10 +688,18 @@ def visit_photo_remove(*, by: AbstractBaseUser, photo: VisitPhoto) -> None:
 
 
 @transaction.atomic
-def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | None = None) -> VisitSheet:
+def sheet_submit(
+    *,
+    by: AbstractBaseUser,
+    sheet: VisitSheet,
+    at: dt.datetime | None = None,
+    undone_reasons: dict[int, str] | None = None,
+) -> VisitSheet:
     """Hand in the day's sheet; after the company's deadline it is marked late. It is then read-only to the rep.
 
-    A sheet the manager reopened keeps the late flag of its first submission.
+    Each planned visit not made needs a reason (``undone_reasons``: visit id → reason), kept on the visit for the
+    manager; without them nothing is submitted. A sheet the manager reopened keeps the late flag of its first
+    submission.
     """
     sheet = VisitSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.rep_id != by.pk:
@@ -699,6 +707,18 @@ def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | N
     if sheet.status != VisitSheet.Status.DRAFT:
         raise ValidationError({"status": _("This sheet has already been submitted.")})
     at = _now_or(at, field_name="submitted_at")
+    undone = list(sheet.visits.filter(planned=True, check_out_at__isnull=True).select_related("customer"))
+    reasons = {int(pk): (text or "").strip() for pk, text in (undone_reasons or {}).items()}
+    missing = {
+        f"undone_reasons[{visit.pk}]": _("Say why %(customer)s was not visited.") % {"customer": visit.customer.name}
+        for visit in undone
+        if not reasons.get(visit.pk)
+    }
+    if missing:
+        raise ValidationError(missing)
+    for visit in undone:
+        visit.undone_reason = reasons[visit.pk][:300]
+    Visit.objects.bulk_update(undone, ["undone_reason"])
     sheet.status = VisitSheet.Status.SUBMITTED
     sheet.is_late = sheet.is_late or at > sheet.deadline
     sheet.submitted_at = at

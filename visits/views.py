@@ -133,7 +133,12 @@ def _attach_entries(visits: list[Visit], refused: RefusedEntry | None) -> None:
 
 
 def _sheet_page(
-    request: HttpRequest, sheet: VisitSheet, *, refused: RefusedEntry | None = None, status: int = 200
+    request: HttpRequest,
+    sheet: VisitSheet,
+    *,
+    refused: RefusedEntry | None = None,
+    submit_refused: RefusedEntry | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     scope = require_role(request.user)
     sheet = selectors.sheet_with_visits(VisitSheet.objects.filter(pk=sheet.pk).select_related("rep", "team")).get()
@@ -143,6 +148,11 @@ def _sheet_page(
     visits = list(sheet.visits.all())
     _attach_doubts(visits)
     _attach_entries(visits, refused)
+    undone = selectors.undone_planned_visits(visits) if editable else []
+    for visit in undone:
+        typed = submit_refused.data.get(f"undone_reason_{visit.pk}", "") if submit_refused else ""
+        visit.reason_typed = typed or visit.undone_reason
+        visit.reason_errors = submit_refused.errors.get(f"undone_reasons[{visit.pk}]", []) if submit_refused else []
     products = list(Product.objects.filter(active=True).order_by("group", "name")) if editable else []
     planned = sheet.n_planned
     is_today = sheet.date == timezone.localdate()
@@ -166,6 +176,8 @@ def _sheet_page(
         "check_in_rules": VisitSettings.load(),
         "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
         "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
+        "undone": undone,
+        "submit_refused": submit_refused is not None,
         "max_photos": MAX_PHOTOS_PER_VISIT,
         "photo_max_bytes": VisitSettings.load().photo_max_bytes,
     }
@@ -223,11 +235,17 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _flash_form(request, form)
         return redirect(_sheet_url(sheet.pk, "plan"))
-    _attempt(
-        request,
-        lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data),
-        _("Visit planned."),
-    )
+    customer = form.cleaned_data["customer"]
+    already = list(sheet.visits.filter(customer=customer).order_by("planned_time", "id"))
+    if _attempt(request, lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data)):
+        if already:
+            messages.warning(
+                request,
+                _("%(customer)s is already on this sheet (now %(count)d visits); remove one if it was a mistake.")
+                % {"customer": customer.name, "count": len(already) + 1},
+            )
+        else:
+            messages.success(request, _("Visit planned."))
     return redirect(_sheet_url(sheet.pk, "plan"))
 
 
@@ -281,16 +299,32 @@ def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_sheet_url(sheet.pk, "plan"))
 
 
+def _undone_reasons_from(request: HttpRequest) -> dict[int, str]:
+    prefix = "undone_reason_"
+    return {
+        int(name.removeprefix(prefix)): value
+        for name, value in request.POST.items()
+        if name.startswith(prefix) and name.removeprefix(prefix).isdigit()
+    }
+
+
 @login_required
 @require_POST
 def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
-    done: list[VisitSheet] = []
-    if _attempt(request, lambda: done.append(services.sheet_submit(by=request.user, sheet=sheet))):
-        if done[0].is_late:
-            messages.warning(request, _("Sheet submitted after the deadline: it is marked late."))
-        else:
-            messages.success(request, _("Sheet submitted."))
+    try:
+        done = services.sheet_submit(by=request.user, sheet=sheet, undone_reasons=_undone_reasons_from(request))
+    except ValidationError as error:
+        errors = _errors_of(error)
+        if any(name.startswith("undone_reasons[") for name in errors):
+            refused = RefusedEntry(visit_id=0, data=request.POST, errors=errors)
+            return _sheet_page(request, sheet, submit_refused=refused, status=400)
+        _flash(request, error)
+        return redirect(_sheet_url(sheet.pk))
+    if done.is_late:
+        messages.warning(request, _("Sheet submitted after the deadline: it is marked late."))
+    else:
+        messages.success(request, _("Sheet submitted."))
     return redirect(_sheet_url(sheet.pk))
 
 

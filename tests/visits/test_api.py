@@ -170,7 +170,7 @@ def test_a_manager_of_another_team_can_neither_read_nor_verify(company, sheet_a,
 
 def test_the_manager_verifies_comments_and_reopens(company, sheet_a, visit_a, clock) -> None:
     services.visit_check_in(by=company.rep_a, visit=visit_a)
-    services.sheet_submit(by=company.rep_a, sheet=sheet_a)
+    services.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
     client = company.client_for(company.manager_a)
     assert client.get(f"/api/v1/visit-sheets/{sheet_a.pk}/").status_code == 200
     review = post(

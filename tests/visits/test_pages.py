@@ -106,7 +106,7 @@ def test_a_manager_of_another_team_cannot_open_the_sheet(company, clock, sheet_a
 
 def test_the_manager_verifies_a_visit_from_the_sheet(company, clock, sheet_a, visit_a) -> None:
     services.visit_check_in(by=company.rep_a, visit=visit_a)
-    services.sheet_submit(by=company.rep_a, sheet=sheet_a)
+    services.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
     client = company.client_for(company.manager_a)
     page = client.get(reverse("visits:sheet", args=[sheet_a.pk]))
     assert b'data-testid="review-form"' in page.content and b'data-testid="plan-form"' not in page.content
