@@ -47,6 +47,9 @@ from visits.selectors import customer_position
 User = get_user_model()
 
 CENT = Decimal("0.01")
+# What a rep writes about a visit (the page's form allows as much).
+OUTCOME_MAX_LENGTH = 2000
+NEXT_VISIT_WITHIN = dt.timedelta(days=366)
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # A photo is kept at most this long on its long side (the phone shrinks it first; this catches other clients).
@@ -624,6 +627,10 @@ def _apply_record(visit: Visit, **changes: Any) -> Visit:
             setattr(visit, name, value.strip() if isinstance(value, str) else value)
     if visit.next_visit_date is not None and visit.next_visit_date <= visit.sheet.date:
         raise ValidationError({"next_visit_date": _("The next visit must be after this visit's date.")})
+    if visit.next_visit_date is not None and visit.next_visit_date > visit.sheet.date + NEXT_VISIT_WITHIN:
+        raise ValidationError({"next_visit_date": _("The next visit must be within a year of this one.")})
+    if len(visit.outcome) > OUTCOME_MAX_LENGTH:
+        raise ValidationError({"outcome": _("Keep the outcome to %(n)d characters.") % {"n": OUTCOME_MAX_LENGTH}})
     _validate(visit)
     visit.save()
     return visit
