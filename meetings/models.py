@@ -102,6 +102,14 @@ class Meeting(models.Model):
     def is_closed(self, now: dt.datetime) -> bool:
         return now >= self.closes_at
 
+    @property
+    def opens_at(self) -> dt.datetime:
+        """The first moment a rep may check in (the company's lead time before the start)."""
+        return self.scheduled_at - dt.timedelta(minutes=settings.MEETING_CHECKIN_OPENS_MINUTES)
+
+    def is_open_yet(self, now: dt.datetime) -> bool:
+        return now >= self.opens_at
+
 
 class CheckIn(models.Model):
     """A rep's check-in to a meeting with that slot's content; one row per rep and meeting."""

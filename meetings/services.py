@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -179,8 +180,9 @@ def checkin_submit(
 ) -> CheckIn:
     """Check a rep in to their team's meeting, or update the content of their check-in.
 
-    The first check-in records the time: present up to the end of the grace period, late after it. A closed
-    meeting takes a first check-in only when the manager has allowed it, and then as late.
+    The first check-in records the time: present up to the end of the grace period, late after it. Check-ins
+    open a set time before the meeting (MEETING_CHECKIN_OPENS_MINUTES); a closed meeting takes a first check-in
+    only when the manager has allowed it, and then as late.
     """
     now = now or timezone.now()
     scope = scope_for(by)
@@ -188,6 +190,16 @@ def checkin_submit(
         raise PermissionDenied
     if not _is_rep_of(rep, meeting.team_id, meeting.date):
         raise ValidationError({"meeting": _("You can only check in to your own team's meetings.")})
+    if not meeting.is_open_yet(now):
+        raise ValidationError(
+            {
+                "meeting": _("Check-in for this meeting opens at %(time)s, %(minutes)d minutes before it starts.")
+                % {
+                    "time": timezone.localtime(meeting.opens_at).strftime("%H:%M"),
+                    "minutes": settings.MEETING_CHECKIN_OPENS_MINUTES,
+                }
+            }
+        )
     content = {name: value for name, value in content.items() if name in SLOT_FIELDS[meeting.slot]}
     _check_content(content)
     # Two first check-ins at once (a double tap, a retry): the second waits on the unique row, then updates it.

@@ -129,6 +129,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
             "checkin": existing,
             "attendance": selectors.attendance_of(meeting=meeting, checkin=existing, now=now),
             "closed": meeting.is_closed(now),
+            "not_open_yet": not meeting.is_open_yet(now),
             "problem_form": ProblemForm(team=meeting.team, initial={"owner": request.user}),
         },
         status=400 if request.method == "POST" else 200,

@@ -251,6 +251,10 @@ API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 # (0: the header is ignored). One function (salesops.client_ip) serves the lockout, the audit log and throttling.
 PROXY_COUNT = env_int("PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "salesops.client_ip.client_ip"
+# A meeting takes check-ins from this many minutes before it starts until it closes.
+MEETING_CHECKIN_OPENS_MINUTES = env_int("MEETING_CHECKIN_OPENS_MINUTES", 60)
+# Visit photos a rep may upload in one local day (removed and replaced ones count too).
+PHOTO_DAILY_QUOTA = env_int("PHOTO_DAILY_QUOTA", 60)
 
 # --- I18N / time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

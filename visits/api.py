@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, prefetch_related_objects
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,7 @@ from salesops.schema import (
 )
 from visits import excel, selectors, services
 from visits.idempotency import IdempotentMixin
-from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSheet
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -133,12 +134,31 @@ class VisitReviewSerializer(serializers.ModelSerializer):
             self.fields["visit"].queryset = selectors.visit_list_for(user=request.user)
 
 
+class VisitPhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text=_("Where the photo can be read (scoped like the visit)."))
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "url", "taken_at", "latitude", "longitude", "created_at"]
+
+    def get_url(self, photo: VisitPhoto) -> str:
+        return reverse("visits:photo", args=[photo.visit_id, photo.pk])
+
+
+class VisitPhotoUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("A JPEG, PNG, WebP, GIF or HEIC image (larger ones are shrunk to 1,600 px on the long side).")
+    )
+    taken_at = serializers.DateTimeField(required=False, allow_null=True, help_text=_("When it was taken."))
+    latitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+    longitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
+
+
 class VisitSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_lines = OrderLineSerializer(many=True, read_only=True)
+    photos = VisitPhotoSerializer(many=True, read_only=True)
     reviews = VisitReviewSerializer(many=True, read_only=True)
-    photo = serializers.FileField(write_only=True, required=False, help_text=_("An image of at most 5 MB."))
-    photo_url = serializers.SerializerMethodField(help_text=_("Where the photo can be read (scoped like the visit)."))
 
     class Meta:
         model = Visit
@@ -162,8 +182,8 @@ class VisitSerializer(serializers.ModelSerializer):
             "next_visit_date",
             "is_new_customer",
             "is_new_outlet",
-            "photo",
-            "photo_url",
+            "undone_reason",
+            "photos",
             "order_lines",
             "reviews",
         ]
@@ -175,6 +195,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "accuracy_m",
             "distance_m",
             "location_status",
+            "undone_reason",
         ]
 
     def __init__(self, *args, **kwargs) -> None:
@@ -188,22 +209,6 @@ class VisitSerializer(serializers.ModelSerializer):
         if request is not None and request.user.is_authenticated:
             self.fields["sheet"].queryset = selectors.sheet_list_for(user=request.user)
             self.fields["customer"].queryset = customer_list_for(user=request.user)
-
-    def get_photo_url(self, visit: Visit) -> str | None:
-        return reverse("visits:photo", args=[visit.pk]) if visit.photo else None
-
-
-class VisitFieldsSerializer(VisitSerializer):
-    """The schema of a visit's JSON body: every field but the photo, which only a multipart body carries."""
-
-    photo = None
-
-    class Meta(VisitSerializer.Meta):
-        fields = [name for name in VisitSerializer.Meta.fields if name != "photo"]
-
-
-class VisitUploadSerializer(VisitSerializer):
-    """The schema of a visit's multipart body: the fields and the photo file."""
 
 
 class VisitCheckInSerializer(serializers.Serializer):
@@ -247,6 +252,15 @@ class VisitSheetSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [name for name in fields if name != "date"]
         extra_kwargs = {"date": {"required": False}}
+
+
+class UndoneReasonSerializer(serializers.Serializer):
+    visit = serializers.IntegerField(help_text=_("A planned visit of the sheet not checked out."))
+    reason = serializers.CharField(max_length=300, help_text=_("Why it was not made."))
+
+
+class SheetSubmitSerializer(serializers.Serializer):
+    undone_reasons = UndoneReasonSerializer(many=True, required=False)
 
 
 class SheetCommentSerializer(serializers.Serializer):
@@ -301,9 +315,10 @@ class SaleImportResultSerializer(serializers.Serializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
-def _visit_children() -> tuple[Prefetch, Prefetch]:
+def _visit_children() -> tuple[Prefetch, str, Prefetch]:
     return (
         Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+        "photos",
         Prefetch("reviews", queryset=VisitReview.objects.select_related("by")),
     )
 
@@ -366,12 +381,17 @@ class VisitSheetViewSet(
                 raise VersionConflict(error=error, current=self._respond(sheet).data) from error
             raise
 
-    @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
+    @extend_schema(request=SheetSubmitSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        """Submit the sheet; after the company's deadline it is marked late."""
+        """Submit the sheet; after the company's deadline it is marked late. Each planned visit not made needs a
+        reason (400 naming ``undone_reasons[<visit id>]`` otherwise)."""
+        sheet = self.get_object()
+        serializer = SheetSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reasons = {item["visit"]: item["reason"] for item in serializer.validated_data.get("undone_reasons", [])}
         with service_errors():
-            sheet = services.sheet_submit(by=request.user, sheet=self.get_object())
+            sheet = services.sheet_submit(by=request.user, sheet=sheet, undone_reasons=reasons)
         return self._respond(sheet)
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
@@ -432,17 +452,14 @@ class VisitFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    create=extend_schema(parameters=[IDEMPOTENCY_HEADER], request={"application/json": VisitFieldsSerializer}),
-    partial_update=extend_schema(
-        request={"application/json": VisitFieldsSerializer, "multipart/form-data": VisitUploadSerializer}
-    ),
+    create=extend_schema(parameters=[IDEMPOTENCY_HEADER], request={"application/json": VisitSerializer}),
+    partial_update=extend_schema(request={"application/json": VisitSerializer}),
 )
 class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
     serializer_class = VisitSerializer
     permission_classes = [HasRole]
     filterset_class = VisitFilter
-    # A photo comes as multipart (with the other fields, if any); every other body is JSON.
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser]  # the photo upload alone is multipart (VisitViewSet.photos)
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -453,7 +470,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
 
     def filter_queryset(self, queryset):
         # The list's query filters narrow lists; a write names its visit by id (and is scoped all the same).
-        if self.action in ("check_in", "check_out", "partial_update", "destroy"):
+        if self.action in ("check_in", "check_out", "partial_update", "destroy", "photos", "photo_remove"):
             return queryset
         return super().filter_queryset(queryset)
 
@@ -500,7 +517,6 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
                         "is_new_outlet",
                         "purpose",
                         "planned_time",
-                        "photo",
                     )
                 },
             )
@@ -540,6 +556,50 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         with service_errors():
             visit = services.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
         return self._respond(visit, loaded=loaded)
+
+    @extend_schema(
+        methods=["GET"], request=None, responses=VisitPhotoSerializer(many=True), description="The visit's photos."
+    )
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": VisitPhotoUploadSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: VisitPhotoSerializer},
+        description=(
+            "Add a photo to a visit that was checked in (at most 3 a visit; each upload counts against the rep's "
+            "daily quota)."
+        ),
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def photos(self, request: Request, pk: str) -> Response:
+        visit = self.get_object()
+        if request.method == "GET":
+            return Response(VisitPhotoSerializer(visit.photos.all(), many=True).data)
+        with service_errors():
+            services.visit_photos_writable(by=request.user, visit=visit)  # a refused writer hears so before the body
+        serializer = VisitPhotoUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with service_errors():
+            photo = services.visit_photo_add(
+                by=request.user,
+                visit=visit,
+                photo=services.PhotoUpload(
+                    file=data["file"],
+                    taken_at=data.get("taken_at"),
+                    latitude=data.get("latitude"),
+                    longitude=data.get("longitude"),
+                ),
+            )
+        return Response(VisitPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, description="Remove a photo; its file is deleted.")
+    @action(detail=True, methods=["delete"], url_path=r"photos/(?P<photo_id>\d+)")
+    def photo_remove(self, request: Request, pk: str, photo_id: str) -> Response:
+        photo = get_object_or_404(VisitPhoto, pk=photo_id, visit=self.get_object())
+        with service_errors():
+            services.visit_photo_remove(by=request.user, photo=photo)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(create=extend_schema(parameters=[IDEMPOTENCY_HEADER]))

@@ -5,13 +5,17 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from org.models import Customer, Team
 from org.selectors import customer_list_for, team_list_for
 from salesops.params import date_outside_message
-from visits.models import Visit, VisitReview
+from visits.models import MAX_PHOTOS_PER_VISIT, Visit, VisitReview
+from visits.services import PhotoUpload
 
 
 def _style(form: forms.Form) -> None:
@@ -82,15 +86,49 @@ class VisitRecordForm(forms.Form):
     )
     is_new_customer = forms.BooleanField(label=pgettext_lazy("visit flag", "New customer"), required=False)
     is_new_outlet = forms.BooleanField(label=_("New outlet"), required=False)
-    photo = forms.FileField(
-        label=_("Photo"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
-    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _style(self)
+
+
+def _posted_decimal(value: str | None) -> Decimal | None:
+    try:
+        number = Decimal((value or "").strip())
+    except ArithmeticError:
+        return None
+    return number.quantize(Decimal("0.000001")) if number.is_finite() else None
+
+
+def photo_uploads_from(request: HttpRequest) -> list[PhotoUpload]:
+    """The photos of a visit form: the slots ``photo_1`` … ``photo_3``, each with the capture time and position the
+    phone put beside it (``photo_N_taken_at``, ``photo_N_latitude``, ``photo_N_longitude``), and any plain
+    ``photo`` files. A time or position that does not parse is left out (the server's time is used)."""
+    uploads = []
+    for slot in range(1, MAX_PHOTOS_PER_VISIT + 1):
+        upload = request.FILES.get(f"photo_{slot}")
+        if upload is None:
+            continue
+        try:
+            taken_at = parse_datetime(request.POST.get(f"photo_{slot}_taken_at", "").strip())
+        except ValueError:
+            taken_at = None
+        if taken_at is not None and timezone.is_naive(taken_at):
+            taken_at = timezone.make_aware(taken_at)
+        uploads.append(
+            PhotoUpload(
+                file=upload,
+                taken_at=taken_at,
+                latitude=_posted_decimal(request.POST.get(f"photo_{slot}_latitude")),
+                longitude=_posted_decimal(request.POST.get(f"photo_{slot}_longitude")),
+            )
+        )
+    uploads.extend(PhotoUpload(file=upload) for upload in request.FILES.getlist("photo"))
+    return uploads
+
+
+def photos_to_remove_from(request: HttpRequest) -> list[int]:
+    return [int(value) for value in request.POST.getlist("remove_photo") if value.isdigit()]
 
 
 class ReviewForm(forms.Form):

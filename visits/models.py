@@ -228,9 +228,8 @@ class Visit(models.Model):
     next_visit_date = models.DateField(_("next visit date"), null=True, blank=True)
     is_new_customer = models.BooleanField(_("new customer"), default=False)
     is_new_outlet = models.BooleanField(_("new outlet"), default=False)
-    photo = models.FileField(_("photo"), upload_to="visits/%Y/%m/", blank=True)
-    # SHA-256 of the photo's bytes: the same picture handed in again is flagged.
-    photo_sha256 = models.CharField(_("photo fingerprint"), max_length=64, blank=True, db_index=True)
+    # Why a planned visit was not made, given by the rep when submitting the sheet.
+    undone_reason = models.CharField(_("reason not visited"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -268,6 +267,56 @@ class Visit(models.Model):
     @property
     def is_location_doubtful(self) -> bool:
         return self.location_status not in ("", self.LocationStatus.IN_RANGE)
+
+
+MAX_PHOTOS_PER_VISIT = 3
+
+
+class VisitPhoto(models.Model):
+    """A picture taken on a visit (the shelf, the display, the shop front), with when and where it was taken."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to="visits/%Y/%m/")
+    # SHA-256 of the stored bytes: the same picture handed in again is flagged.
+    sha256 = models.CharField(_("fingerprint"), max_length=64, db_index=True)
+    taken_at = models.DateTimeField(_("taken at"))
+    latitude = latitude_field()
+    longitude = longitude_field()
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "taken_at", "id"]
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="visit_photo_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="visit_photo_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} · {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class PhotoUploadDay(models.Model):
+    """How many photos a rep uploaded on one local day, removed and replaced ones included (the daily quota)."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("rep"), on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    count = models.PositiveIntegerField(_("photos uploaded"), default=0)
+
+    class Meta:
+        verbose_name = _("photo uploads of a day")
+        verbose_name_plural = _("photo uploads of a day")
+        constraints = [models.UniqueConstraint(fields=["rep", "date"], name="photo_upload_day_one_per_rep_day")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.date}: {self.count}"
 
 
 class OrderLine(models.Model):

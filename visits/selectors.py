@@ -19,7 +19,7 @@ from org.scoping import scope_for, scoped
 from org.selectors import customer_list_for
 from salesops.formatting import grouped, name_sort_key
 from visits import geo
-from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSettings, VisitSheet
 
 KEY_CUSTOMERS_SHOWN = 5
 ZERO = Decimal("0.00")
@@ -163,13 +163,19 @@ def sale_record_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[
     )
 
 
+def undone_planned_visits(visits: list[Visit]) -> list[Visit]:
+    """The planned visits of a sheet not made (not checked out): each needs a reason when the sheet is submitted."""
+    return [visit for visit in visits if visit.planned and visit.check_out_at is None]
+
+
 def sheet_with_visits(sheets: QuerySet[VisitSheet]) -> QuerySet[VisitSheet]:
-    """Sheets with their visits, order lines and reviews loaded in a fixed number of queries."""
+    """Sheets with their visits, order lines, photos and reviews loaded in a fixed number of queries."""
     return sheet_summaries(sheets).prefetch_related(
         Prefetch(
             "visits",
             queryset=Visit.objects.select_related("customer").prefetch_related(
                 Prefetch("order_lines", queryset=OrderLine.objects.select_related("product")),
+                "photos",
                 Prefetch("reviews", queryset=VisitReview.objects.select_related("by").order_by("created_at")),
             ),
         )
@@ -486,25 +492,37 @@ def _flag_late_sync(visit: Visit, rules: VisitSettings, add: Any) -> None:
 
 
 def _flag_repeated_photos(visits: list[Visit], add: Any) -> None:
-    """A photo whose bytes equal an earlier visit's photo (any rep's: the other visit is named only by its date)."""
-    fingerprints = {visit.photo_sha256 for visit in visits if visit.photo_sha256}
-    if not fingerprints:
+    """A photo whose bytes equal an earlier visit's photo (any rep's: the other visit is named only by its date).
+
+    One query, none when the visits' photos were prefetched and there are none.
+    """
+    if not visits:
         return
+    if all("photos" in getattr(visit, "_prefetched_objects_cache", {}) for visit in visits):
+        fingerprints = {photo.sha256 for visit in visits for photo in visit.photos.all() if photo.sha256}
+        if not fingerprints:
+            return
+        sharing = VisitPhoto.objects.filter(sha256__in=fingerprints)
+    else:
+        theirs = VisitPhoto.objects.filter(visit__in=[visit.pk for visit in visits]).exclude(sha256="")
+        sharing = VisitPhoto.objects.filter(sha256__in=theirs.values("sha256"))
     first: dict[str, tuple[dt.date, dt.datetime, int]] = {}
-    for pk, fingerprint, day, checked_in in Visit.objects.filter(photo_sha256__in=fingerprints).values_list(
-        "pk", "photo_sha256", "sheet__date", "check_in_at"
+    held: dict[int, set[str]] = {}
+    for visit_id, fingerprint, day, checked_in in sharing.values_list(
+        "visit_id", "sha256", "visit__sheet__date", "visit__check_in_at"
     ):
-        key = (day, checked_in or dt.datetime.max.replace(tzinfo=dt.UTC), pk)
+        held.setdefault(visit_id, set()).add(fingerprint)
+        key = (day, checked_in or dt.datetime.max.replace(tzinfo=dt.UTC), visit_id)
         if fingerprint not in first or key < first[fingerprint]:
             first[fingerprint] = key
     for visit in visits:
-        original = first.get(visit.photo_sha256) if visit.photo_sha256 else None
-        if original is not None and original[2] != visit.pk:
+        earlier = sorted(first[f] for f in held.get(visit.pk, ()) if first[f][2] != visit.pk)
+        if earlier:
             add(
                 visit,
                 PHOTO_REPEATED,
                 _("The photo is the same picture as an earlier visit's (%(date)s).")
-                % {"date": original[0].isoformat()},
+                % {"date": earlier[0][0].isoformat()},
             )
 
 

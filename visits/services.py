@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from org import services as org_services
 from org.audit import audit_record
@@ -27,14 +33,32 @@ from salesops.formatting import parse_number
 from salesops.limits import check_amount
 from salesops.versions import team_data_changed
 from visits import excel, geo
-from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+from visits.models import (
+    MAX_PHOTOS_PER_VISIT,
+    OrderLine,
+    PhotoUploadDay,
+    SaleRecord,
+    Visit,
+    VisitPhoto,
+    VisitReview,
+    VisitSettings,
+    VisitSheet,
+)
 from visits.selectors import customer_position
 
 User = get_user_model()
 
 CENT = Decimal("0.01")
+# What a rep writes about a visit (the page's form allows as much).
+OUTCOME_MAX_LENGTH = 2000
+NEXT_VISIT_WITHIN = dt.timedelta(days=366)
 # A phone's clock may run a little ahead of the server's.
 CLOCK_SKEW = dt.timedelta(minutes=5)
+# A photo is kept at most this long on its long side (the phone shrinks it first; this catches other clients).
+PHOTO_LONG_SIDE = 1600
+PHOTO_JPEG_QUALITY = 82
+# More pixels than a phone camera makes is refused unread (a decompression bomb).
+PHOTO_MAX_PIXELS = 60_000_000
 PHOTO_SIGNATURES = {
     b"\xff\xd8\xff": ".jpg",
     b"\x89PNG\r\n\x1a\n": ".png",
@@ -131,6 +155,133 @@ def photo_fingerprint(photo: UploadedFile) -> str:
         digest.update(chunk)
     photo.seek(0)
     return digest.hexdigest()
+
+
+@dataclass
+class PhotoUpload:
+    """A photo handed in with a visit: the file and, when the phone knew them, when and where it was taken."""
+
+    file: UploadedFile
+    taken_at: dt.datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def _photo_prepared(photo: UploadedFile, extension: str) -> tuple[UploadedFile | ContentFile, str, dt.datetime | None]:
+    """(the file to store, its extension, the capture time in its EXIF data if any).
+
+    A JPEG, PNG or WebP larger than the phone would have sent (long side over PHOTO_LONG_SIDE) is shrunk here to a
+    JPEG; a picture Pillow cannot read is refused; GIF and HEIC are kept as they are.
+    """
+    if extension not in (".jpg", ".png", ".webp"):
+        return photo, extension, None
+    not_an_image = ValidationError({"photo": _("The photo could not be read as an image.")})
+    try:
+        image = Image.open(photo)
+        width, height = image.size
+        if width * height > PHOTO_MAX_PIXELS:
+            raise not_an_image
+        image.verify()
+        photo.seek(0)
+        image = Image.open(photo)
+        taken_at = _exif_taken_at(image)
+        if max(width, height) <= PHOTO_LONG_SIDE:
+            photo.seek(0)
+            return photo, extension, taken_at
+        image.draft("RGB", (PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))
+        image = ImageOps.exif_transpose(image).convert("RGB")
+        image.thumbnail((PHOTO_LONG_SIDE, PHOTO_LONG_SIDE))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=PHOTO_JPEG_QUALITY, optimize=True)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise not_an_image from None
+    return ContentFile(buffer.getvalue()), ".jpg", taken_at
+
+
+def _exif_taken_at(image: Any) -> dt.datetime | None:
+    """The camera's DateTimeOriginal (local time, as cameras write it), or None."""
+    try:
+        value = image.getexif().get_ifd(0x8769).get(0x9003)  # Exif IFD → DateTimeOriginal
+        return timezone.make_aware(dt.datetime.strptime(str(value).strip(), "%Y:%m:%d %H:%M:%S")) if value else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _photo_quota_take(*, rep: AbstractBaseUser, count: int) -> None:
+    """Count ``count`` more uploads against the rep's daily quota (PHOTO_DAILY_QUOTA), or refuse them all."""
+    if count <= 0:
+        return
+    day = timezone.localdate()
+    PhotoUploadDay.objects.get_or_create(rep=rep, date=day)
+    uploads = PhotoUploadDay.objects.select_for_update().get(rep=rep, date=day)
+    quota = settings.PHOTO_DAILY_QUOTA
+    if uploads.count + count > quota:
+        raise ValidationError(
+            {
+                "photo": _(
+                    "You have uploaded %(used)d of today's %(quota)d photos; this would go over the limit. "
+                    "Try again tomorrow."
+                )
+                % {"used": uploads.count, "quota": quota}
+            }
+        )
+    uploads.count += count
+    uploads.save(update_fields=["count"])
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    """Delete stored files once the transaction that stopped using them has committed (kept if it rolls back)."""
+    for name in names:
+        if name:
+            transaction.on_commit(partial(default_storage.delete, name))
+
+
+def _photos_change(
+    *, by: AbstractBaseUser, visit: Visit, add: list[PhotoUpload], remove: list[int] | tuple[int, ...] = ()
+) -> list[VisitPhoto]:
+    """Remove the visit's photos named in ``remove`` (their files deleted after the commit), then add ``add``.
+
+    At most MAX_PHOTOS_PER_VISIT photos stay on a visit, and each upload counts against the rep's daily quota.
+    Every file is checked before anything is stored.
+    """
+    if not add and not remove:
+        return []
+    if add and visit.check_in_at is None:
+        raise ValidationError({"photo": _("Check in before adding a photo.")})
+    existing = list(visit.photos.all())
+    leaving = [photo for photo in existing if photo.pk in set(remove)]
+    if len(existing) - len(leaving) + len(add) > MAX_PHOTOS_PER_VISIT:
+        raise ValidationError(
+            {
+                "photo": _("A visit keeps at most %(n)d photos; remove one before adding another.")
+                % {"n": MAX_PHOTOS_PER_VISIT}
+            }
+        )
+    prepared = []
+    for upload in add:
+        stored, extension, exif_time = _photo_prepared(upload.file, _check_photo(upload.file))
+        taken_at = exif_time or upload.taken_at or timezone.now()
+        if taken_at > timezone.now() + CLOCK_SKEW:
+            raise ValidationError({"photo": _("The photo's capture time is in the future.")})
+        if (upload.latitude is None) != (upload.longitude is None):
+            raise ValidationError({"photo": _("Give both latitude and longitude of the photo, or neither.")})
+        photo = VisitPhoto(
+            visit=visit,
+            taken_at=taken_at,
+            latitude=upload.latitude,
+            longitude=upload.longitude,
+            sha256=photo_fingerprint(stored),
+        )
+        photo.full_clean(exclude=["visit", "file"], validate_constraints=False)
+        prepared.append((photo, stored, extension))
+    _photo_quota_take(rep=by, count=len(prepared))
+    if leaving:
+        VisitPhoto.objects.filter(pk__in=[photo.pk for photo in leaving]).delete()
+        _delete_files_on_commit([photo.file.name for photo in leaving])
+    for photo, stored, extension in prepared:
+        photo.file.save(f"{uuid.uuid4().hex}{extension}", stored, save=False)
+        photo.save()
+    return [photo for photo, _stored, _extension in prepared]
 
 
 def _decimal(value: Any, *, field_name: str, minimum: Decimal, strictly: bool = False) -> Decimal:
@@ -433,9 +584,10 @@ def visit_check_out(
     is_new_customer: bool | None = None,
     is_new_outlet: bool | None = None,
     order_lines: list[dict] | None = None,
-    photo: UploadedFile | None = None,
+    photos: list[PhotoUpload] | None = None,
 ) -> Visit:
-    """Stamp the departure and record what came of the visit; its order lines are stored with it or not at all."""
+    """Stamp the departure and record what came of the visit; its order lines and photos are stored with it or not
+    at all."""
     visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
     _require_own_draft(visit.sheet, by)
     at = _now_or(at, field_name="check_out_at")
@@ -453,7 +605,6 @@ def visit_check_out(
         next_visit_date=next_visit_date,
         is_new_customer=is_new_customer,
         is_new_outlet=is_new_outlet,
-        photo=photo,
     )
     for number, line in enumerate(order_lines or [], start=1):
         try:
@@ -470,22 +621,22 @@ def visit_check_out(
             ) from None
     if order_lines:
         _mark_first_order(visit)
+    # The photos last: nothing is written to storage for a check-out that is refused.
+    _photos_change(by=by, visit=visit, add=photos or [])
     _touch(visit.sheet)
     return visit
 
 
 def _apply_record(visit: Visit, **changes: Any) -> Visit:
-    photo = changes.pop("photo", None)
     for name, value in changes.items():
         if value is not None:
             setattr(visit, name, value.strip() if isinstance(value, str) else value)
     if visit.next_visit_date is not None and visit.next_visit_date <= visit.sheet.date:
         raise ValidationError({"next_visit_date": _("The next visit must be after this visit's date.")})
-    if photo is not None:
-        extension = _check_photo(photo)
-        photo.name = f"{uuid.uuid4().hex}{extension}"
-        visit.photo = photo
-        visit.photo_sha256 = photo_fingerprint(photo)
+    if visit.next_visit_date is not None and visit.next_visit_date > visit.sheet.date + NEXT_VISIT_WITHIN:
+        raise ValidationError({"next_visit_date": _("The next visit must be within a year of this one.")})
+    if len(visit.outcome) > OUTCOME_MAX_LENGTH:
+        raise ValidationError({"outcome": _("Keep the outcome to %(n)d characters.") % {"n": OUTCOME_MAX_LENGTH}})
     _validate(visit)
     visit.save()
     return visit
@@ -503,9 +654,11 @@ def visit_record(
     is_new_outlet: bool | None = None,
     purpose: str | None = None,
     planned_time: dt.time | None = None,
-    photo: UploadedFile | None = None,
+    photos: list[PhotoUpload] | None = None,
+    remove_photos: list[int] | None = None,
 ) -> Visit:
-    """Change what the rep wrote about a visit on their draft sheet (``None`` leaves a field as it is)."""
+    """Change what the rep wrote about a visit on their draft sheet (``None`` leaves a field as it is); photos are
+    added, removed or (both at once) replaced."""
     visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
     _require_own_draft(visit.sheet, by)
     visit = _apply_record(
@@ -517,17 +670,49 @@ def visit_record(
         is_new_outlet=is_new_outlet,
         purpose=purpose,
         planned_time=planned_time,
-        photo=photo,
     )
+    _photos_change(by=by, visit=visit, add=photos or [], remove=remove_photos or [])
     _touch(visit.sheet)
     return visit
 
 
+def visit_photos_writable(*, by: AbstractBaseUser, visit: Visit) -> None:
+    """Refuse anyone but the visit's rep, and a sheet no longer a draft."""
+    _require_own_draft(visit.sheet, by)
+
+
 @transaction.atomic
-def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | None = None) -> VisitSheet:
+def visit_photo_add(*, by: AbstractBaseUser, visit: Visit, photo: PhotoUpload) -> VisitPhoto:
+    """Add one photo to a visit the rep checked in to (at most MAX_PHOTOS_PER_VISIT, within the daily quota)."""
+    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
+    visit_photos_writable(by=by, visit=visit)
+    (created,) = _photos_change(by=by, visit=visit, add=[photo])
+    _touch(visit.sheet)
+    return created
+
+
+@transaction.atomic
+def visit_photo_remove(*, by: AbstractBaseUser, photo: VisitPhoto) -> None:
+    """Take a photo off the rep's draft visit; its file is deleted once this commits."""
+    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=photo.visit_id)
+    _require_own_draft(visit.sheet, by)
+    _photos_change(by=by, visit=visit, add=[], remove=[photo.pk])
+    _touch(visit.sheet)
+
+
+@transaction.atomic
+def sheet_submit(
+    *,
+    by: AbstractBaseUser,
+    sheet: VisitSheet,
+    at: dt.datetime | None = None,
+    undone_reasons: dict[int, str] | None = None,
+) -> VisitSheet:
     """Hand in the day's sheet; after the company's deadline it is marked late. It is then read-only to the rep.
 
-    A sheet the manager reopened keeps the late flag of its first submission.
+    Each planned visit not made needs a reason (``undone_reasons``: visit id → reason), kept on the visit for the
+    manager; without them nothing is submitted. A sheet the manager reopened keeps the late flag of its first
+    submission.
     """
     sheet = VisitSheet.objects.select_for_update().get(pk=sheet.pk)
     if sheet.rep_id != by.pk:
@@ -535,6 +720,18 @@ def sheet_submit(*, by: AbstractBaseUser, sheet: VisitSheet, at: dt.datetime | N
     if sheet.status != VisitSheet.Status.DRAFT:
         raise ValidationError({"status": _("This sheet has already been submitted.")})
     at = _now_or(at, field_name="submitted_at")
+    undone = list(sheet.visits.filter(planned=True, check_out_at__isnull=True).select_related("customer"))
+    reasons = {int(pk): (text or "").strip() for pk, text in (undone_reasons or {}).items()}
+    missing = {
+        f"undone_reasons[{visit.pk}]": _("Say why %(customer)s was not visited.") % {"customer": visit.customer.name}
+        for visit in undone
+        if not reasons.get(visit.pk)
+    }
+    if missing:
+        raise ValidationError(missing)
+    for visit in undone:
+        visit.undone_reason = reasons[visit.pk][:300]
+    Visit.objects.bulk_update(undone, ["undone_reason"])
     sheet.status = VisitSheet.Status.SUBMITTED
     sheet.is_late = sheet.is_late or at > sheet.deadline
     sheet.submitted_at = at

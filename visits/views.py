@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,8 +32,10 @@ from visits.forms import (
     TeamDayForm,
     UnplannedVisitForm,
     VisitRecordForm,
+    photo_uploads_from,
+    photos_to_remove_from,
 )
-from visits.models import OrderLine, Visit, VisitSettings, VisitSheet
+from visits.models import MAX_PHOTOS_PER_VISIT, OrderLine, Visit, VisitPhoto, VisitSettings, VisitSheet
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 
@@ -75,7 +78,68 @@ def _visible_visit(request: HttpRequest, pk: int) -> Visit:
 # --- the sheet -----------------------------------------------------------------------------
 
 
-def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
+@dataclass
+class RefusedEntry:
+    """A visit's form the server refused: what the rep typed, shown again with the errors beside their fields."""
+
+    visit_id: int
+    data: QueryDict
+    errors: dict[str, list[str]]
+
+
+@dataclass
+class OrderRow:
+    product_id: int | None = None
+    quantity: str = ""
+    amount: str = ""
+
+
+def _errors_of(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+
+
+def _attach_entries(visits: list[Visit], refused: RefusedEntry | None) -> None:
+    """Each visit's form values (its record, or what the rep typed into a refused form), order rows and photo slots."""
+    for visit in visits:
+        photos = list(visit.photos.all())
+        visit.photo_slots = list(range(1, max(1, MAX_PHOTOS_PER_VISIT - len(photos)) + 1))
+        visit.order_rows = [OrderRow(), OrderRow()]
+        visit.entry = {
+            "outcome": visit.outcome,
+            "next_step": visit.next_step,
+            "next_visit_date": visit.next_visit_date.isoformat() if visit.next_visit_date else "",
+            "is_new_customer": visit.is_new_customer,
+            "is_new_outlet": visit.is_new_outlet,
+        }
+        visit.entry_errors, visit.photo_errors = [], []
+        if refused is None or refused.visit_id != visit.pk:
+            continue
+        data = refused.data
+        visit.entry.update(
+            {name: data.get(name, "") for name in ("outcome", "next_step", "next_visit_date")},
+            is_new_customer=bool(data.get("is_new_customer")),
+            is_new_outlet=bool(data.get("is_new_outlet")),
+        )
+        rows = [
+            OrderRow(int(product) if product.isdigit() else None, quantity, amount)
+            for product, quantity, amount in zip(
+                data.getlist("line_product"), data.getlist("line_quantity"), data.getlist("line_amount"), strict=False
+            )
+        ]
+        visit.order_rows = rows + [OrderRow()] * max(0, 2 - len(rows))
+        visit.removing = {int(value) for value in data.getlist("remove_photo") if value.isdigit()}
+        for name, texts in refused.errors.items():
+            (visit.photo_errors if name == "photo" else visit.entry_errors).extend(texts)
+
+
+def _sheet_page(
+    request: HttpRequest,
+    sheet: VisitSheet,
+    *,
+    refused: RefusedEntry | None = None,
+    submit_refused: RefusedEntry | None = None,
+    status: int = 200,
+) -> HttpResponse:
     scope = require_role(request.user)
     sheet = selectors.sheet_with_visits(VisitSheet.objects.filter(pk=sheet.pk).select_related("rep", "team")).get()
     is_owner = sheet.rep_id == request.user.pk
@@ -83,6 +147,12 @@ def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
     can_review = not scope.is_rep and scope.can_manage(sheet.team_id)
     visits = list(sheet.visits.all())
     _attach_doubts(visits)
+    _attach_entries(visits, refused)
+    undone = selectors.undone_planned_visits(visits) if editable else []
+    for visit in undone:
+        typed = submit_refused.data.get(f"undone_reason_{visit.pk}", "") if submit_refused else ""
+        visit.reason_typed = typed or visit.undone_reason
+        visit.reason_errors = submit_refused.errors.get(f"undone_reasons[{visit.pk}]", []) if submit_refused else []
     products = list(Product.objects.filter(active=True).order_by("group", "name")) if editable else []
     planned = sheet.n_planned
     is_today = sheet.date == timezone.localdate()
@@ -106,8 +176,12 @@ def _sheet_page(request: HttpRequest, sheet: VisitSheet) -> HttpResponse:
         "check_in_rules": VisitSettings.load(),
         "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
         "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
+        "undone": undone,
+        "submit_refused": submit_refused is not None,
+        "max_photos": MAX_PHOTOS_PER_VISIT,
+        "photo_max_bytes": VisitSettings.load().photo_max_bytes,
     }
-    return render(request, "visits/sheet.html", context)
+    return render(request, "visits/sheet.html", context, status=status)
 
 
 def _attach_doubts(visits: list[Visit]) -> None:
@@ -161,11 +235,17 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _flash_form(request, form)
         return redirect(_sheet_url(sheet.pk, "plan"))
-    _attempt(
-        request,
-        lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data),
-        _("Visit planned."),
-    )
+    customer = form.cleaned_data["customer"]
+    already = list(sheet.visits.filter(customer=customer).order_by("planned_time", "id"))
+    if _attempt(request, lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data)):
+        if already:
+            messages.warning(
+                request,
+                _("%(customer)s is already on this sheet (now %(count)d visits); remove one if it was a mistake.")
+                % {"customer": customer.name, "count": len(already) + 1},
+            )
+        else:
+            messages.success(request, _("Visit planned."))
     return redirect(_sheet_url(sheet.pk, "plan"))
 
 
@@ -219,16 +299,32 @@ def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_sheet_url(sheet.pk, "plan"))
 
 
+def _undone_reasons_from(request: HttpRequest) -> dict[int, str]:
+    prefix = "undone_reason_"
+    return {
+        int(name.removeprefix(prefix)): value
+        for name, value in request.POST.items()
+        if name.startswith(prefix) and name.removeprefix(prefix).isdigit()
+    }
+
+
 @login_required
 @require_POST
 def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
-    done: list[VisitSheet] = []
-    if _attempt(request, lambda: done.append(services.sheet_submit(by=request.user, sheet=sheet))):
-        if done[0].is_late:
-            messages.warning(request, _("Sheet submitted after the deadline: it is marked late."))
-        else:
-            messages.success(request, _("Sheet submitted."))
+    try:
+        done = services.sheet_submit(by=request.user, sheet=sheet, undone_reasons=_undone_reasons_from(request))
+    except ValidationError as error:
+        errors = _errors_of(error)
+        if any(name.startswith("undone_reasons[") for name in errors):
+            refused = RefusedEntry(visit_id=0, data=request.POST, errors=errors)
+            return _sheet_page(request, sheet, submit_refused=refused, status=400)
+        _flash(request, error)
+        return redirect(_sheet_url(sheet.pk))
+    if done.is_late:
+        messages.warning(request, _("Sheet submitted after the deadline: it is marked late."))
+    else:
+        messages.success(request, _("Sheet submitted."))
     return redirect(_sheet_url(sheet.pk))
 
 
@@ -275,34 +371,60 @@ def _order_lines_from(request: HttpRequest) -> list[dict]:
     return lines
 
 
+def _visit_entry(request: HttpRequest, visit: Visit, work: Callable[[dict], Any], success: str) -> HttpResponse:
+    """Run a visit form's write; when it is refused, the sheet again with what the rep typed and the errors beside
+    their fields (a 400), never an emptied form."""
+    form = VisitRecordForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(
+                {
+                    name: [f"{form.fields[name].label}: {text}" if name in form.fields else text for text in texts]
+                    for name, texts in form.errors.items()
+                }
+            )
+        work(form.cleaned_data)
+    except ValidationError as error:
+        refused = RefusedEntry(visit_id=visit.pk, data=request.POST, errors=_errors_of(error))
+        return _sheet_page(request, visit.sheet, refused=refused, status=400)
+    messages.success(request, success)
+    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+
+
 @login_required
 @require_POST
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
-    form = VisitRecordForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _flash_form(request, form)
-    else:
-        _attempt(
-            request,
-            lambda: services.visit_check_out(
-                by=request.user, visit=visit, order_lines=_order_lines_from(request), **form.cleaned_data
-            ),
-            _("Checked out."),
-        )
-    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+    return _visit_entry(
+        request,
+        visit,
+        lambda data: services.visit_check_out(
+            by=request.user,
+            visit=visit,
+            order_lines=_order_lines_from(request),
+            photos=photo_uploads_from(request),
+            **data,
+        ),
+        _("Checked out."),
+    )
 
 
 @login_required
 @require_POST
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
-    form = VisitRecordForm(request.POST, request.FILES)
-    if not form.is_valid():
-        _flash_form(request, form)
-    else:
-        _attempt(request, lambda: services.visit_record(by=request.user, visit=visit, **form.cleaned_data), _("Saved."))
-    return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
+    return _visit_entry(
+        request,
+        visit,
+        lambda data: services.visit_record(
+            by=request.user,
+            visit=visit,
+            photos=photo_uploads_from(request),
+            remove_photos=photos_to_remove_from(request),
+            **data,
+        ),
+        _("Saved."),
+    )
 
 
 @login_required
@@ -330,11 +452,14 @@ def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
-    visit = _visible_visit(request, pk)
-    if not visit.photo:
-        raise Http404
-    return FileResponse(visit.photo.open("rb"), filename=visit.photo.name.rsplit("/", 1)[-1])
+def visit_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
+    photos = VisitPhoto.objects.filter(visit__in=selectors.visit_list_for(user=request.user))
+    photo = get_object_or_404(photos, pk=photo_pk, visit_id=pk)
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, filename=photo.file.name.rsplit("/", 1)[-1])
 
 
 @login_required

@@ -91,9 +91,18 @@ def test_a_rep_plans_visits_checks_in_and_out_with_orders_and_submits_on_a_phone
     page.wait_for_load_state()
     assert page.locator("[data-testid=visit-card][data-customer='Corner Kiosk']").count() == 1
 
+    # The third planned visit was not made: the sheet asks why before it is submitted.
     page.locator("[data-testid=submit-sheet]").click()
-    page.wait_for_load_state()
+    dialog = page.locator("[data-testid=undone-dialog]")
+    dialog.wait_for()
+    assert dialog.locator("[data-testid=undone-visit]").count() == 1
+    assert page.locator("[data-testid=sheet-status]").inner_text().strip() != TEXT[locale]["submitted"]
+    dialog.locator("input[data-undone-reason]").fill("Shop closed for stocktaking")
+    screenshot(page, f"visits-rep-undone-dialog-{locale}")
+    with page.expect_navigation():
+        dialog.locator("[data-testid=submit-confirm]").click()
     assert page.locator("[data-testid=sheet-status]").inner_text().strip() == TEXT[locale]["submitted"]
+    assert "Shop closed for stocktaking" in page.locator("[data-testid=undone-reason]").inner_text()
     assert page.locator("[data-testid=plan-completion]").inner_text().startswith("2 / 3")
     assert page.locator("[data-testid=submit-sheet]").count() == 0
     screenshot(page, f"visits-rep-submitted-{locale}")
@@ -120,8 +129,10 @@ def filed_day(company, rep_world) -> VisitSheet:
             outcome="Took an order",
             order_lines=[{"product": rep_world["products"][0], "quantity": "10"}],
         )
-    services.visit_plan(by=company.rep_a, sheet=sheet, customer=rep_world["shops"][2])
-    services.sheet_submit(by=company.rep_a, sheet=sheet, at=timezone.now())
+    skipped = services.visit_plan(by=company.rep_a, sheet=sheet, customer=rep_world["shops"][2])
+    services.sheet_submit(
+        by=company.rep_a, sheet=sheet, at=timezone.now(), undone_reasons={skipped.pk: "Shop closed for stocktaking"}
+    )
     services.sheet_open(rep=company.rep_a2)  # started, not submitted
     return sheet
 
@@ -157,6 +168,7 @@ def test_the_manager_sees_the_team_day_verifies_by_call_back_and_marks_a_discrep
     second.locator("[data-testid=review-save]").click()
     page.wait_for_load_state()
     assert page.locator("[data-testid=review]").count() == 2
+    assert "Shop closed for stocktaking" in page.locator("[data-testid=undone-reason]").inner_text()
     screenshot(page, f"visits-manager-sheet-{locale}")
 
     reviews = list(VisitReview.objects.order_by("id").values_list("method", "result"))

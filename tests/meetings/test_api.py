@@ -136,3 +136,16 @@ def test_the_endpoints_are_in_the_openapi_schema(company) -> None:
     for path in ("/api/v1/meetings/", "/api/v1/checkins/", "/api/v1/problems/{id}/resolve/", "/api/v1/coaching-notes/"):
         assert path in schema
     assert "/api/v1/corrective-actions/{id}/done/" in schema
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_check_in_before_the_window_is_refused_with_a_translated_message(company, morning, language) -> None:
+    client = company.client_for(company.rep_a)
+    with time_machine.travel(local(DAY, 6, 0), tick=False):
+        response = client.post(
+            "/api/v1/checkins/", {"meeting": morning.pk}, "application/json", HTTP_ACCEPT_LANGUAGE=language
+        )
+    assert response.status_code == 400
+    expected = "opens at 07:30" if language == "en" else "07:30 开始签到"
+    assert expected in response.json()["meeting"][0]
+    assert not CheckIn.objects.exists()

@@ -167,3 +167,40 @@ def test_simultaneous_first_check_ins_keep_one_row_and_raise_nothing(company, mo
     assert errors == []
     checkin = CheckIn.objects.get(meeting=morning, rep=company.rep_a)
     assert checkin.attendance == Attendance.PRESENT and checkin.planned_visits in range(8)
+
+
+@pytest.mark.parametrize(
+    ("moment", "opens"),
+    [
+        ((7, 29, 59), False),  # a second before the window: the meeting starts at 08:30, check-ins open at 07:30
+        ((7, 30, 0), True),  # the first moment of the window
+        ((9, 29, 59), True),  # the last second before the close
+        ((9, 30, 0), False),  # closed
+    ],
+)
+def test_a_meeting_takes_check_ins_only_from_an_hour_before_until_it_closes(company, morning, moment, opens) -> None:
+    at = local(DAY, *moment)
+    if opens:
+        checkin = checkin_submit(meeting=morning, rep=company.rep_a, by=company.rep_a, planned_visits=3, now=at)
+        assert checkin.checked_in_at == at
+    else:
+        with pytest.raises(ValidationError) as error:
+            checkin_submit(meeting=morning, rep=company.rep_a, by=company.rep_a, planned_visits=3, now=at)
+        assert "meeting" in error.value.message_dict
+        assert not CheckIn.objects.exists()
+
+
+def test_an_evening_check_in_in_the_morning_is_refused_with_the_opening_time(company, meetings, settings) -> None:
+    settings.MEETING_CHECKIN_OPENS_MINUTES = 30
+    with pytest.raises(ValidationError) as error:
+        checkin_submit(meeting=meetings[Slot.EVENING], rep=company.rep_a, by=company.rep_a, now=local(DAY, 8, 20))
+    assert "17:30" in error.value.message_dict["meeting"][0]
+    assert not CheckIn.objects.exists()
+    later = checkin_submit(meeting=meetings[Slot.EVENING], rep=company.rep_a, by=company.rep_a, now=local(DAY, 17, 30))
+    assert later.attendance == Attendance.PRESENT
+
+
+def test_a_manager_allowing_a_late_check_in_does_not_open_the_meeting_early(company, morning) -> None:
+    checkin_allow_late(meeting=morning, rep=company.rep_a, by=company.manager_a)
+    with pytest.raises(ValidationError):
+        checkin_submit(meeting=morning, rep=company.rep_a, by=company.rep_a, now=local(DAY, 7, 0))

@@ -294,3 +294,21 @@ def test_the_polled_table_reads_from_the_replica_and_the_page_reads_its_own_writ
     assert manager.get(reverse("meetings:dashboard_live", args=[morning.pk])).status_code == 200
     assert manager.get(reverse("meetings:dashboard", args=[morning.pk])).status_code == 200
     assert seen == [True, False]
+
+
+def test_the_page_refuses_an_evening_check_in_in_the_morning_and_says_when_it_opens(company, on_day) -> None:
+    meetings_ensure_for_day(day=DAY)
+    evening = Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.EVENING)
+    url = reverse("meetings:checkin", args=[evening.pk])
+    rep = company.client_for(company.rep_a)
+    page = rep.get(url).content.decode()
+    assert 'data-testid="checkin-not-open"' in page
+    refused = rep.post(url, {"results_visits": "4"})
+    assert refused.status_code == 400
+    assert "17:00" in refused.content.decode()
+    assert not CheckIn.objects.filter(checked_in_at__isnull=False).exists()
+    on_day.move_to(local(DAY, 17, 0))
+    rep = company.client_for(company.rep_a)  # a new login: the morning's session has gone idle
+    assert 'data-testid="checkin-not-open"' not in rep.get(url).content.decode()
+    assert rep.post(url, {"results_visits": "4"}).status_code == 302
+    assert CheckIn.objects.get(rep=company.rep_a).attendance == Attendance.PRESENT

@@ -30,7 +30,7 @@ from targets.models import DistributionProfile, Metric, RampPlan, Target, Target
 from tests.factories import CustomerFactory, ProductFactory
 from tests.targets.conftest import ensure_shipped_data
 from tests.visits.factories import OrderLineFactory, VisitFactory, VisitReviewFactory, VisitSheetFactory
-from visits.models import SaleRecord, VisitReview, VisitSettings
+from visits.models import SaleRecord, VisitPhoto, VisitReview, VisitSettings
 
 ROLES = ("anonymous", "rep_a", "rep_b", "manager_a", "manager_b", "director")
 # Tables a refused request may still write: the audit trail of the refusal, the session, login throttling.
@@ -90,7 +90,8 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
     target = _target(team, rep, metric, "60000", parent=team_target)
     sheet = VisitSheetFactory(rep=rep, team=team, date=today)
     visit = VisitFactory(sheet=sheet, customer=customer)
-    visit.photo.save(f"shelf-{letter}.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
+    photo = VisitPhoto(visit=visit, sha256=f"{letter * 64}", taken_at=timezone.now())
+    photo.file.save(f"shelf-{letter}.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
     line = OrderLineFactory(visit=visit, product=shared["product"])
     review = VisitReviewFactory(visit=visit, by=manager, result=VisitReview.Result.DISCREPANCY, note=f"review {letter}")
     sale = SaleRecord.objects.create(
@@ -163,6 +164,7 @@ def _side(company, team, manager, rep, letter: str, shared: dict) -> Side:
         "team_target": team_target,
         "sheet": sheet,
         "visit": visit,
+        "photo": photo,
         "order_line": line,
         "review": review,
         "sale": sale,

@@ -114,6 +114,10 @@ def fresh_robot(side) -> int:
     return group_robot(side.team, side.manager).pk
 
 
+def _photo_kwargs(side) -> dict:
+    return {"pk": side.objects["visit"].pk, "photo_pk": side.objects["photo"].pk}
+
+
 def rep_of_caller(world: World, obj_side, my_side) -> dict:
     return {"rep": (my_side or obj_side).rep.pk}
 
@@ -231,6 +235,15 @@ MATRIX_ROWS += [
     R("api:visit-detail", "DELETE", obj="visit", **REP_ONLY),
     R("api:visit-check-in", "POST", obj="visit", **REP_ONLY),
     R("api:visit-check-out", "POST", obj="visit", **REP_ONLY),
+    R("api:visit-photos", obj="visit", **every(200)),
+    R("api:visit-photos", "POST", obj="visit", **REP_ONLY),
+    R(
+        "api:visit-photo-remove",
+        "DELETE",
+        obj="photo",
+        kwargs=lambda w, s: {"pk": s.objects["visit"].pk, "photo_id": s.objects["photo"].pk},
+        **REP_ONLY,
+    ),
     R("api:order-line-list", lists="order_line", **every(200)),
     R("api:order-line-list", "POST", **ANYONE),
     R("api:order-line-detail", obj="order_line", **every(200)),
@@ -257,7 +270,7 @@ MATRIX_ROWS += [
     *[R(f"visits:{n}", "POST", obj="visit", **REP_ONLY) for n in ("remove", "check_in", "check_out", "record")],
     R("visits:order", "POST", obj="visit", **ANYONE),
     R("visits:review", "POST", obj="visit", **LEADERS),
-    R("visits:photo", obj="visit", **every(200)),
+    R("visits:photo", obj="photo", kwargs=lambda w, s: _photo_kwargs(s), **every(200)),
     R("visits:order_remove", "POST", obj="order_line", **REP_ONLY),
     R("visits:to_verify", **LEADERS),
     R("visits:position", "POST", obj="customer", **LEADERS),
@@ -542,7 +555,7 @@ def operations_in_schema() -> set[tuple[str, str]]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     found = set()
     for path, operations in schema["paths"].items():
-        concrete = re.sub(r"\{date\}", "2026-01-05", re.sub(r"\{(pk|id)\}", "1", path))
+        concrete = re.sub(r"\{date\}", "2026-01-05", re.sub(r"\{(pk|id|\w+_id)\}", "1", path))
         match = resolve(concrete)
         for method in operations:
             if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}:
@@ -599,7 +612,7 @@ def test_a_rep_gets_nothing_of_a_teammates_records(world: World) -> None:
     for name, kwargs in [
         ("targets:detail", {"pk": world.a.objects["target"].pk}),
         ("visits:sheet", {"pk": world.a.objects["sheet"].pk}),
-        ("visits:photo", {"pk": world.a.objects["visit"].pk}),
+        ("visits:photo", _photo_kwargs(world.a)),
         ("meetings:problem", {"pk": world.a.objects["problem"].pk}),
         ("org:customer_edit", {"pk": world.a.objects["customer"].pk}),
         ("reports:rep", {"rep_id": world.company.rep_a.pk}),

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 from tests.visits.conftest import TODAY, local
-from tests.visits.factories import VisitFactory, VisitSheetFactory
+from tests.visits.factories import VisitFactory, VisitSheetFactory, picture
 from visits import services
 from visits.models import SaleRecord, Visit, VisitReview, VisitSheet
 
@@ -106,7 +106,7 @@ def test_a_manager_of_another_team_cannot_open_the_sheet(company, clock, sheet_a
 
 def test_the_manager_verifies_a_visit_from_the_sheet(company, clock, sheet_a, visit_a) -> None:
     services.visit_check_in(by=company.rep_a, visit=visit_a)
-    services.sheet_submit(by=company.rep_a, sheet=sheet_a)
+    services.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
     client = company.client_for(company.manager_a)
     page = client.get(reverse("visits:sheet", args=[sheet_a.pk]))
     assert b'data-testid="review-form"' in page.content and b'data-testid="plan-form"' not in page.content
@@ -194,9 +194,13 @@ def test_a_rep_cannot_import(company, clock) -> None:
     assert company.client_for(company.rep_a).get(reverse("visits:import")).status_code == 403
 
 
-def test_the_photo_is_served_only_within_scope(company, clock, visit_a, settings, tmp_path) -> None:
+def test_the_photo_is_served_only_within_scope(company, clock, visit_a, shops, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-    services.visit_record(by=company.rep_a, visit=visit_a, photo=SimpleUploadedFile("p.png", png))
-    assert company.client_for(company.manager_a).get(reverse("visits:photo", args=[visit_a.pk])).status_code == 200
-    assert company.client_for(company.rep_b).get(reverse("visits:photo", args=[visit_a.pk])).status_code == 404
+    services.visit_check_in(by=company.rep_a, visit=visit_a)
+    upload = services.PhotoUpload(file=SimpleUploadedFile("p.png", picture()))
+    (photo,) = services.visit_record(by=company.rep_a, visit=visit_a, photos=[upload]).photos.all()
+    url = reverse("visits:photo", args=[visit_a.pk, photo.pk])
+    assert company.client_for(company.manager_a).get(url).status_code == 200
+    assert company.client_for(company.rep_b).get(url).status_code == 404
+    other = services.visit_plan(by=company.rep_a, sheet=visit_a.sheet, customer=shops["a2"])
+    assert company.client_for(company.rep_a).get(reverse("visits:photo", args=[other.pk, photo.pk])).status_code == 404

@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from tests.visits.conftest import TODAY, local
-from tests.visits.factories import VisitFactory, VisitReviewFactory, VisitSheetFactory
+from tests.visits.factories import (
+    VisitFactory,
+    VisitPhotoFactory,
+    VisitReviewFactory,
+    VisitSheetFactory,
+    picture,
+)
 from visits import selectors, services
 from visits.models import Visit, VisitSettings
 
@@ -125,34 +131,42 @@ def test_a_follow_up_of_90_seconds_or_an_order_visit_of_3_minutes_is_not(sheet, 
 
 
 def test_a_photo_handed_in_again_is_flagged_on_the_later_visit(sheet, company, shops, clock) -> None:
-    picture = b"\xff\xd8\xff\xe0" + b"shelf" * 50
+    shelf = b"\xff\xd8\xff\xe0" + b"shelf" * 50
+    fingerprint = services.photo_fingerprint(SimpleUploadedFile("p.jpg", shelf))
     earlier_sheet = VisitSheetFactory(rep=company.rep_a, team=company.team_a, date=TODAY - dt.timedelta(days=3))
     earlier = _visit(earlier_sheet, shops["a1"], at=local(TODAY - dt.timedelta(days=3), 10))
     later = _visit(sheet, shops["a2"], at=local(TODAY, 9, 30), north_m=8000)
     for visit in (earlier, later):
-        Visit.objects.filter(pk=visit.pk).update(
-            photo_sha256=services.photo_fingerprint(SimpleUploadedFile("p.jpg", picture))
-        )
-        visit.refresh_from_db()
+        VisitPhotoFactory(visit=visit, sha256=fingerprint)
+    VisitPhotoFactory(visit=later, sha256=services.photo_fingerprint(SimpleUploadedFile("r.jpg", shelf + b"r")))
     other = _visit(sheet, shops["a3"], at=local(TODAY, 11), north_m=20_000)
-    Visit.objects.filter(pk=other.pk).update(
-        photo_sha256=services.photo_fingerprint(SimpleUploadedFile("q.jpg", picture + b"x"))
-    )
-    other.refresh_from_db()
+    VisitPhotoFactory(visit=other, sha256=services.photo_fingerprint(SimpleUploadedFile("q.jpg", shelf + b"x")))
     codes = _codes([earlier, later, other])
     assert codes == {later.pk: [selectors.PHOTO_REPEATED]}
     assert (TODAY - dt.timedelta(days=3)).isoformat() in selectors.plausibility_flags([later])[later.pk][0].message
 
 
-def test_the_check_out_stores_the_photos_fingerprint(company, clock, shops) -> None:
-    picture = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def test_a_repeated_photo_is_found_from_prefetched_photos_too(sheet, company, shops, clock) -> None:
+    earlier_sheet = VisitSheetFactory(rep=company.rep_a2, team=company.team_a, date=TODAY - dt.timedelta(days=1))
+    earlier = _visit(earlier_sheet, shops["a1"], at=local(TODAY - dt.timedelta(days=1), 10))
+    later = _visit(sheet, shops["a2"], at=local(TODAY, 9, 30))
+    VisitPhotoFactory(visit=earlier, sha256="ab" * 32)
+    VisitPhotoFactory(visit=later, sha256="ab" * 32)
+    visits = list(Visit.objects.filter(sheet=sheet).prefetch_related("photos"))
+    assert [flag.code for flag in selectors.plausibility_flags(visits)[later.pk]] == [selectors.PHOTO_REPEATED]
+
+
+def test_the_check_out_stores_the_photos_fingerprint(company, clock, shops, settings, tmp_path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    shelf = picture()
     sheet = services.sheet_open(rep=company.rep_a)
     visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
     services.visit_check_in(by=company.rep_a, visit=visit)
-    services.visit_check_out(by=company.rep_a, visit=visit, photo=SimpleUploadedFile("shelf.png", picture))
-    visit.refresh_from_db()
-    assert visit.photo_sha256 == hashlib.sha256(picture).hexdigest()
-    assert visit.photo.read() == picture
+    upload = services.PhotoUpload(file=SimpleUploadedFile("shelf.png", shelf))
+    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload])
+    (photo,) = visit.photos.all()
+    assert photo.sha256 == hashlib.sha256(shelf).hexdigest()
+    assert photo.file.read() == shelf
 
 
 def test_a_check_in_received_two_hours_after_its_time_is_flagged(sheet, shops) -> None:

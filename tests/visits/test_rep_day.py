@@ -8,12 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.visits.conftest import TODAY, local
+from tests.visits.factories import picture
 from visits import services
 from visits.models import OrderLine, SaleRecord, Visit, VisitSettings, VisitSheet
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = picture()
 
 
 def test_a_rep_gets_one_sheet_per_day_created_on_first_open(company, clock) -> None:
@@ -198,19 +199,28 @@ def test_a_photo_must_be_a_small_image(company, clock, shops, settings, tmp_path
     settings.MEDIA_ROOT = tmp_path
     sheet = services.sheet_open(rep=company.rep_a)
     visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+    services.visit_check_in(by=company.rep_a, visit=visit)
+
+    def record(name: str, content: bytes) -> Visit:
+        upload = services.PhotoUpload(file=SimpleUploadedFile(name, content))
+        return services.visit_record(by=company.rep_a, visit=visit, photos=[upload])
+
     with pytest.raises(ValidationError) as error:
-        services.visit_record(by=company.rep_a, visit=visit, photo=SimpleUploadedFile("x.jpg", b"MZ not an image"))
+        record("x.jpg", b"MZ not an image")
+    assert "photo" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        record("x.jpg", b"\xff\xd8\xff\xe0 a JPEG header and nothing of a picture")
     assert "photo" in error.value.message_dict
     rules = VisitSettings.load()
     rules.photo_max_bytes = 50
     rules.save()
     with pytest.raises(ValidationError):
-        services.visit_record(by=company.rep_a, visit=visit, photo=SimpleUploadedFile("big.png", PNG))
+        record("big.png", PNG)
     rules.photo_max_bytes = 1024
     rules.save()
-    services.visit_record(by=company.rep_a, visit=visit, photo=SimpleUploadedFile("shop.png", PNG))
-    visit.refresh_from_db()
-    assert visit.photo.name.endswith(".png") and (tmp_path / visit.photo.name).exists()
+    record("shop.png", PNG)
+    (photo,) = visit.photos.all()
+    assert photo.file.name.endswith(".png") and (tmp_path / photo.file.name).exists()
 
 
 def test_a_submission_before_the_deadline_is_on_time(company, clock) -> None:
