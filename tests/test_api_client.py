@@ -119,7 +119,7 @@ def test_a_generated_client_runs_a_reps_day_and_a_managers_progress_list(
         planned = call(
             "v1_visits_create",
             client=rep,
-            body=models.VisitFieldsRequest(sheet=sheet.id, customer=shop.pk, purpose=models.PurposeEnum.ORDER),
+            body=models.VisitRequest(sheet=sheet.id, customer=shop.pk, purpose=models.PurposeEnum.ORDER),
         )
         assert planned.status_code == 201 and isinstance(planned.parsed, models.Visit)
         visit = planned.parsed
