@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from org import services as org_services
+from org.action_time import action_time
 from org.audit import audit_record
 from org.models import AuditEvent, Customer, Datum, Membership, Product, Role, Team
 from org.scoping import scope_for
@@ -31,8 +32,6 @@ from visits.selectors import customer_position
 User = get_user_model()
 
 CENT = Decimal("0.01")
-# A phone's clock may run a little ahead of the server's.
-CLOCK_SKEW = dt.timedelta(minutes=5)
 PHOTO_SIGNATURES = {
     b"\xff\xd8\xff": ".jpg",
     b"\x89PNG\r\n\x1a\n": ".png",
@@ -81,12 +80,7 @@ def _require_manager_of(sheet: VisitSheet, by: AbstractBaseUser) -> None:
 
 
 def _now_or(at: dt.datetime | None, *, field_name: str) -> dt.datetime:
-    now = timezone.now()
-    if at is None:
-        return now
-    if at > now + CLOCK_SKEW:
-        raise ValidationError({field_name: _("This time is in the future.")})
-    return at
+    return action_time(at, field_name=field_name)
 
 
 def _validate(visit: Visit) -> None:
@@ -440,6 +434,7 @@ def visit_check_out(
     if at < visit.check_in_at:
         raise ValidationError({"check_out_at": _("The check-out cannot be before the check-in.")})
     visit.check_out_at = at
+    visit.check_out_synced_at = timezone.now()
     visit = _apply_record(
         visit,
         outcome=outcome,

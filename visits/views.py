@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from org.action_time import acted_at
 from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
@@ -32,6 +33,7 @@ from visits.forms import (
     UnplannedVisitForm,
     VisitRecordForm,
 )
+from visits.idempotency import idempotent_page
 from visits.models import OrderLine, Visit, VisitSettings, VisitSheet
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
@@ -155,6 +157,7 @@ def sheet_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     form = PlanVisitForm(request.POST, user=request.user)
@@ -171,6 +174,7 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     form = UnplannedVisitForm(request.POST, user=request.user, prefix="u")
@@ -206,6 +210,7 @@ def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     copied: list[int] = []
@@ -221,10 +226,12 @@ def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     done: list[VisitSheet] = []
-    if _attempt(request, lambda: done.append(services.sheet_submit(by=request.user, sheet=sheet))):
+    submit = lambda: done.append(services.sheet_submit(by=request.user, sheet=sheet, at=acted_at(request.POST)))  # noqa: E731
+    if _attempt(request, submit):
         if done[0].is_late:
             messages.warning(request, _("Sheet submitted after the deadline: it is marked late."))
         else:
@@ -234,6 +241,7 @@ def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     _attempt(request, lambda: services.visit_remove(by=request.user, visit=visit), _("Visit removed."))
@@ -242,6 +250,7 @@ def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     form = CheckInForm(request.POST)
@@ -250,7 +259,9 @@ def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(
             request,
-            lambda: services.visit_check_in(by=request.user, visit=visit, **form.cleaned_data),
+            lambda: services.visit_check_in(
+                by=request.user, visit=visit, at=acted_at(request.POST), **form.cleaned_data
+            ),
             _("Checked in."),
         )
     return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
@@ -277,6 +288,7 @@ def _order_lines_from(request: HttpRequest) -> list[dict]:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     form = VisitRecordForm(request.POST, request.FILES)
@@ -286,7 +298,11 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
         _attempt(
             request,
             lambda: services.visit_check_out(
-                by=request.user, visit=visit, order_lines=_order_lines_from(request), **form.cleaned_data
+                by=request.user,
+                visit=visit,
+                at=acted_at(request.POST),
+                order_lines=_order_lines_from(request),
+                **form.cleaned_data,
             ),
             _("Checked out."),
         )
@@ -295,6 +311,7 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     form = VisitRecordForm(request.POST, request.FILES)
@@ -307,6 +324,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
 
@@ -320,6 +338,7 @@ def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(
         OrderLine.objects.filter(visit__in=selectors.visit_list_for(user=request.user)).select_related("visit__sheet"),
@@ -339,6 +358,7 @@ def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def sheet_route(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     visit_ids = [int(value) for value in request.POST.getlist("visit") if value.isdigit()]
