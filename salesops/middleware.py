@@ -8,6 +8,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -135,9 +136,11 @@ class PostWithoutSessionMiddleware:
             return response
         page = form_page(request)
         if is_queued_write(request):
+            detail = _("Your session has ended. Log in again: what you entered is kept and sent then.")
+            messages.info(request, detail)  # shown on the login page the phone opens next
             return JsonResponse(
                 {
-                    "detail": _("Your session has ended. Log in again: what you entered is kept and sent then."),
+                    "detail": detail,
                     "login": redirect_to_login(page, settings.LOGIN_URL_PATH).url,
                 },
                 status=401,

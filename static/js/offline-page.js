@@ -28,8 +28,17 @@
 
   function labelFor(form, submitter) {
     var card = form.closest("[data-customer]");
-    var action = (submitter && submitter.textContent.trim()) || "";
-    return card ? action + " · " + card.dataset.customer : action;
+    var button = submitter || form.querySelector("button[type=submit], button:not([type])");
+    var action = button ? (button.dataset.label || button.textContent).trim() : "";
+    return card ? [action, card.dataset.customer].filter(Boolean).join(" · ") : action;
+  }
+
+  // Forms that add one more of something (a planned or unplanned visit, an order) are emptied for the next one once
+  // their write is kept; the others (a check-in, a check-out, the submission) act once.
+  var REPEATABLE = /\/(plan|unplanned|order)\/$/;
+
+  function repeatable(form) {
+    return REPEATABLE.test(new URL(form.action, location.href).pathname);
   }
 
   // Forms whose write is waiting: their button says so and cannot send the same thing twice.
@@ -41,6 +50,9 @@
       }
     });
     root.querySelectorAll("form[method=post]").forEach(function (form) {
+      if (repeatable(form)) {
+        return;
+      }
       var path = new URL(form.action, location.href).pathname;
       var button = form.querySelector("button[type=submit], button:not([type])");
       var held = Boolean(waiting[path]);
@@ -152,6 +164,9 @@
     return queue
       .add({ url: form.action, data: data, user: user, label: labelFor(form, submitter), page: location.pathname + location.search })
       .then(function () {
+        if (repeatable(form)) {
+          form.reset();
+        }
         schedule();
         return refresh();
       })

@@ -37,11 +37,13 @@
       page: entry.page || "",
       createdAt: new Date().toISOString(),
       state: "waiting",
+      attempts: 0,
       error: "",
       fields: [],
     };
     entry.data.forEach(function (value, name) {
-      if (name !== "csrfmiddlewaretoken") {
+      var noFile = value instanceof Blob && !value.size && !value.name;  // a file field left empty
+      if (name !== "csrfmiddlewaretoken" && !noFile) {
         item.fields.push([name, value]);
       }
     });
@@ -66,10 +68,15 @@
     return Promise.resolve("");
   }
 
+  // The time of the tap goes with a write that could not be sent at once; one sent at once is timed by the server
+  // (so a phone whose clock is wrong does not matter while it has signal).
   function body(item) {
     var data = new FormData();
     item.fields.forEach(function (pair) {
       var value = pair[1];
+      if (pair[0] === "acted_at" && !item.attempts) {
+        return;
+      }
       if (value instanceof Blob) {
         data.append(pair[0], value, value.name || "photo.jpg");
       } else {
@@ -117,7 +124,10 @@
   // answer or needs a login, so that a check-out is never sent before its check-in.
   function flush(user) {
     if (running) {
-      return running;
+      // A write added meanwhile goes in the next round.
+      return running.then(function (report) {
+        return report.login || report.offline ? report : flush(user);
+      });
     }
     var report = { sent: [], failed: 0, login: null, offline: false };
     running = Promise.all([all(), csrfToken()])
@@ -147,7 +157,8 @@
             } else {
               report.offline = true;
             }
-            return report;
+            item.attempts = (item.attempts || 0) + 1;
+            return kv.set(item.key, item, store).then(function () { return report; });
           });
         };
         return next(0);
