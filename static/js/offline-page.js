@@ -186,6 +186,15 @@
     submitForm(form, new FormData(form, event.submitter || null), event.submitter);
   });
 
+  // Logging out forgets the pages kept for use without signal (the phone may be shared); waiting writes stay.
+  document.addEventListener("submit", function (event) {
+    if (/\/accounts\/logout\/$/.test(event.target.action || "") && window.caches) {
+      caches.keys().then(function (names) {
+        names.forEach(function (name) { caches.delete(name); });
+      });
+    }
+  });
+
   window.addEventListener("online", function () { run(false); });
   window.addEventListener("offline", refresh);
   if (navigator.serviceWorker) {

@@ -108,6 +108,9 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     page = phone(new_page, locale)
     login_on_phone(page, "rep_a")
     page.goto("/visits/today/")
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker, which keeps the page for use without signal
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     fill_check_out(page, day)
 
     page.context.set_offline(True)
@@ -119,7 +122,7 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     assert waiting.inner_text() == TEXT[locale]["one_waiting"]
     # A second write while offline: the check-in at the next customer.
     page.locator(f"#visit-{day['second'].pk} [data-testid=check-in]").tap()
-    page.wait_for_function("document.querySelector('[data-queue-status]').dataset.waiting === '2'", timeout=15_000)
+    page.wait_for_function("() => document.querySelector('[data-queue-status]').dataset.waiting === '2'", timeout=15_000)
     assert waiting.inner_text() == TEXT[locale]["waiting"]
     check_out = page.locator(f"#visit-{day['first'].pk} [data-testid=check-out]")
     assert check_out.is_disabled()  # the same check-out cannot be tapped twice
@@ -127,6 +130,12 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, f"offline-sheet-waiting-{locale}")
     assert Visit.objects.get(pk=day["first"].pk).check_out_at is None
+
+    # Without signal the sheet opens again from what the phone kept, and says what waits.
+    page.reload()
+    page.wait_for_function("() => document.querySelector('[data-queue-status]').dataset.waiting === '2'")
+    assert page.locator(f"#visit-{day['first'].pk} [data-testid=check-out]").is_disabled()
+    assert page.locator("select[name=line_product] option").count() >= 3  # the products are there to pick
 
     # Meanwhile the next visit was checked in from another device: the queued check-in will be refused.
     services.visit_check_in(by=company.rep_a, visit=day["second"])
