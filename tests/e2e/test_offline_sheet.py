@@ -21,6 +21,7 @@ from visits.models import OrderLine, SaleRecord, Visit
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
+TWO_WAITING = "() => document.querySelector('[data-queue-status]').dataset.waiting === '2'"
 TEXT = {
     "en": {
         "waiting": "2 waiting to sync",
@@ -122,7 +123,7 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     assert waiting.inner_text() == TEXT[locale]["one_waiting"]
     # A second write while offline: the check-in at the next customer.
     page.locator(f"#visit-{day['second'].pk} [data-testid=check-in]").tap()
-    page.wait_for_function("() => document.querySelector('[data-queue-status]').dataset.waiting === '2'", timeout=15_000)
+    page.wait_for_function(TWO_WAITING, timeout=15_000)
     assert waiting.inner_text() == TEXT[locale]["waiting"]
     check_out = page.locator(f"#visit-{day['first'].pk} [data-testid=check-out]")
     assert check_out.is_disabled()  # the same check-out cannot be tapped twice
@@ -133,7 +134,7 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
 
     # Without signal the sheet opens again from what the phone kept, and says what waits.
     page.reload()
-    page.wait_for_function("() => document.querySelector('[data-queue-status]').dataset.waiting === '2'")
+    page.wait_for_function(TWO_WAITING)
     assert page.locator(f"#visit-{day['first'].pk} [data-testid=check-out]").is_disabled()
     assert page.locator("select[name=line_product] option").count() >= 3  # the products are there to pick
 
