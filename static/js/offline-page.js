@@ -26,6 +26,16 @@
     return node;
   }
 
+  // A tap target of at least 44 × 44 px, as every button a rep taps on a phone.
+  function tapButton(className, text, onTap) {
+    var button = el("button", className, text);
+    button.type = "button";
+    button.style.minHeight = "44px";
+    button.style.minWidth = "44px";
+    button.addEventListener("click", onTap);
+    return button;
+  }
+
   function labelFor(form, submitter) {
     var card = form.closest("[data-customer]");
     var button = submitter || form.querySelector("button[type=submit], button:not([type])");
@@ -93,10 +103,7 @@
       );
       count.dataset.testid = "queue-waiting";
       head.appendChild(count);
-      var retry = el("button", "btn btn-sm btn-outline-dark", gettext("Send now"));
-      retry.type = "button";
-      retry.addEventListener("click", function () { run(true); });
-      head.appendChild(retry);
+      head.appendChild(tapButton("btn btn-sm btn-outline-dark", gettext("Send now"), function () { run(true); }));
       status.appendChild(head);
       status.appendChild(
         el("div", "small", navigator.onLine ? gettext("Sending…") : gettext("No signal: kept on this phone, sent when the network is back."))
@@ -112,10 +119,9 @@
       failed.forEach(function (item) {
         var row = el("div", "d-flex align-items-center gap-2 small");
         row.appendChild(el("span", "me-auto", item.label + ": " + item.error));
-        var dismiss = el("button", "btn btn-sm btn-outline-secondary", gettext("Discard"));
-        dismiss.type = "button";
-        dismiss.addEventListener("click", function () { queue.remove(item.key).then(refresh); });
-        row.appendChild(dismiss);
+        row.appendChild(
+          tapButton("btn btn-sm btn-outline-secondary", gettext("Discard"), function () { queue.remove(item.key).then(refresh); })
+        );
         status.appendChild(row);
       });
     }

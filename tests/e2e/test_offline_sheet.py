@@ -129,6 +129,9 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     assert check_out.is_disabled()  # the same check-out cannot be tapped twice
     assert page.locator("textarea[name=outcome]").input_value() == "Two lines ordered, shelf photographed"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for button in page.locator("[data-testid=queue-status] button").all():
+        box = button.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44
     screenshot(page, f"offline-sheet-waiting-{locale}")
     assert Visit.objects.get(pk=day["first"].pk).check_out_at is None
 
@@ -150,6 +153,7 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     failed.wait_for()
     assert failed.inner_text() == TEXT[locale]["refused"]
     assert TEXT[locale]["already"] in page.locator("[data-testid=queue-status]").inner_text()
+    assert page.locator("[data-testid=queue-status] button").bounding_box()["height"] >= 44
     assert page.locator("[data-testid=queue-waiting]").count() == 0
     screenshot(page, f"offline-sheet-sent-{locale}")
 
