@@ -221,3 +221,13 @@ def test_visit_state_is_unchanged_by_a_replay_of_an_earlier_failure(company, clo
     assert client.post(url, bad, HTTP_IDEMPOTENCY_KEY="bad", **QUEUED).status_code == 422
     assert client.post(url, check_out_form(products), HTTP_IDEMPOTENCY_KEY="good", **QUEUED).status_code == 200
     assert Visit.objects.get(pk=visit.pk).check_out_at is not None
+
+
+def test_the_service_worker_is_served_at_the_root_with_the_queue(client) -> None:
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Cache-Control"] == "no-cache"
+    body = response.content.decode()
+    assert "/static/vendor/idb-keyval.js" in body and "/static/js/offline-queue.js" in body
+    assert 'addEventListener("sync"' in body
