@@ -197,3 +197,43 @@ def test_a_check_out_after_the_session_expired_is_kept_and_sent_after_the_login(
     assert page.locator("[data-testid=queue-waiting]").count() == 0
     screenshot(page, f"offline-session-sent-{locale}")
     assert_one_check_out(day, tapped_from, tapped_until)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_meeting_check_in_without_signal_counts_from_the_tap(company, new_page, locale) -> None:
+    from meetings.models import Attendance, CheckIn, Meeting, Slot
+    from tests.meetings.factories import MeetingFactory
+
+    now = timezone.now()
+    meeting = MeetingFactory(
+        team=company.team_a,
+        date=timezone.localdate(),
+        slot=Slot.EVENING,
+        scheduled_at=now - dt.timedelta(minutes=10),
+        late_after=now,
+        closes_at=now + dt.timedelta(minutes=50),
+    )
+    page = phone(new_page, locale)
+    login_on_phone(page, "rep_a")
+    page.goto(f"/meetings/{meeting.pk}/check-in/")
+    form = page.locator("[data-testid=checkin-form]")
+    form.locator("textarea").first.fill("Three orders, one new outlet")
+    page.context.set_offline(True)
+    # Late from two seconds on: the tap is in time, its sync after the signal is back would not be.
+    Meeting.objects.filter(pk=meeting.pk).update(late_after=timezone.now() + dt.timedelta(seconds=2))
+    tapped_from = timezone.now()
+    page.locator("[data-testid=checkin-submit]").tap()
+    tapped_until = timezone.now()
+    assert page.locator("[data-testid=queue-waiting]").inner_text() == TEXT[locale]["one_waiting"]
+    screenshot(page, f"offline-meeting-waiting-{locale}")
+    time.sleep(3)
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("() => document.querySelector('[data-queue-status]').dataset.waiting === '0'")
+    assert page.locator("[data-testid=queue-failed]").count() == 0, page.locator(
+        "[data-testid=queue-status]"
+    ).inner_text()
+    checkin = CheckIn.objects.get(meeting=meeting, rep=company.rep_a)
+    assert tapped_from <= checkin.checked_in_at <= tapped_until
+    assert checkin.attendance == Attendance.PRESENT
+    assert CheckIn.objects.count() == 1
