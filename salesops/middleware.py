@@ -13,6 +13,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -132,7 +133,7 @@ class PostWithoutSessionMiddleware:
         if request.method != "POST" or request.path.startswith("/api/") or response.status_code not in (301, 302):
             return response
         target = urlsplit(response.get("Location", ""))
-        if target.path != settings.LOGIN_URL_PATH or target.path == request.path:
+        if target.path != settings.LOGIN_URL_PATH or request.path in (settings.LOGIN_URL_PATH, reverse("logout")):
             return response
         page = form_page(request)
         if is_queued_write(request):

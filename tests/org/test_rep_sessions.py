@@ -165,3 +165,9 @@ def test_a_meeting_check_in_sent_twice_is_one_check_in_at_the_time_of_the_tap(co
     checkin = CheckIn.objects.get()
     assert checkin.checked_in_at == meeting_local(DAY, 8, 25)
     assert checkin.attendance == Attendance.PRESENT
+
+
+def test_logging_out_leads_to_a_plain_login_page(company) -> None:
+    client = logged_in("rep_a")
+    response = client.post(reverse("logout"), HTTP_REFERER="http://testserver/visits/today/")
+    assert response["Location"] == "/accounts/login/"
