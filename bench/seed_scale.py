@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
+import json
 import os
 import random
 import sys
@@ -31,6 +32,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -74,10 +76,31 @@ def log(message: str, started: float) -> None:
     print(f"[{time.perf_counter() - started:7.1f}s] {message}", flush=True)
 
 
+def _model_defaults(table: str, listed: set[str]) -> dict[str, object]:
+    """The Django defaults of the model's required columns that the COPY does not list (a field added since
+    this script was written keeps the data set loadable): column -> value."""
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    defaults = {}
+    for field in model._meta.concrete_fields:
+        if field.column in listed or field.null or field.primary_key:
+            continue
+        if field.has_default():
+            value = field.get_default()
+            defaults[field.column] = json.dumps(value) if isinstance(value, dict | list) else value
+        elif getattr(field, "blank", False) and field.get_internal_type() in ("CharField", "TextField"):
+            defaults[field.column] = ""
+    return defaults
+
+
 def copy_rows(table: str, columns: str, buffer: io.StringIO) -> None:
     buffer.seek(0)
+    defaults = _model_defaults(table, {name.strip() for name in columns.split(",")})
     with connection.cursor() as cursor:
+        for column, value in defaults.items():
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])
         cursor.cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)  # psycopg2 cursor
+        for column in defaults:
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
 
 
 def next_id(table: str) -> int:
