@@ -26,12 +26,14 @@ from meetings.forms import (
 )
 from meetings.live_table import live_table_response
 from meetings.models import CheckIn, Meeting, Problem
+from org.action_time import acted_at, action_time
 from org.calendar import is_working_day
 from org.models import Role
 from org.scoping import require_role
 from org.selectors import rep_choices_for
 from salesops.params import date_param
 from salesops.routers import reading_from_replica
+from visits.idempotency import idempotent_page
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 
@@ -104,6 +106,7 @@ def create_day(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@idempotent_page
 def checkin(request: HttpRequest, pk: int) -> HttpResponse:
     """A rep checks in to a meeting of their team and fills in the slot's content."""
     require_role(request.user, Role.REP)
@@ -113,7 +116,9 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
     form = CheckInForm(request.POST or None, slot=meeting.slot, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.checkin_submit(meeting=meeting, rep=request.user, by=request.user, **form.cleaned_data)
+            # A check-in kept on the phone while offline counts from the tap, not from its arrival.
+            now = action_time(acted_at(request.POST), field_name="acted_at")
+            services.checkin_submit(meeting=meeting, rep=request.user, by=request.user, now=now, **form.cleaned_data)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:

@@ -18,6 +18,21 @@ from org.forms import AuditSearchForm, CalendarDayForm, CalendarImportForm, Cust
 from org.models import AuditEvent, Role
 from org.scoping import require_role
 
+# The service worker's cache is renewed with each start of the server (a deployment brings new static files).
+WORKER_VERSION = timezone.now().strftime("%Y%m%d%H%M%S")
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker at the site's root (its scope is the whole site); browsers check it for changes."""
+    response = render(
+        request,
+        "sw.js",
+        {"version": WORKER_VERSION},
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers: 200 when the database answers, 503 when it does not."""

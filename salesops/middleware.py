@@ -1,15 +1,21 @@
-"""Security middleware: Content-Security-Policy, idle / absolute session limits, 400 for a bad query parameter."""
+"""Security middleware: Content-Security-Policy, idle / absolute session limits (sliding for reps), a login after a
+form posted without a session, 400 for a bad query parameter."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from salesops.params import BadParameter
 
@@ -50,9 +56,28 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+QUEUED_WRITE_HEADER = "X-Queued-Write"
+
+
+def is_queued_write(request: HttpRequest) -> bool:
+    """A write the phone kept while offline and sends now (static/js/offline-queue.js): it wants JSON, not pages."""
+    return request.headers.get(QUEUED_WRITE_HEADER) == "1"
+
+
+def _session_is_sliding(request: HttpRequest) -> bool:
+    """A rep's session slides (REP_SESSION_HOURS after the last request); decided once per session."""
+    sliding = request.session.get("sliding")
+    if sliding is None:
+        from org.scoping import scope_for
+
+        sliding = request.session["sliding"] = scope_for(request.user).is_rep
+    return sliding
+
+
 class SessionLimitsMiddleware:
     """Log a browser session out after SESSION_IDLE_TIMEOUT seconds without a request, and after
-    SESSION_ABSOLUTE_TIMEOUT seconds since login, whichever comes first."""
+    SESSION_ABSOLUTE_TIMEOUT seconds since login, whichever comes first. A rep's session lasts the working day
+    on a phone instead: it ends REP_SESSION_HOURS after the last request, however long ago the login was."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -63,16 +88,75 @@ class SessionLimitsMiddleware:
             now = int(time.time())
             started = request.session.setdefault("login_at", now)
             last_seen = request.session.get("last_seen", now)
-            if now - last_seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+            sliding = _session_is_sliding(request)
+            if sliding:
+                lifetime = settings.REP_SESSION_HOURS * 3600
+                expired = now - last_seen > lifetime
+            else:
+                expired = (
+                    now - last_seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+                )
+            if expired:
                 logout(request)
-                if request.path.startswith("/api/"):
+                # The views answer the API, a queued write and a form posted without a session themselves.
+                if request.path.startswith("/api/") or request.method == "POST":
                     return self.get_response(request)
-                return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL_PATH)
             if now - last_seen > 60:  # write the session at most once a minute
                 request.session["last_seen"] = now
+                if sliding:
+                    request.session.set_expiry(lifetime)
             else:
                 request.session.setdefault("last_seen", now)
-        return self.get_response(request)
+            return self.get_response(request)
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated and hasattr(request, "session"):
+            # The login itself: the limits count from here, not from the next request.
+            now = int(time.time())
+            request.session["login_at"] = request.session["last_seen"] = now
+        return response
+
+
+class PostWithoutSessionMiddleware:
+    """A form posted without a session (it expired during a long visit) must not come back as a 405.
+
+    Sent to the login page as it is, the browser would open the form's address after the login: a GET on an address
+    that takes only POSTs. The login then leads back to the page the form was on instead; a write from the phone's
+    queue gets a 401 in JSON, keeps the write and sends it after the login.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method != "POST" or request.path.startswith("/api/") or response.status_code not in (301, 302):
+            return response
+        target = urlsplit(response.get("Location", ""))
+        if target.path != settings.LOGIN_URL_PATH or request.path in (settings.LOGIN_URL_PATH, reverse("logout")):
+            return response
+        page = form_page(request)
+        if is_queued_write(request):
+            detail = _("Your session has ended. Log in again: what you entered is kept and sent then.")
+            messages.info(request, detail)  # shown on the login page the phone opens next
+            return JsonResponse(
+                {
+                    "detail": detail,
+                    "login": redirect_to_login(page, settings.LOGIN_URL_PATH).url,
+                },
+                status=401,
+            )
+        return redirect_to_login(page, settings.LOGIN_URL_PATH)
+
+
+def form_page(request: HttpRequest) -> str:
+    """The page a posted form was on (its Referer on this site), or home."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+        parts = urlsplit(referer)
+        if parts.path != settings.LOGIN_URL_PATH:
+            return urlunsplit(("", "", parts.path, parts.query, ""))
+    return "/"
 
 
 class BadParameterMiddleware:

@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "salesops.middleware.PostWithoutSessionMiddleware",
     "salesops.middleware.SessionLimitsMiddleware",
     "salesops.middleware.ContentSecurityPolicyMiddleware",
     "salesops.middleware.BadParameterMiddleware",
@@ -237,6 +238,9 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", SESSION_COOKIE_AGE)
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 2 * 3600)
+# A rep's session lasts the working day on a phone: it ends this many hours after the rep's last request (instead of
+# the idle and absolute limits above); deactivation and a password change still end it at once.
+REP_SESSION_HOURS = env_int("REP_SESSION_HOURS", 14)
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for a username from one address,
 # that pair is locked out for AXES_COOLOFF_MINUTES.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

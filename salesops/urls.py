@@ -35,6 +35,7 @@ for app in DOMAIN_APPS:
 urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz/", org_views.healthz, name="healthz"),
+    path("sw.js", org_views.service_worker, name="service-worker"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

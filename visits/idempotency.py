@@ -1,18 +1,24 @@
-"""Safe retries for API POSTs: a request carrying an ``Idempotency-Key`` header runs once per user and key.
+"""Safe retries for API and page-form POSTs: a request carrying an ``Idempotency-Key`` header runs once per user and
+key.
 
 A retry with the same key gets the stored response back and creates nothing. The key row is inserted in
 the same transaction as the work, so a concurrent retry waits for the first request and then replays it.
-Any viewset can use it: ``class MyViewSet(IdempotentMixin, viewsets.ModelViewSet)``.
+Any viewset can use it: ``class MyViewSet(IdempotentMixin, viewsets.ModelViewSet)``; a page view is decorated with
+``@idempotent_page``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -20,6 +26,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from salesops.middleware import is_queued_write
 from visits.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -106,3 +113,95 @@ class IdempotentMixin:
             record.response_body = _as_json(getattr(response, "data", None))
             record.save(update_fields=["response_status", "response_body"])
         return response
+
+
+# --- page forms ----------------------------------------------------------------------------------------------------
+
+
+def _messages_so_far(request: HttpRequest) -> int:
+    """How many messages wait for the next page before the view runs (left by earlier requests)."""
+    if not is_queued_write(request):
+        return 0
+    storage = messages.get_messages(request)
+    count = len(list(storage))
+    storage.used = False
+    return count
+
+
+def _page_answer(request: HttpRequest, response: HttpResponse, earlier: int = 0) -> dict[str, Any]:
+    """What a page form's POST came to: where it leads, whether it was done, and the messages it left.
+
+    For the phone's queue the messages travel in the JSON too (and stay for the next page, as for a plain form).
+    """
+    redirected = response.status_code in (301, 302, 303)
+    answer: dict[str, Any] = {"location": response.get("Location", "") if redirected else request.path}
+    if is_queued_write(request):
+        storage = messages.get_messages(request)
+        taken = list(storage)[earlier:]
+        storage.used = False  # still shown by the next page the phone opens
+        answer["messages"] = [{"level": m.level_tag, "text": str(m)} for m in taken]
+        answer["ok"] = redirected and not any(m.level >= messages.ERROR for m in taken)
+        if not redirected and not taken:
+            answer["messages"] = [{"level": "error", "text": _("Not saved: open the page to see what to correct.")}]
+    else:
+        answer["ok"] = redirected
+    return answer
+
+
+def _page_response(
+    request: HttpRequest, answer: dict[str, Any], status_code: int, *, replayed: bool
+) -> HttpResponse | None:
+    if is_queued_write(request):
+        response: HttpResponse = JsonResponse(answer, status=200 if answer["ok"] else 422)
+    elif status_code in (301, 302, 303):
+        response = redirect(answer["location"])
+    else:
+        return None  # the view's own page
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page form's POST with an ``Idempotency-Key`` header runs once per user and key; a retry (the phone's queue
+    after a lost answer) is told the first outcome and creates nothing. A write from the queue gets its outcome in
+    JSON (200 done, 422 refused, with the messages) instead of a redirect."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = request.headers.get(HEADER, "").strip()
+        if request.method != "POST" or not request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if not key:
+            earlier = _messages_so_far(request)
+            response = view(request, *args, **kwargs)
+            answer = _page_answer(request, response, earlier)
+            return _page_response(request, answer, response.status_code, replayed=False) or response
+        if len(key) > MAX_KEY_LENGTH:
+            return HttpResponseBadRequest(_("The idempotency key is too long."))
+        endpoint = request.path[:300]
+        with transaction.atomic():
+            stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+            if stored is None:
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyKey.objects.create(user=request.user, key=key, endpoint=endpoint)
+                except IntegrityError:
+                    # A concurrent retry committed first: this one waited for it and replays its outcome.
+                    stored = IdempotencyKey.objects.get(user=request.user, key=key)
+            if stored is not None:
+                if stored.endpoint != endpoint:
+                    return HttpResponse(_("This idempotency key was already used for a different request."), status=422)
+                answer = stored.response_body or {"location": endpoint, "ok": False, "messages": []}
+                return _page_response(request, answer, stored.response_status or 302, replayed=True) or redirect(
+                    answer["location"]
+                )
+            earlier = _messages_so_far(request)
+            response = view(request, *args, **kwargs)
+            answer = _page_answer(request, response, earlier)
+            record.response_status = response.status_code
+            record.response_body = answer
+            record.save(update_fields=["response_status", "response_body"])
+        return _page_response(request, answer, response.status_code, replayed=False) or response
+
+    return wrapper

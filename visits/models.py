@@ -222,6 +222,8 @@ class Visit(models.Model):
         _("check-in location"), max_length=12, choices=LocationStatus.choices, blank=True
     )
     check_in_synced_at = models.DateTimeField(_("check-in received at"), null=True, blank=True)
+    # A check-out kept on the phone while offline carries the time of the tap; this is when it reached the server.
+    check_out_synced_at = models.DateTimeField(_("check-out received at"), null=True, blank=True)
     route_order = models.PositiveSmallIntegerField(_("place in the day's route"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), blank=True)
     next_step = models.CharField(_("next step"), max_length=300, blank=True)

@@ -479,15 +479,28 @@ def _flag_short_order_visit(visit: Visit, rules: VisitSettings, add: Any) -> Non
 
 
 def _flag_late_sync(visit: Visit, rules: VisitSettings, add: Any) -> None:
-    if visit.check_in_synced_at is None:
-        return
-    delay = visit.check_in_synced_at - visit.check_in_at
-    if delay > dt.timedelta(minutes=rules.max_sync_delay_minutes):
+    """A check-in or check-out that reached the server long after the time it carries (kept on the phone, or a
+    phone's clock set wrong)."""
+    limit = dt.timedelta(minutes=rules.max_sync_delay_minutes)
+    if visit.check_in_synced_at is not None and visit.check_in_synced_at - visit.check_in_at > limit:
+        delay = visit.check_in_synced_at - visit.check_in_at
         add(
             visit,
             LATE_SYNC,
             _("Check-in time %(time)s, received %(minutes)s min later.")
             % {"time": _clock(visit.check_in_at), "minutes": int(delay.total_seconds() // 60)},
+        )
+    if (
+        visit.check_out_at is not None
+        and visit.check_out_synced_at is not None
+        and visit.check_out_synced_at - visit.check_out_at > limit
+    ):
+        delay = visit.check_out_synced_at - visit.check_out_at
+        add(
+            visit,
+            LATE_SYNC,
+            _("Check-out time %(time)s, received %(minutes)s min later.")
+            % {"time": _clock(visit.check_out_at), "minutes": int(delay.total_seconds() // 60)},
         )
 
 

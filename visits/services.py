@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from org import services as org_services
+from org.action_time import action_time
 from org.audit import audit_record
 from org.models import AuditEvent, Customer, Datum, Membership, Product, Role, Team
 from org.scoping import scope_for
@@ -108,12 +109,7 @@ def _require_manager_of(sheet: VisitSheet, by: AbstractBaseUser) -> None:
 
 
 def _now_or(at: dt.datetime | None, *, field_name: str) -> dt.datetime:
-    now = timezone.now()
-    if at is None:
-        return now
-    if at > now + CLOCK_SKEW:
-        raise ValidationError({field_name: _("This time is in the future.")})
-    return at
+    return action_time(at, field_name=field_name)
 
 
 def _validate(visit: Visit) -> None:
@@ -598,6 +594,7 @@ def visit_check_out(
     if at < visit.check_in_at:
         raise ValidationError({"check_out_at": _("The check-out cannot be before the check-in.")})
     visit.check_out_at = at
+    visit.check_out_synced_at = timezone.now()
     visit = _apply_record(
         visit,
         outcome=outcome,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from org.action_time import acted_at
 from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
@@ -35,6 +36,7 @@ from visits.forms import (
     photo_uploads_from,
     photos_to_remove_from,
 )
+from visits.idempotency import idempotent_page
 from visits.models import MAX_PHOTOS_PER_VISIT, OrderLine, Visit, VisitPhoto, VisitSettings, VisitSheet
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
@@ -229,6 +231,7 @@ def sheet_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     form = PlanVisitForm(request.POST, user=request.user)
@@ -251,6 +254,7 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     form = UnplannedVisitForm(request.POST, user=request.user, prefix="u")
@@ -286,6 +290,7 @@ def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     copied: list[int] = []
@@ -310,10 +315,13 @@ def _undone_reasons_from(request: HttpRequest) -> dict[int, str]:
 
 @login_required
 @require_POST
+@idempotent_page
 def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     try:
-        done = services.sheet_submit(by=request.user, sheet=sheet, undone_reasons=_undone_reasons_from(request))
+        done = services.sheet_submit(
+            by=request.user, sheet=sheet, undone_reasons=_undone_reasons_from(request), at=acted_at(request.POST)
+        )
     except ValidationError as error:
         errors = _errors_of(error)
         if any(name.startswith("undone_reasons[") for name in errors):
@@ -330,6 +338,7 @@ def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     _attempt(request, lambda: services.visit_remove(by=request.user, visit=visit), _("Visit removed."))
@@ -338,6 +347,7 @@ def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     form = CheckInForm(request.POST)
@@ -346,7 +356,9 @@ def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(
             request,
-            lambda: services.visit_check_in(by=request.user, visit=visit, **form.cleaned_data),
+            lambda: services.visit_check_in(
+                by=request.user, visit=visit, at=acted_at(request.POST), **form.cleaned_data
+            ),
             _("Checked in."),
         )
     return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
@@ -393,6 +405,7 @@ def _visit_entry(request: HttpRequest, visit: Visit, work: Callable[[dict], Any]
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     return _visit_entry(
@@ -401,6 +414,7 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: services.visit_check_out(
             by=request.user,
             visit=visit,
+            at=acted_at(request.POST),
             order_lines=_order_lines_from(request),
             photos=photo_uploads_from(request),
             **data,
@@ -411,6 +425,7 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     return _visit_entry(
@@ -429,6 +444,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
 
@@ -442,6 +458,7 @@ def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(
         OrderLine.objects.filter(visit__in=selectors.visit_list_for(user=request.user)).select_related("visit__sheet"),
@@ -464,6 +481,7 @@ def visit_photo(request: HttpRequest, pk: int, photo_pk: int) -> FileResponse:
 
 @login_required
 @require_POST
+@idempotent_page
 def sheet_route(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     visit_ids = [int(value) for value in request.POST.getlist("visit") if value.isdigit()]

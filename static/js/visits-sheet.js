@@ -15,7 +15,8 @@
       }
       var done = function () {
         form.dataset.located = "1";
-        form.submit();
+        // requestSubmit, not submit: the offline queue (offline-page.js) takes the write from the submit event.
+        form.requestSubmit();
       };
       var timer = window.setTimeout(done, 10000);
       navigator.geolocation.getCurrentPosition(

@@ -110,7 +110,7 @@ def test_deactivating_a_user_ends_their_sessions_and_tokens_at_once(company) -> 
 def test_an_idle_session_is_logged_out(company, settings) -> None:
     settings.SESSION_IDLE_TIMEOUT = 60
     client = Client()
-    login_post(client, "rep_a", PASSWORD)
+    login_post(client, "manager_a", PASSWORD)
     session = client.session
     session["last_seen"] = int(time.time()) - 120
     session.save()
@@ -121,7 +121,7 @@ def test_an_idle_session_is_logged_out(company, settings) -> None:
 def test_a_session_ends_at_the_absolute_limit_even_when_active(company, settings) -> None:
     settings.SESSION_ABSOLUTE_TIMEOUT = 3600
     client = Client()
-    login_post(client, "rep_a", PASSWORD)
+    login_post(client, "manager_a", PASSWORD)
     session = client.session
     session["login_at"] = int(time.time()) - 3601
     session.save()

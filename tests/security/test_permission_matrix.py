@@ -94,6 +94,7 @@ MATRIX_ROWS: list[Row] = [
     # --- site ---
     R("home", **every(302)),  # to the role's landing page
     R("healthz", anonymous=200, **every(200)),
+    R("service-worker", anonymous=200, **every(200)),  # the offline pages' worker: static, no one's data
     R("javascript-catalog", anonymous=200, **every(200)),  # the page scripts' translations, login page included
     R("login", anonymous=200, **every(302)),
     R("password_change", **every(200)),
@@ -474,6 +475,7 @@ def test_each_role_gets_the_expected_answer_and_nothing_of_other_teams(group, wo
         "site": (
             "home",
             "healthz",
+            "service-worker",
             "javascript-catalog",
             "login",
             "logout",
