@@ -39,6 +39,29 @@ def membership_list_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date 
     return scoped(qs, user, team_field="team", owner_field="user")
 
 
+def membership_on(memberships: Iterable[Membership], day: dt.date) -> Membership | None:
+    """Of the given memberships, the one active on ``day`` (the latest start wins); no query."""
+    on_day = [m for m in memberships if m.valid_from <= day and (m.valid_to is None or m.valid_to >= day)]
+    return max(on_day, key=lambda m: m.valid_from) if on_day else None
+
+
+def rep_membership_on(user: AbstractBaseUser, day: dt.date) -> Membership | None:
+    """The user's rep membership on ``day`` (the latest start wins), with its team."""
+    return (
+        Membership.objects.active_on(day)
+        .filter(user=user, role=Role.REP)
+        .select_related("team")
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def rep_team_on(user: AbstractBaseUser, day: dt.date) -> Team | None:
+    """The team the user is a rep of on ``day``; the one rule every app asks."""
+    membership = rep_membership_on(user, day)
+    return membership.team if membership else None
+
+
 def reps_of(*, team: Team, day: dt.date | None = None) -> QuerySet:
     """Users who are reps in the team or below on ``day``."""
     day = day or timezone.localdate()

@@ -24,6 +24,7 @@ from django.utils.translation import pgettext
 from org.audit import audit_record
 from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
+from org.selectors import rep_membership_on
 from salesops.formatting import display_name, metric_value, month_label, parse_number
 from salesops.limits import check_target
 from targets import breakdown, selectors
@@ -347,13 +348,7 @@ def _alert_approvers(proposal: PendingChange) -> None:
 def _owner_team(*, team: Team | None, rep: AbstractBaseUser | None) -> Team | None:
     if rep is None:
         return team
-    membership = (
-        Membership.objects.active_on(timezone.localdate())
-        .filter(user=rep, role=Role.REP)
-        .select_related("team")
-        .order_by("-valid_from")
-        .first()
-    )
+    membership = rep_membership_on(rep, timezone.localdate())
     if membership is None:
         raise ValidationError({"rep": _("This user is not a rep of any team.")})
     if team is not None and not membership.team.path.startswith(team.path):
@@ -1124,9 +1119,7 @@ def ramp_plan_create(
     start_date: dt.date | None = None,
 ) -> RampPlan:
     """A 30/60/90-day plan for a new rep, counted from the start of their current membership."""
-    membership = (
-        Membership.objects.filter(user=rep, role=Role.REP).select_related("team").order_by("-valid_from").first()
-    )
+    membership = rep_membership_on(rep, timezone.localdate())
     if membership is None:
         raise ValidationError({"rep": _("This user is not a rep of any team.")})
     if not scope_for(by).can_manage(membership.team_id):

@@ -27,9 +27,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from org import services as org_services
 from org.action_time import action_time
 from org.audit import audit_record
-from org.models import AuditEvent, Customer, Datum, Membership, Product, Role, Team
+from org.models import AuditEvent, Customer, Datum, Membership, Product, Role
 from org.scoping import scope_for
-from org.selectors import customer_list_for
+from org.selectors import customer_list_for, membership_on, rep_team_on
 from salesops.formatting import parse_number
 from salesops.limits import check_amount
 from salesops.versions import team_data_changed
@@ -75,18 +75,6 @@ def sheet_deadline(day: dt.date, *, rules: VisitSettings | None = None) -> dt.da
     """The local date-time by which the sheet of ``day`` is due."""
     rules = rules or VisitSettings.load()
     return timezone.make_aware(dt.datetime.combine(day, rules.submission_deadline))
-
-
-def rep_team_on(rep: AbstractBaseUser, day: dt.date) -> Team | None:
-    """The team the user is a rep of on ``day`` (the latest membership wins)."""
-    membership = (
-        Membership.objects.active_on(day)
-        .filter(user=rep, role=Role.REP)
-        .select_related("team")
-        .order_by("-valid_from")
-        .first()
-    )
-    return membership.team if membership else None
 
 
 def _touch(sheet: VisitSheet) -> None:
@@ -1004,11 +992,11 @@ def sale_records_import(*, by: AbstractBaseUser, rows: list[dict], source: str =
             if not spans:
                 fail("rep", _("“%(value)s” was not found in your teams.") % {"value": rep_name})
             elif day is not None:
-                on_day = [m for m in spans if m.valid_from <= day and (m.valid_to is None or m.valid_to >= day)]
-                if not on_day:
+                membership = membership_on(spans, day)
+                if membership is None:
                     fail("rep", _("“%(value)s” was not a rep of your teams on this date.") % {"value": rep_name})
                 else:
-                    team_id = max(on_day, key=lambda m: m.valid_from).team_id
+                    team_id = membership.team_id
         code = values.get("customer")
         customer = customers.get(code)
         if code is not None and customer is None:
