@@ -667,9 +667,7 @@ def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: i
 def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
     """The manager above approves a draft target: a rep's manager, or the manager of a team's parent."""
     target = Target.objects.select_for_update(of=("self",)).select_related("team").get(pk=target.pk)
-    scope = scope_for(by)
-    approver_team = target.team_id if target.rep_id else target.team.parent_id
-    if not (scope.is_director or (approver_team is not None and scope.can_manage(approver_team))):
+    if not selectors.is_approver(user=by, target=target):
         raise PermissionDenied
     if target.is_approved:
         raise ValidationError({"status": _("This target is already approved.")})
