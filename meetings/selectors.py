@@ -25,6 +25,7 @@ from meetings.models import (
 from org.calendar import working_dates
 from org.models import Membership, Role
 from org.scoping import scope_for, scoped
+from salesops import formulas
 from salesops.formatting import sorted_by_name
 from visits.models import SaleRecord
 from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for_reps
@@ -124,26 +125,27 @@ class MonthToDate:
 
     @property
     def achievement(self) -> Decimal | None:
-        if not self.target:
-            return None
-        return self.amount / self.target
+        return formulas.achievement(self.amount, self.target) if self.target is not None else None
 
 
 def month_to_date_for_reps(
     *, rep_ids: list[int], day: dt.date, month_dates: list[dt.date] | None = None
 ) -> dict[int, MonthToDate]:
     """Each rep's sales from the 1st of ``day``'s month through ``day``, their approved sales target for the
-    month, and the month's time progress (working days elapsed / working days in the month).
+    month, and the month's time progress (working days elapsed / working days in the month), by the formulas
+    of the reports.
 
-    Computed from live sale records, targets and the work calendar (until the reports app keeps snapshots);
+    Read live from sale records, targets and the work calendar, as the meeting shows the day as it goes;
     three queries, two when the caller passes the month's working dates.
     """
     from targets.models import Metric, Target, TargetPeriod
 
-    month_start = day.replace(day=1)
-    dates = month_dates if month_dates is not None else working_dates(month_start, _month_end(day))
-    elapsed = sum(1 for d in dates if d <= day)
-    time_progress = Decimal(elapsed) / Decimal(len(dates)) if dates else Decimal(0)
+    month_start, month_end = day.replace(day=1), _month_end(day)
+    dates = month_dates if month_dates is not None else working_dates(month_start, month_end)
+    units = formulas.period_units(month_start, month_end, day, working_days=dates)
+    time_progress = formulas.time_progress(units)
+    if time_progress is None:  # a month without working days
+        time_progress = ZERO
     amounts = dict(
         SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(month_start, day))
         .values("rep_id")

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from org.models import Team
-from reports.formulas import Status, Thresholds
 from salesops.formatting import display_name
+from salesops.formulas import Status, Thresholds
 from targets.models import Metric
 
 

@@ -16,7 +16,6 @@ from django.utils import timezone
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped, visible_teams
-from reports import formulas
 from reports.models import (
     Alert,
     DailyActual,
@@ -28,6 +27,7 @@ from reports.models import (
     TimeBasis,
 )
 from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
+from salesops import formulas
 from salesops.formatting import display_name, sorted_by_name
 from targets import breakdown
 from targets.models import Metric, Target

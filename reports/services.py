@@ -29,8 +29,6 @@ from django.utils.translation import gettext as _
 from org import outbox
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role, Team
-from reports import formulas
-from reports.formulas import Status
 from reports.models import (
     ActualChange,
     Alert,
@@ -46,7 +44,9 @@ from reports.models import (
     TimeBasis,
     owner_key,
 )
+from salesops import formulas
 from salesops.formatting import display_name, long_date
+from salesops.formulas import Status
 from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from targets.selectors import frozen_night

@@ -9,8 +9,9 @@ from decimal import Decimal as D
 import pytest
 from django.utils import timezone
 
-from reports import formulas, selectors, services
+from reports import selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, NightlyRun, NightlyShard, ProgressSnapshot
+from salesops import formulas
 from tests.reports.factories import make_sale, make_target
 from visits.models import SaleRecord
 

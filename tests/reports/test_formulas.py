@@ -9,8 +9,8 @@ import pytest
 
 from org.calendar import working_dates
 from org.models import WorkCalendarDay
-from reports import formulas
-from reports.formulas import Status, Thresholds, Units
+from salesops import formulas
+from salesops.formulas import Status, Thresholds, Units
 
 
 def twenty_two_working_days() -> list[dt.date]:

@@ -1,5 +1,7 @@
 """The progress numbers, defined once: pure functions on Decimals and dates (see DESIGN.md "The numbers").
 
+It imports no app, so every app may use it: the nightly snapshots, the dashboards and the meetings alike.
+
 Ratios are returned as Decimals in [0, 1] (or above 1 for achievement); percentage points as Decimals
 (−9.09 means 9.09 pp behind time). ``None`` means "undefined" and is shown as "—".
 """
