@@ -50,7 +50,8 @@ from salesops.formulas import Status
 from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from targets.selectors import frozen_night
-from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+from visits.models import SaleRecord, Visit, VisitReview, VisitSheet
+from visits.selectors import overdue_customer_counts
 
 logger = logging.getLogger(__name__)
 
@@ -905,35 +906,6 @@ def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict
         {**{name: rows[index] for name, rows in families.items()}, "resolution": resolution[index]}
         for index in range(len(ctx.periods))
     ]
-
-
-def overdue_customer_counts(as_of: dt.date, team_ids: Sequence[int]) -> dict[tuple[int, int | None], int]:
-    """Customers not visited within their tier's frequency as of ``as_of``, per (team, owner): one query.
-
-    A customer is overdue when no checked-in visit falls on a sheet dated within its tier's window
-    [as_of - frequency, as_of] (the same as its last visit being older): only the visits of the last
-    ``max(frequency)`` days are read, so the cost does not grow through the year.
-    """
-    rules = VisitSettings.load()
-    frequencies = {"a": rules.frequency_a_days, "b": rules.frequency_b_days, "c": rules.frequency_c_days}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT c.team_id, c.owner_id, COUNT(*)
-              FROM {Customer._meta.db_table} c
-             WHERE c.team_id = ANY(%(teams)s)
-               AND NOT EXISTS (
-                   SELECT 1
-                     FROM {Visit._meta.db_table} v JOIN {VisitSheet._meta.db_table} sh ON sh.id = v.sheet_id
-                    WHERE v.customer_id = c.id AND v.check_in_at IS NOT NULL
-                      AND sh.date BETWEEN %(as_of)s - %(widest)s AND %(as_of)s
-                      AND sh.date >= %(as_of)s - (CASE c.tier WHEN 'A' THEN %(a)s WHEN 'B' THEN %(b)s ELSE %(c)s END)
-                   )
-             GROUP BY 1, 2
-            """,  # noqa: S608 (table names from the models' meta)
-            {"as_of": as_of, "teams": list(team_ids), "widest": max(frequencies.values()), **frequencies},
-        )
-        return {(r[0], r[1]): r[2] for r in cursor.fetchall()}
 
 
 def _rate(numerator: int, denominator: int) -> Decimal | None:

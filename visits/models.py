@@ -124,8 +124,18 @@ class VisitSettings(models.Model):
         settings_row, _created = cls.objects.get_or_create(pk=1)
         return settings_row
 
+    def frequencies(self) -> dict[str, int]:
+        """Days allowed between two visits, by customer tier: the one tier → frequency mapping."""
+        return {
+            Customer.Tier.A.value: self.frequency_a_days,
+            Customer.Tier.B.value: self.frequency_b_days,
+            Customer.Tier.C.value: self.frequency_c_days,
+        }
+
     def frequency_days(self, tier: str) -> int:
-        return {"A": self.frequency_a_days, "B": self.frequency_b_days}.get(tier, self.frequency_c_days)
+        """The frequency of ``tier``; a tier without its own is visited as often as C."""
+        frequencies = self.frequencies()
+        return frequencies.get(tier, frequencies[Customer.Tier.C.value])
 
 
 class VisitSheet(models.Model):

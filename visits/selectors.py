@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import Count, DecimalField, Max, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -282,6 +284,44 @@ def customer_coverage_for(
             )
         )
     return rows
+
+
+def overdue_customer_counts(as_of: dt.date, team_ids: Sequence[int]) -> dict[tuple[int, int | None], int]:
+    """Customers overdue as of ``as_of`` (the rule of ``CustomerCoverage.is_overdue``), per (team, owner): one
+    query for the nightly job.
+
+    A customer is overdue when no checked-in visit falls on a sheet dated within its tier's window
+    [as_of - frequency, as_of] (the same as its last visit being older): only the visits of the last
+    ``max(frequency)`` days are read, so the cost does not grow through the year. The tier's frequency is
+    a CASE built from ``VisitSettings.frequencies``.
+    """
+    rules = VisitSettings.load()
+    frequencies = rules.frequencies()
+    params: dict[str, Any] = {"as_of": as_of, "teams": list(team_ids), "widest": max(frequencies.values())}
+    whens = []
+    for index, (tier, days) in enumerate(frequencies.items()):
+        whens.append(f"WHEN %(tier_{index})s THEN %(days_{index})s")
+        params |= {f"tier_{index}": tier, f"days_{index}": days}
+    params["days_other"] = rules.frequency_days("")
+    every = f"CASE c.tier {' '.join(whens)} ELSE %(days_other)s END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.team_id, c.owner_id, COUNT(*)
+              FROM {Customer._meta.db_table} c
+             WHERE c.team_id = ANY(%(teams)s)
+               AND NOT EXISTS (
+                   SELECT 1
+                     FROM {Visit._meta.db_table} v JOIN {VisitSheet._meta.db_table} sh ON sh.id = v.sheet_id
+                    WHERE v.customer_id = c.id AND v.check_in_at IS NOT NULL
+                      AND sh.date BETWEEN %(as_of)s - %(widest)s AND %(as_of)s
+                      AND sh.date >= %(as_of)s - ({every})
+                   )
+             GROUP BY 1, 2
+            """,  # noqa: S608 (table names from the models' meta, placeholders built from the tiers)
+            params,
+        )
+        return {(r[0], r[1]): r[2] for r in cursor.fetchall()}
 
 
 def overdue_by_rep(rows: list[CustomerCoverage]) -> list[tuple[Any, list[CustomerCoverage]]]:
