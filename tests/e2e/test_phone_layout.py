@@ -1,0 +1,112 @@
+"""Every page a rep opens fits a 390 px phone: no sideways scroll, no tap target under 44×44 px."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from org.demo_accounts import DEMO_PASSWORD
+from tests.e2e.conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PHONE = {"width": 390, "height": 844}
+MIN_TAP = 44
+REP = "rep01"
+
+# Measures the page as it is drawn: the document's width, the elements sticking out on the right and every
+# visible link, button and field in the navigation bar and the main content smaller than MIN_TAP either way.
+PROBE = """(minTap) => {
+  const viewport = document.documentElement.clientWidth;
+  const describe = (el) => {
+    const r = el.getBoundingClientRect();
+    const text = (el.innerText || el.value || el.getAttribute('aria-label') || el.name || '').trim().slice(0, 30);
+    const id = el.id ? '#' + el.id : '';
+    const cls = el.classList.length ? '.' + [...el.classList].slice(0, 3).join('.') : '';
+    return `${el.tagName.toLowerCase()}${id}${cls} "${text}" ${Math.round(r.width)}×${Math.round(r.height)}`
+      + ` at ${Math.round(r.left)},${Math.round(r.top + window.scrollY)}`;
+  };
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) return false;  // hidden, or visually-hidden for screen readers
+    const style = getComputedStyle(el);
+    return style.visibility !== 'hidden' && style.display !== 'none';
+  };
+  const targets = document.querySelectorAll(
+    '[data-testid=navbar] :is(a, button, input, select, textarea), '
+    + 'main :is(a[href], button, input:not([type=hidden]), select, textarea, summary)');
+  const small = [...targets].filter(shown).filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width < minTap - 0.5 || r.height < minTap - 0.5;
+  }).map(describe);
+  const wide = [...document.querySelectorAll('body *')].filter(shown).filter((el) => {
+    return el.getBoundingClientRect().right > viewport + 0.5;
+  }).slice(0, 20).map(describe);
+  return {width: document.documentElement.scrollWidth, viewport, small, wide};
+}"""
+
+
+def rep_pages() -> list[tuple[str, str]]:
+    """Every page a rep opens, as (name, address), in the demo company seeded for today."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from meetings.models import Meeting
+    from org.models import Membership, Role
+    from targets.models import Target
+
+    rep = get_user_model().objects.get(username=REP)
+    today = timezone.localdate()
+    team = Membership.objects.active_on(today).get(user=rep, role=Role.REP).team
+    target = Target.objects.filter(rep=rep, fiscal_year=today.year).order_by("metric__position").first()
+    meeting = Meeting.objects.filter(team=team, date=today).order_by("scheduled_at").first()
+    return [
+        ("home", reverse("home")),
+        ("sheet", reverse("visits:today")),
+        ("sheet-list", reverse("visits:sheets")),
+        ("customers", reverse("org:customers")),
+        ("coverage", reverse("visits:customers")),
+        ("meetings", reverse("meetings:index")),
+        ("meeting-check-in", reverse("meetings:checkin", args=[meeting.pk])),
+        ("my-targets", reverse("targets:mine")),
+        ("target-detail", reverse("targets:detail", args=[target.pk])),
+        ("alerts", reverse("reports:alerts")),
+        ("drill-down", reverse("reports:rep", args=[rep.pk])),
+    ]
+
+
+def phone_problems(page) -> list[str]:
+    """What does not fit on the page as drawn, then with the navigation menu opened."""
+    found = page.evaluate(PROBE, MIN_TAP)
+    problems = [f"document {found['width']} px wide: " + "; ".join(found["wide"][:5])] if found["width"] > 390 else []
+    page.click("[data-testid=navbar] .navbar-toggler")
+    page.wait_for_selector("#mainnav.show", state="visible")
+    page.wait_for_timeout(400)  # the menu's opening transition
+    opened = page.evaluate(PROBE, MIN_TAP)
+    small = dict.fromkeys(found["small"] + opened["small"])
+    return problems + [f"tap target under {MIN_TAP} px: {element}" for element in small]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_page_a_rep_opens_fits_a_phone(new_page, locale) -> None:
+    call_command("seed_demo", stdout=StringIO())
+    page = new_page(locale=locale, viewport=(PHONE["width"], PHONE["height"]), is_mobile=True, has_touch=True)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", REP)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=navbar] [data-testid=user-menu]", state="attached")
+
+    problems = {}
+    for name, address in rep_pages():
+        page.goto(address)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == ("en" if locale == "en" else "zh-hans")
+        screenshot(page, f"phone-{name}-{locale}")
+        if found := phone_problems(page):
+            problems[f"{name} ({address})"] = found
+    report = "\n".join(f"{name}:\n  " + "\n  ".join(items) for name, items in problems.items())
+    assert not problems, f"pages that do not fit a {PHONE['width']} px phone in {locale}:\n{report}"
