@@ -38,8 +38,17 @@ PROBE = """(minTap) => {
   const targets = document.querySelectorAll(
     '[data-testid=navbar] :is(a, button, input, select, textarea), '
     + 'main :is(a[href], button, input:not([type=hidden]), select, textarea, summary)');
-  const small = [...targets].filter(shown).filter((el) => {
+  // A check box or radio button is tapped together with its label: the target is the two boxes' union.
+  const box = (el) => {
     const r = el.getBoundingClientRect();
+    if (!['checkbox', 'radio'].includes(el.type) || !el.labels || !el.labels.length) return r;
+    const all = [r, ...[...el.labels].map((label) => label.getBoundingClientRect())];
+    const left = Math.min(...all.map((b) => b.left)), right = Math.max(...all.map((b) => b.right));
+    const top = Math.min(...all.map((b) => b.top)), bottom = Math.max(...all.map((b) => b.bottom));
+    return {width: right - left, height: bottom - top};
+  };
+  const small = [...targets].filter(shown).filter((el) => {
+    const r = box(el);
     return r.width < minTap - 0.5 || r.height < minTap - 0.5;
   }).map(describe);
   const wide = [...document.querySelectorAll('body *')].filter(shown).filter((el) => {
@@ -57,16 +66,19 @@ def rep_pages() -> list[tuple[str, str]]:
     from meetings.models import Meeting
     from org.models import Membership, Role
     from targets.models import Target
+    from visits.models import VisitSheet
 
     rep = get_user_model().objects.get(username=REP)
     today = timezone.localdate()
     team = Membership.objects.active_on(today).get(user=rep, role=Role.REP).team
     target = Target.objects.filter(rep=rep, fiscal_year=today.year).order_by("metric__position").first()
     meeting = Meeting.objects.filter(team=team, date=today).order_by("scheduled_at").first()
+    past_sheet = VisitSheet.objects.filter(rep=rep, date__lt=today, visits__isnull=False).order_by("-date").first()
     return [
         ("home", reverse("home")),
         ("sheet", reverse("visits:today")),
         ("sheet-list", reverse("visits:sheets")),
+        ("past-sheet", reverse("visits:sheet", args=[past_sheet.pk])),
         ("customers", reverse("org:customers")),
         ("coverage", reverse("visits:customers")),
         ("meetings", reverse("meetings:index")),
@@ -90,10 +102,31 @@ def phone_problems(page) -> list[str]:
     return problems + [f"tap target under {MIN_TAP} px: {element}" for element in small]
 
 
+def check_in_on_the_sheet(page) -> None:
+    """Check in at the sheet's first visit not started (planning one when there is none), so the check-out
+    form with its order rows, check boxes and photo field is on the page."""
+    page.goto(reverse("visits:today"))
+    if not page.locator("[data-testid=visit-sheet] [data-testid=check-in]").count():
+        form = page.locator("[data-testid=plan-form]")
+        form.locator("select[name=customer]").select_option(index=1)
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+    page.locator("[data-testid=visit-sheet] [data-testid=check-in]").first.click()
+    page.wait_for_selector("[data-testid=check-out-form]")
+    page.wait_for_load_state("networkidle")
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
 def test_every_page_a_rep_opens_fits_a_phone(new_page, locale) -> None:
     call_command("seed_demo", stdout=StringIO())
-    page = new_page(locale=locale, viewport=(PHONE["width"], PHONE["height"]), is_mobile=True, has_touch=True)
+    page = new_page(
+        locale=locale,
+        viewport=(PHONE["width"], PHONE["height"]),
+        is_mobile=True,
+        has_touch=True,
+        permissions=["geolocation"],
+        geolocation={"latitude": 31.2304, "longitude": 121.4737, "accuracy": 20},
+    )
     page.goto("/accounts/login/")
     page.fill("#id_username", REP)
     page.fill("#id_password", DEMO_PASSWORD)
@@ -101,12 +134,18 @@ def test_every_page_a_rep_opens_fits_a_phone(new_page, locale) -> None:
     page.wait_for_selector("[data-testid=navbar] [data-testid=user-menu]", state="attached")
 
     problems = {}
-    for name, address in rep_pages():
-        page.goto(address)
-        page.wait_for_load_state("networkidle")
+
+    def measure(name: str) -> None:
         assert page.evaluate("document.documentElement.lang") == ("en" if locale == "en" else "zh-hans")
         screenshot(page, f"phone-{name}-{locale}")
         if found := phone_problems(page):
-            problems[f"{name} ({address})"] = found
+            problems[f"{name} ({page.url})"] = found
+
+    for name, address in rep_pages():
+        page.goto(address)
+        page.wait_for_load_state("networkidle")
+        measure(name)
+    check_in_on_the_sheet(page)
+    measure("sheet-checking-out")
     report = "\n".join(f"{name}:\n  " + "\n  ".join(items) for name, items in problems.items())
     assert not problems, f"pages that do not fit a {PHONE['width']} px phone in {locale}:\n{report}"
