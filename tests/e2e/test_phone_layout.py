@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
 from org.demo_accounts import DEMO_PASSWORD
 from tests.e2e.conftest import screenshot
+from tests.factories import PASSWORD
+from tests.reports.fixtures import november, sales_metric
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHONE = {"width": 390, "height": 844}
 MIN_TAP = 44
 REP = "rep01"
+
+__all__ = ["november", "sales_metric"]  # fixtures of the first-of-the-month home
 
 # Measures the page as it is drawn: the document's width, the elements sticking out on the right and every
 # visible link, button and field in the navigation bar and the main content smaller than MIN_TAP either way.
@@ -149,3 +156,41 @@ def test_every_page_a_rep_opens_fits_a_phone(new_page, locale) -> None:
     measure("sheet-checking-out")
     report = "\n".join(f"{name}:\n  " + "\n  ".join(items) for name, items in problems.items())
     assert not problems, f"pages that do not fit a {PHONE['width']} px phone in {locale}:\n{report}"
+
+
+FIRST_OF_DECEMBER = dt.datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+HOME_TEXT = {
+    "en": {"period": "Dec · today 12-01", "previous": "Nov final"},
+    "zh-CN": {"period": "12月 · 今日 12-01", "previous": "11月 最终"},
+}
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_home_on_the_first_of_a_month_shows_the_new_month_beside_last_months_final_on_a_phone(
+    company, november, new_page, locale
+) -> None:
+    from reports import services
+
+    services.night_compute(as_of=dt.date(2026, 11, 30))
+    page = new_page(locale=locale, viewport=(PHONE["width"], PHONE["height"]), is_mobile=True, has_touch=True)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", company.rep_a.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=navbar] [data-testid=user-menu]", state="attached")
+
+    with time_machine.travel(FIRST_OF_DECEMBER, tick=False):
+        page.goto(reverse("reports:my_day"))
+    month = page.locator("[data-testid=month-progress]")
+    assert month.get_attribute("data-month") == "2026-12"
+    assert month.locator("[data-testid=month-period]").inner_text() == HOME_TEXT[locale]["period"]
+    row = month.locator("[data-testid=month-row]")
+    assert row.count() == 1
+    assert row.locator("[data-testid=month-target]").inner_text().endswith("¥44,000.00")
+    assert row.locator("[data-testid=month-time-progress]").inner_text().endswith("4.3%")
+    previous = row.locator("[data-testid=previous-month]")
+    assert previous.is_visible()
+    assert previous.get_attribute("data-label") == HOME_TEXT[locale]["previous"]  # its label on a phone
+    assert "90.0%" in previous.inner_text()
+    screenshot(page, f"phone-home-first-of-month-{locale}")
+    assert not phone_problems(page)

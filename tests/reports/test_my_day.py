@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from reports import services
 from reports.models import Alert
-from tests.factories import CustomerFactory, ProductFactory
-from tests.reports.factories import make_sale, make_target
+from tests.factories import CustomerFactory
 from visits import services as visit_services
 
 pytestmark = pytest.mark.django_db
@@ -29,17 +28,6 @@ def at(day: dt.date, hour: int) -> dt.datetime:
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-@pytest.fixture
-def november(company, sales_metric) -> dict:
-    """rep_a: 30,000 in November, 44,000 in December; 27,000 sold in November (90 %)."""
-    make_target(company.team_a, company.rep_a, sales_metric, {11: "30000", 12: "44000"})
-    customer = CustomerFactory(team=company.team_a, owner=company.rep_a, name="Alpha Mart")
-    product = ProductFactory()
-    make_sale(dt.date(2026, 11, 10), company.rep_a, customer, product, D("15000"))
-    make_sale(dt.date(2026, 11, 27), company.rep_a, customer, product, D("12000"))
-    return {"metric": sales_metric, "customer": customer, "product": product}
 
 
 def test_on_the_first_of_the_month_this_month_is_the_new_month_beside_last_months_final(company, november) -> None:
