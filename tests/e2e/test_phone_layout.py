@@ -94,6 +94,7 @@ def rep_pages() -> list[tuple[str, str]]:
         ("target-detail", reverse("targets:detail", args=[target.pk])),
         ("alerts", reverse("reports:alerts")),
         ("drill-down", reverse("reports:rep", args=[rep.pk])),
+        ("password-change", reverse("password_change")),
     ]
 
 
