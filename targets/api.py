@@ -198,6 +198,12 @@ class AllocateSerializer(serializers.Serializer):
     values = serializers.DictField(child=serializers.DecimalField(max_digits=16, decimal_places=2), required=False)
     shares = serializers.DictField(child=serializers.DecimalField(max_digits=7, decimal_places=4), required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    versions = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        required=False,
+        help_text='The versions you saw: "parent" and each child\'s key (null: no target yet); a row changed since '
+        "is refused by name with 409 and nothing is allocated.",
+    )
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -425,8 +431,11 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
                 values=data.get("values"),
                 shares=data.get("shares"),
                 reason=data["reason"],
+                versions=data.get("versions"),
             )
         except DjangoValidationError as error:
+            if hasattr(error, "error_dict") and "version" in error.error_dict:  # rows changed since they were read
+                raise VersionConflict({"version": error.message_dict["version"]}) from error
             raise as_drf_error(error) from error
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
