@@ -94,6 +94,8 @@ MATRIX_ROWS: list[Row] = [
     # --- site ---
     R("home", **every(302)),  # to the role's landing page
     R("healthz", anonymous=200, **every(200)),
+    R("manifest", anonymous=200, **every(200)),  # the web app manifest, fetched before any login
+    R("offline", anonymous=200, **every(200)),  # the offline start page
     R("javascript-catalog", anonymous=200, **every(200)),  # the page scripts' translations, login page included
     R("login", anonymous=200, **every(302)),
     R("password_change", **every(200)),
@@ -461,6 +463,8 @@ def test_each_role_gets_the_expected_answer_and_nothing_of_other_teams(group, wo
         "site": (
             "home",
             "healthz",
+            "manifest",
+            "offline",
             "javascript-catalog",
             "login",
             "logout",
