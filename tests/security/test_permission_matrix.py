@@ -95,6 +95,8 @@ MATRIX_ROWS: list[Row] = [
     R("home", **every(302)),  # to the role's landing page
     R("healthz", anonymous=200, **every(200)),
     R("service-worker", anonymous=200, **every(200)),  # the offline pages' worker: static, no one's data
+    R("manifest", anonymous=200, **every(200)),  # the web app manifest, fetched before any login
+    R("offline", anonymous=200, **every(200)),  # the offline start page
     R("javascript-catalog", anonymous=200, **every(200)),  # the page scripts' translations, login page included
     R("login", anonymous=200, **every(302)),
     R("password_change", **every(200)),
@@ -476,6 +478,8 @@ def test_each_role_gets_the_expected_answer_and_nothing_of_other_teams(group, wo
             "home",
             "healthz",
             "service-worker",
+            "manifest",
+            "offline",
             "javascript-catalog",
             "login",
             "logout",
