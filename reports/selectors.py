@@ -276,17 +276,22 @@ def scorecard(
     metric: Metric | None,
     as_of: dt.date | None = None,
     month: dt.date | None = None,
+    period_kind: str = PeriodKind.MONTH,
 ) -> dict:
-    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs.
+    """Per rep of the team's subtree: a weighted score of the period's achievement (capped at 120 %) and KPIs.
 
-    For a ``month`` that is closed the scores are read from its frozen night; otherwise from its latest night.
+    For a ``month`` that is closed the scores are read from its frozen night; otherwise from its latest night
+    (on or before ``as_of`` when given). Another period than the month is read from the night of ``as_of``.
     """
     closed = None
     snapshot_rows, kpi_rows = snapshot_list_for(user=user), kpi_list_for(user=user)
+    if period_kind != PeriodKind.MONTH:
+        month = None
     if month is not None:
         month = month.replace(day=1)
         closed = closed_month_of(month)
-        as_of = breakdown.month_bounds(month.year, month.month)[1]
+        month_end = breakdown.month_bounds(month.year, month.month)[1]
+        as_of = min(as_of, month_end) if as_of is not None and as_of >= month else month_end
     if closed is not None:
         # The frozen rows, even while a backfill has that night open: no night rewrites them.
         night = closed.night
@@ -313,12 +318,12 @@ def scorecard(
     snapshots = {
         s.rep_id: s
         for s in snapshot_rows.filter(
-            as_of=night, metric=metric, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree
+            as_of=night, metric=metric, period_kind=period_kind, rep__isnull=False, team_id__in=subtree
         )
     }
     kpis = {
         k.rep_id: k
-        for k in kpi_rows.filter(as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree)
+        for k in kpi_rows.filter(as_of=night, period_kind=period_kind, rep__isnull=False, team_id__in=subtree)
     }
     weights = result["weights"]
     weight_sum = sum(weights.values()) or 1

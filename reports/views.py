@@ -14,9 +14,11 @@ from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from reports import exports, selectors, services
+from reports.cockpit_views import period_param, picker
 from reports.models import PeriodKind
-from salesops.params import object_param
+from salesops.params import date_param, object_param
 from targets.models import Metric
+from targets.selectors import closed_month_of
 
 
 def _team_for(request: HttpRequest, teams: QuerySet[Team]) -> Team:
@@ -30,12 +32,19 @@ def _metric_for(request: HttpRequest) -> Metric:
 def _report_for(request: HttpRequest) -> selectors.DailyReport:
     team = _team_for(request, visible_teams(request.user))
     metric = _metric_for(request)
-    period = request.GET.get("period", PeriodKind.MONTH)
-    if period not in PeriodKind.values:
-        period = PeriodKind.MONTH
     return selectors.daily_report(
-        user=request.user, team=team, metric=metric, period_kind=period, sort=request.GET.get("sort", "gap")
+        user=request.user,
+        team=team,
+        metric=metric,
+        period_kind=period_param(request.GET),
+        sort=request.GET.get("sort", "gap"),
+        as_of=date_param(request.GET, "as_of", default=None),
     )
+
+
+def _closed_month(night: dt.date | None):
+    """The close of the month of ``night``, when that month is closed (its figures are frozen)."""
+    return closed_month_of(night.replace(day=1)) if night else None
 
 
 @login_required
@@ -51,6 +60,13 @@ def daily(request: HttpRequest) -> HttpResponse:
             "metrics": selectors.report_metrics(),
             "periods": PeriodKind.choices,
             "query": request.GET.urlencode(),
+            "picker": picker(
+                request,
+                period=report.period_kind,
+                as_of=date_param(request.GET, "as_of", default=None),
+                shown=report.as_of,
+            ),
+            "closed": _closed_month(report.as_of),
         },
     )
 
@@ -86,14 +102,14 @@ def daily_csv(request: HttpRequest) -> HttpResponse:
 def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
     require_role(request.user)
     metric = _metric_for(request)
-    night = selectors.latest_night()
-    period = request.GET.get("period", PeriodKind.MONTH)
+    as_of = date_param(request.GET, "as_of", default=None)
+    night = selectors.latest_night(on_or_before=as_of)
     snapshot = get_object_or_404(
         selectors.snapshot_list_for(user=request.user),
         rep_id=rep_id,
         metric=metric,
         as_of=night,
-        period_kind=period if period in PeriodKind.values else PeriodKind.MONTH,
+        period_kind=period_param(request.GET),
     )
     kpi = (
         selectors.kpi_list_for(user=request.user)
@@ -120,6 +136,8 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
             "charts": charts,
             "metrics": selectors.report_metrics(),
             "period_choices": PeriodKind.choices,
+            "picker": picker(request, period=snapshot.period_kind, as_of=as_of, shown=night),
+            "closed": _closed_month(night),
         },
     )
 
@@ -129,9 +147,22 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.DIRECTOR, Role.MANAGER)
     teams = visible_teams(request.user).order_by("path")
     team = _team_for(request, teams)
+    period = period_param(request.GET)
+    as_of = date_param(request.GET, "as_of", default=None)
     month = _month_param(request.GET.get("month"))
-    result = selectors.scorecard(user=request.user, team=team, metric=selectors.default_metric(), month=month)
-    context = {"team": team, "teams": teams, "month": month, "is_director": scope_for(request.user).is_director}
+    if month is None and as_of is not None and period == PeriodKind.MONTH:
+        month = as_of.replace(day=1)
+    result = selectors.scorecard(
+        user=request.user, team=team, metric=selectors.default_metric(), as_of=as_of, month=month, period_kind=period
+    )
+    context = {
+        "team": team,
+        "teams": teams,
+        "month": month,
+        "period": period,
+        "is_director": scope_for(request.user).is_director,
+        "picker": picker(request, period=period, as_of=as_of, shown=result["as_of"]),
+    }
     return render(request, "reports/scorecard.html", {**context, **result})
 
 
