@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from org.audit import audit_record
@@ -15,10 +18,18 @@ from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from reports import exports, selectors, services
 from reports.cockpit_views import period_param, picker
-from reports.models import PeriodKind
-from salesops.params import date_param, object_param
+from reports.models import Alert, PeriodKind
+from salesops.params import date_param, next_url, object_param
 from targets.models import Metric
 from targets.selectors import closed_month_of
+
+ALERT_GROUPS_PER_PAGE = 20
+ALERT_KIND_CHOICES = [
+    ("progress", _("Behind or critical")),
+    ("missing-sheet", _("Missing sheets")),
+    ("escalation", _("Escalations")),
+    ("targets", _("Target changes")),
+]
 
 
 def _team_for(request: HttpRequest, teams: QuerySet[Team]) -> Team:
@@ -191,14 +202,36 @@ def my_team(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
-    alerts = list(selectors.alert_list_for(user=request.user).select_related("subject_rep")[:100])
-    return render(request, "reports/alerts.html", {"alerts": alerts})
+    filters = {
+        "by": "rep" if request.GET.get("by") == "rep" else "cause",
+        "kind": request.GET.get("kind", ""),
+        "level": request.GET.get("level", ""),
+        "state": request.GET.get("state", "current"),
+    }
+    groups = selectors.alert_groups(user=request.user, **filters)
+    page = Paginator(groups, ALERT_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/alerts.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "kinds": ALERT_KIND_CHOICES,
+            "levels": Alert.Level.choices,
+        },
+    )
 
 
 @login_required
 @require_POST
 def alerts_read(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
-    ids = [int(i) for i in request.POST.getlist("alert") if i.isdigit()] or None
-    services.alert_mark_read(user=request.user, alert_ids=ids)
-    return redirect("reports:alerts")
+    # A group's box carries the ids of its alerts, comma-separated.
+    ids = [int(i) for value in request.POST.getlist("alert") for i in value.split(",") if i.strip().isdigit()]
+    if request.POST.getlist("alert") and not ids:
+        ids = [0]  # boxes sent but none usable: mark nothing rather than everything
+    services.alert_mark_read(user=request.user, alert_ids=ids or None)
+    return redirect(next_url(request, default=reverse("reports:alerts")))
