@@ -87,16 +87,18 @@ def top_teams(*, user: AbstractBaseUser) -> list[Team]:
     return [team for team in teams if team.parent_id not in ids]
 
 
+def crumbs_for(*, user: AbstractBaseUser, team: Team) -> list[Team]:
+    """The ancestors of ``team`` the user sees, top first: the breadcrumbs back up to their home."""
+    scope = scope_for(user)
+    return [a for a in team.ancestors() if scope.is_director or a.pk in scope.team_ids]
+
+
 def cockpit_unit(*, user: AbstractBaseUser, team: Team | None) -> Unit:
     """The unit of the home: ``team`` (already scoped by the caller) with its breadcrumbs, or the user's top."""
     tops = top_teams(user=user)
     if team is None or team in tops and len(tops) == 1:
         return Unit(teams=tops)
-    top_ids = {t.pk for t in tops}
-    visible = set(scope_for(user).team_ids) if not scope_for(user).is_director else None
-    ancestors = [a for a in team.ancestors() if visible is None or a.pk in visible]
-    crumbs = ancestors if ancestors and ancestors[0].pk in top_ids else []
-    return Unit(teams=[team], crumbs=crumbs)
+    return Unit(teams=[team], crumbs=crumbs_for(user=user, team=team))
 
 
 # --- figures summed from snapshots --------------------------------------------------------------
@@ -304,7 +306,10 @@ def cockpit_ranking(
     if child_teams:
         grandchildren = _children_of(child_teams)
         ids = [c.pk for c in child_teams] + [g.pk for c in child_teams for g in grandchildren.get(c.pk, [])]
-        by_key = {(s.owner_key, s.metric_id, s.period_kind, s.as_of): s for s in base.filter(rep__isnull=True, team_id__in=ids)}
+        by_key = {
+            (s.owner_key, s.metric_id, s.period_kind, s.as_of): s
+            for s in base.filter(rep__isnull=True, team_id__in=ids)
+        }
         kpi_of = {k.team_id: k for k in kpis.filter(rep__isnull=True, team_id__in=[c.pk for c in child_teams])}
         for child in child_teams:
             month, year = (
@@ -319,16 +324,22 @@ def cockpit_ranking(
         for s in base.filter(rep__isnull=False, team=team):
             snapshots[s.rep_id][s.period_kind] = s
         kpi_of = {k.rep_id: k for k in kpis.filter(rep__isnull=False, team=team)}
-        reps = {m.user_id: m.user for m in Membership.objects.active_on(night).filter(team=team, role=Role.REP).select_related("user")}
+        reps = {
+            m.user_id: m.user
+            for m in Membership.objects.active_on(night).filter(team=team, role=Role.REP).select_related("user")
+        }
         for s_by_kind in snapshots.values():
             reps.setdefault(next(iter(s_by_kind.values())).rep_id, next(iter(s_by_kind.values())).rep)
         for rep_id, rep in reps.items():
             month, year = (
-                _figure_of([s] if (s := snapshots.get(rep_id, {}).get(kind)) else [], thresholds) for kind in TILE_PERIODS
+                _figure_of([s] if (s := snapshots.get(rep_id, {}).get(kind)) else [], thresholds)
+                for kind in TILE_PERIODS
             )
             rows.append(RankRow(display_name(rep), None, rep_id, month, year, kpi_of.get(rep_id)))
         kind_of_rows = "reps"
-    rows.sort(key=lambda r: (-(r.month.achievement if r.month and r.month.achievement is not None else Decimal(-1)), r.name))
+    rows.sort(
+        key=lambda r: (-(r.month.achievement if r.month and r.month.achievement is not None else Decimal(-1)), r.name)
+    )
     for index, row in enumerate(rows, start=1):
         row.rank = index
     return rows, kind_of_rows
@@ -359,7 +370,11 @@ def cockpit_burn_up(
     last_nights = _last_night_of_months(night)
     team_ids = [t.pk for t in unit.teams] + [c.pk for t in unit.teams for c in children.get(t.pk, [])]
     rows = snapshot_list_for(user=user).filter(
-        as_of__in=last_nights.values(), metric=metric, period_kind=PeriodKind.YEAR, rep__isnull=True, team_id__in=team_ids
+        as_of__in=last_nights.values(),
+        metric=metric,
+        period_kind=PeriodKind.YEAR,
+        rep__isnull=True,
+        team_id__in=team_ids,
     )
     by_key = {(s.owner_key, s.metric_id, s.period_kind, s.as_of): s for s in rows}
     actual = []
@@ -384,7 +399,9 @@ def cockpit_burn_up(
     for month in range(1, 13):
         cumulative += months[month]
         plan.append(float(cumulative))
-        share = formulas.time_progress(formulas.period_units(start, end, periods.month_end(dt.date(year, month, 1)), working_days=basis))
+        share = formulas.time_progress(
+            formulas.period_units(start, end, periods.month_end(dt.date(year, month, 1)), working_days=basis)
+        )
         time_line.append(float(target * (share or ZERO)))
     return {"labels": [month_label(m) for m in range(1, 13)], "actual": actual, "plan": plan, "time": time_line}
 
@@ -397,9 +414,7 @@ class HeatRow:
     cells: list[Figure | None]
 
 
-def cockpit_heat(
-    *, user: AbstractBaseUser, unit: Unit, night: dt.date, metric: Metric, ranking: list[RankRow]
-) -> dict:
+def cockpit_heat(*, user: AbstractBaseUser, unit: Unit, night: dt.date, metric: Metric, ranking: list[RankRow]) -> dict:
     """Each child unit's month achievement for every month of the year so far (the month's last night)."""
     thresholds = ReportSettings.load().thresholds
     last_nights = _last_night_of_months(night)
@@ -469,9 +484,7 @@ def cockpit_today(*, user: AbstractBaseUser, unit: Unit, day: dt.date | None = N
     return {
         "day": day,
         "missing_sheets": missing,
-        "problem_ages": [
-            {"low": low, "high": high, "count": ages[f"age_{low}"]} for low, high in PROBLEM_AGES
-        ],
+        "problem_ages": [{"low": low, "high": high, "count": ages[f"age_{low}"]} for low, high in PROBLEM_AGES],
         "problems_total": ages["total"],
         "problems_overdue": ages["overdue"],
         "oldest_problems": oldest,
@@ -480,7 +493,7 @@ def cockpit_today(*, user: AbstractBaseUser, unit: Unit, day: dt.date | None = N
 
 
 def cockpit(*, user: AbstractBaseUser, team: Team | None, as_of: dt.date | None = None) -> dict:
-    """Everything of the home of ``team`` (or of the user's top teams), as of the latest night on or before ``as_of``."""
+    """Everything of the home of ``team`` (or of the user's top teams), as of the last night up to ``as_of``."""
     unit = cockpit_unit(user=user, team=team)
     night = latest_night(on_or_before=as_of)
     metric = default_metric()
@@ -490,9 +503,7 @@ def cockpit(*, user: AbstractBaseUser, team: Team | None, as_of: dt.date | None 
     children = _children_of(unit.teams)
     ranking, ranking_of = cockpit_ranking(user=user, unit=unit, night=night, metric=metric, children=children)
     kpis = list(
-        kpi_list_for(user=user).filter(
-            as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=True, team__in=unit.teams
-        )
+        kpi_list_for(user=user).filter(as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=True, team__in=unit.teams)
     )
     month_start, month_end = periods.bounds(PeriodKind.MONTH, night)
     year_start, year_end = periods.bounds(PeriodKind.YEAR, night)

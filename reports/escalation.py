@@ -206,9 +206,7 @@ def alerts_escalate(ctx: NightContext) -> list[Alert]:
     """Raise the night's escalations (each cause once, ever, per recipient) and archive alerts whose period is over."""
     found = _critical_streaks(ctx) + _missing_streaks(ctx) + _overdue_problems(ctx)
     recipients = escalation_recipients({f["team_id"] for f in found}, ctx.as_of)
-    existing = set(
-        Alert.objects.filter(cause__in=[f["cause"] for f in found]).values_list("user_id", "cause")
-    )
+    existing = set(Alert.objects.filter(cause__in=[f["cause"] for f in found]).values_list("user_id", "cause"))
     new = []
     for item in found:
         for user_id in sorted(recipients.get(item["team_id"], set())):

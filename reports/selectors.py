@@ -119,26 +119,39 @@ class AlertGroup:
         count, kind = self.reps or len(self.alerts), first.kind
         values = {"count": count, "metric": gettext(first.params.get("metric", ""))}
         if kind == "progress" and first.params.get("status") == formulas.Status.CRITICAL:
-            return ngettext("%(count)s rep critical on %(metric)s", "%(count)s reps critical on %(metric)s", count) % values
+            return (
+                ngettext("%(count)s rep critical on %(metric)s", "%(count)s reps critical on %(metric)s", count)
+                % values
+            )
         if kind == "progress":
             return ngettext("%(count)s rep behind on %(metric)s", "%(count)s reps behind on %(metric)s", count) % values
         if kind == "missing-sheet":
-            return ngettext("%(count)s rep without a visit sheet", "%(count)s reps without a visit sheet", count) % values
+            return (
+                ngettext("%(count)s rep without a visit sheet", "%(count)s reps without a visit sheet", count) % values
+            )
         if kind == "escalation-critical":
-            return ngettext(
-                "Escalated: %(count)s rep critical day after day", "Escalated: %(count)s reps critical day after day", count
-            ) % values
+            return (
+                ngettext(
+                    "Escalated: %(count)s rep critical day after day",
+                    "Escalated: %(count)s reps critical day after day",
+                    count,
+                )
+                % values
+            )
         if kind == "escalation-missing":
-            return ngettext(
-                "Escalated: %(count)s rep without sheets day after day",
-                "Escalated: %(count)s reps without sheets day after day",
-                count,
-            ) % values
+            return (
+                ngettext(
+                    "Escalated: %(count)s rep without sheets day after day",
+                    "Escalated: %(count)s reps without sheets day after day",
+                    count,
+                )
+                % values
+            )
         if kind == "escalation-problem":
             count = len({a.cause for a in self.alerts})
-            return ngettext("Escalated: %(count)s problem past due", "Escalated: %(count)s problems past due", count) % {
-                "count": count
-            }
+            return ngettext(
+                "Escalated: %(count)s problem past due", "Escalated: %(count)s problems past due", count
+            ) % {"count": count}
         count = len(self.alerts)
         return ngettext("%(count)s change of a target", "%(count)s changes of targets", count) % {"count": count}
 

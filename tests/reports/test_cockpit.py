@@ -161,9 +161,12 @@ def test_a_manager_sees_only_their_team_and_a_rep_cannot_open_the_home(company, 
     assert manager.context["ranking_of"] == "reps"
     month = tile(manager.context["tiles"], PeriodKind.MONTH).figure
     assert month.actual == D("30000.00") and month.target == D("100000.00")
-    assert company.client_for(company.manager_a).get(
-        reverse("reports:cockpit") + f"?team={two_regions['team_c'].pk}"
-    ).status_code == 404
+    assert (
+        company.client_for(company.manager_a)
+        .get(reverse("reports:cockpit") + f"?team={two_regions['team_c'].pk}")
+        .status_code
+        == 404
+    )
     assert company.client_for(company.rep_a).get(reverse("reports:cockpit")).status_code == 403
     assert company.client_for(company.manager_a).get(reverse("home")).url == reverse("reports:cockpit")
 
@@ -186,7 +189,11 @@ def test_today_counts_missing_sheets_problems_and_meetings_over_the_subtree(comp
         (two_regions["team_c"], two_regions["rep_c"], 10, dt.date(2026, 11, 30)),
     ]:
         Problem.objects.create(
-            team=team, raised_by=company.director, owner=owner, description="x", due_date=due,
+            team=team,
+            raised_by=company.director,
+            owner=owner,
+            description="x",
+            due_date=due,
             created_at=now - dt.timedelta(days=age),
         )
     with time_machine.travel(now):

@@ -62,7 +62,11 @@ def sheet(rep, team, day: dt.date) -> None:
 
 
 def file_every_day(company, days, *, except_rep=None) -> None:
-    for rep, team in [(company.rep_a, company.team_a), (company.rep_a2, company.team_a), (company.rep_b, company.team_b)]:
+    for rep, team in [
+        (company.rep_a, company.team_a),
+        (company.rep_a2, company.team_a),
+        (company.rep_b, company.team_b),
+    ]:
         for day in days:
             if rep != except_rep:
                 sheet(rep, team, day)
@@ -83,7 +87,7 @@ def test_a_rep_critical_five_working_days_running_goes_to_the_manager_above_and_
         (east_manager.pk, company.rep_a.pk),
         (company.director.pk, company.rep_a.pk),
     }  # not the team's own manager, who has had the daily alerts all along
-    assert "critical" in raised[0].message and "5" in raised[0].message
+    assert raised[0].params["days"] == 5 and "5" in raised[0].message
     critical(company, sales_metric, company.rep_a, dt.date(2026, 3, 16))
     assert escalate(dt.date(2026, 3, 16)) == []  # once per cause: the same run goes on
 
@@ -122,12 +126,21 @@ def test_a_problem_open_past_its_due_date_is_escalated_after_the_configured_days
     ReportSettings.objects.update_or_create(pk=1, defaults={"escalate_problem_overdue_days": 2})
     raised_at = dt.datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)
     late = Problem.objects.create(
-        team=company.team_b, raised_by=company.manager_b, owner=company.rep_b, description="Shelf space lost",
-        due_date=dt.date(2026, 3, 9), created_at=raised_at,
+        team=company.team_b,
+        raised_by=company.manager_b,
+        owner=company.rep_b,
+        description="Shelf space lost",
+        due_date=dt.date(2026, 3, 9),
+        created_at=raised_at,
     )
     Problem.objects.create(
-        team=company.team_b, raised_by=company.manager_b, owner=company.rep_b, description="Solved in time",
-        due_date=dt.date(2026, 3, 9), created_at=raised_at, resolved_at=raised_at,
+        team=company.team_b,
+        raised_by=company.manager_b,
+        owner=company.rep_b,
+        description="Solved in time",
+        due_date=dt.date(2026, 3, 9),
+        created_at=raised_at,
+        resolved_at=raised_at,
     )
     assert escalate(dt.date(2026, 3, 11)) == []  # two days past due: not yet more than two
     raised = escalate(dt.date(2026, 3, 12))
@@ -141,8 +154,12 @@ def test_the_night_escalates_with_its_alerts(company, night, east_manager) -> No
     from meetings.models import Problem
 
     Problem.objects.create(
-        team=company.team_a, raised_by=company.manager_a, owner=company.rep_a, description="Late delivery",
-        due_date=dt.date(2026, 3, 2), created_at=dt.datetime(2026, 3, 1, 9, tzinfo=SHANGHAI),
+        team=company.team_a,
+        raised_by=company.manager_a,
+        owner=company.rep_a,
+        description="Late delivery",
+        due_date=dt.date(2026, 3, 2),
+        created_at=dt.datetime(2026, 3, 1, 9, tzinfo=SHANGHAI),
     )
     with at(night["as_of"]):
         services.night_compute(as_of=night["as_of"])
@@ -170,15 +187,22 @@ def _behind(company, metric_name: str = "Sales amount") -> list[Alert]:
     for rep, day in [(company.rep_a, 9), (company.rep_a2, 10), (company.rep_b, 10), (company.rep_a, 11)]:
         rows.append(
             Alert.objects.create(
-                user=company.director, cause=f"progress:{rep.pk}:1:behind", day=dt.date(2026, 3, day),
+                user=company.director,
+                cause=f"progress:{rep.pk}:1:behind",
+                day=dt.date(2026, 3, day),
                 params={"rep": rep.username, "status": "behind", "metric": metric_name, "gap": "-9.1"},
-                subject_rep=rep, message="x",
+                subject_rep=rep,
+                message="x",
             )
         )
     rows.append(
         Alert.objects.create(
-            user=company.director, cause=f"missing-sheet:{company.rep_b.pk}", day=dt.date(2026, 3, 10),
-            params={"rep": "rep_b"}, subject_rep=company.rep_b, message="x",
+            user=company.director,
+            cause=f"missing-sheet:{company.rep_b.pk}",
+            day=dt.date(2026, 3, 10),
+            params={"rep": "rep_b"},
+            subject_rep=company.rep_b,
+            message="x",
         )
     )
     return rows
@@ -207,8 +231,12 @@ def test_the_alert_page_filters_pages_and_marks_a_group_read(company) -> None:
     _behind(company)
     for index in range(25):  # 25 more causes: two pages of groups
         Alert.objects.create(
-            user=company.director, cause=f"progress:{index}:9:critical", day=dt.date(2026, 3, 2),
-            params={"status": "critical", "metric": f"Metric {index}"}, level=Alert.Level.DANGER, message="x",
+            user=company.director,
+            cause=f"progress:{index}:9:critical",
+            day=dt.date(2026, 3, 2),
+            params={"status": "critical", "metric": f"Metric {index}"},
+            level=Alert.Level.DANGER,
+            message="x",
         )
     client = company.client_for(company.director)
     first = client.get(reverse("reports:alerts"))
@@ -217,7 +245,9 @@ def test_the_alert_page_filters_pages_and_marks_a_group_read(company) -> None:
     page = client.get(reverse("reports:alerts") + "?kind=progress&level=warning")
     [group] = page.context["page"].object_list
     assert group.key == "progress:Sales amount:behind"
-    response = client.post(reverse("reports:alerts_read"), {"alert": [group.ids], "next": "/reports/alerts/?kind=progress"})
+    response = client.post(
+        reverse("reports:alerts_read"), {"alert": [group.ids], "next": "/reports/alerts/?kind=progress"}
+    )
     assert response.url == "/reports/alerts/?kind=progress"
     assert Alert.objects.filter(user=company.director, read_at__isnull=False).count() == 4
     assert Alert.objects.filter(user=company.director, read_at__isnull=True).count() == 26

@@ -85,12 +85,12 @@ def test_the_daily_report_moves_back_a_month_and_forward_again(company, two_nigh
         now = client.get(url)
         assert now.context["report"].as_of == D(2026, 3, 16)
         back = client.get(reverse("reports:daily") + _href(now.content.decode(), "period-previous"))
+        forward = client.get(reverse("reports:daily") + _href(back.content.decode(), "period-next"))
     report = back.context["report"]
     assert report.as_of == D(2026, 2, 27) and back.context["picker"]["as_of"] == D(2026, 2, 28)
     rep_a = next(r for r in report.rows if r.snapshot.rep_id == company.rep_a.pk)
     assert (rep_a.snapshot.period_start, rep_a.snapshot.actual) == (D(2026, 2, 1), 50000)
-    assert "2月 · 截至 02-28" in back.content.decode()
-    forward = client.get(reverse("reports:daily") + _href(back.content.decode(), "period-next"))
+    assert "2月 · 截至 02-27" in back.content.decode()  # the data reach the night of the 27th
     assert forward.context["report"].as_of == D(2026, 3, 16)
 
 

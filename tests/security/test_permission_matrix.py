@@ -118,7 +118,7 @@ def rep_of_caller(world: World, obj_side, my_side) -> dict:
     return {"rep": (my_side or obj_side).rep.pk}
 
 
-REPORT_PAGES = ("daily", "daily_xlsx", "daily_csv", "scorecard", "my_team")
+REPORT_PAGES = ("cockpit", "daily", "daily_xlsx", "daily_csv", "scorecard", "my_team")
 REP_ONLY = roles(rep=OK, manager=403, director=403)
 LEADERS = roles(rep=403, manager=OK, director=OK)
 ANYONE = every(OK)
