@@ -73,3 +73,24 @@ def test_the_daily_report_goes_back_one_month_with_the_picker(company, two_regio
     page.select_option("[data-testid=period-kind]", "week")
     page.locator("[data-testid=period-picker] button[type=submit]").click()
     assert "10-19 – 10-25" in page.locator("[data-testid=period-label]").inner_text()
+
+
+def test_a_rep_reads_grouped_alerts_and_the_picker_on_a_phone(company, two_regions, new_page) -> None:
+    page = new_page(locale="zh-CN")
+    login(page, company.rep_a.username, PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/reports/alerts/")
+    groups = page.locator("[data-testid=alert-group]")
+    assert groups.count() >= 1
+    groups.first.locator("summary").click()
+    assert groups.first.locator("[data-testid=alert-group-items] li").first.is_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    box = groups.first.locator("summary").bounding_box()
+    assert box["height"] >= 44
+    screenshot(page, "cockpit-alerts-rep-390")
+    page.goto(f"/reports/reps/{company.rep_a.pk}/")
+    page.locator("[data-testid=period-previous]").click()
+    page.wait_for_url("**as_of=2026-10-31**")
+    assert page.locator("[data-testid=breadcrumbs]").count() == 0  # a rep has no units to climb
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    screenshot(page, "cockpit-rep-detail-390")
