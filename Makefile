@@ -47,10 +47,14 @@ run: migrate
 	$(BIN)/python -m salesops.launcher
 
 # Two pytest-xdist workers, each with a test database and a Redis database of its own; a file's tests stay together.
+# Without DATABASE_URL / REDIS_URL the tests start embedded servers of their own (data and sockets under
+# TEST_VAR_DIR) and stop only those, so a `make run` beside them keeps its servers.
 TEST_WORKERS ?= 2
+TEST_VAR_DIR ?= $(CURDIR)/var/test
 test: install browsers
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
-	  [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || $(BIN)/python -m salesops.embedded stop; exit $$status
+	SALESOPS_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
+	  [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || SALESOPS_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python -m salesops.embedded stop; \
+	  exit $$status
 
 ping: install
 	$(BIN)/celery -A salesops inspect ping

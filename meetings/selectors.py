@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Max, QuerySet, Sum
 from django.utils import timezone
 
 from meetings.models import (
@@ -31,6 +31,8 @@ from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for
 
 User = get_user_model()
 ZERO = Decimal("0.00")
+# A reported order amount further than this from the recorded orders is flagged on the evening dashboard.
+REPORT_TOLERANCE = Decimal("0.10")
 
 
 # --- Lists ------------------------------------------------------------------------------------------------
@@ -211,6 +213,10 @@ class DashboardRow:
     month: MonthToDate | None = None
     yesterday: DaySummary | None = None
     rank: int | None = None
+    # The day's recorded orders (its sale lines: orders taken on visits and ERP lines dated that day), and the
+    # largest of them: what the evening ranks by, whatever a rep typed at check-in.
+    recorded_amount: Decimal = ZERO
+    biggest_order: Decimal = ZERO
 
     @property
     def planned_visits(self) -> int:
@@ -238,9 +244,23 @@ class DashboardRow:
 
     @property
     def results_amount(self) -> Decimal:
-        if self.results and self.results.results_amount is not None:
-            return self.results.results_amount
-        return self.summary.order_amount
+        """The day's orders as recorded (never the amount typed at check-in)."""
+        return self.recorded_amount
+
+    @property
+    def reported_amount(self) -> Decimal | None:
+        """The order amount the rep typed at the evening check-in, shown beside the recorded one only."""
+        return self.results.results_amount if self.results else None
+
+    @property
+    def report_differs(self) -> bool:
+        """The reported amount is more than ``REPORT_TOLERANCE`` away from the recorded one."""
+        reported = self.reported_amount
+        if reported is None:
+            return False
+        if not self.recorded_amount:
+            return reported > 0
+        return abs(reported - self.recorded_amount) > self.recorded_amount * REPORT_TOLERANCE
 
     @property
     def not_started(self) -> bool:
@@ -252,6 +272,29 @@ class DashboardRow:
 
 
 @dataclass
+class Star:
+    """One of the day's stars on the evening dashboard: the reps sharing the best figure of a kind."""
+
+    kind: str  # "visits", "new_customers", "biggest_order"
+    reps: list
+    value: Decimal | int
+
+
+def day_stars(rows: list[DashboardRow]) -> list[Star]:
+    """The day's stars: most visits, most new customers, biggest single order (ties share; none for a zero)."""
+    stars = []
+    for kind, value_of in (
+        ("visits", lambda row: row.summary.visits),
+        ("new_customers", lambda row: row.summary.new_customers),
+        ("biggest_order", lambda row: row.biggest_order),
+    ):
+        best = max((value_of(row) for row in rows), default=0)
+        if best:
+            stars.append(Star(kind=kind, reps=[row.rep for row in rows if value_of(row) == best], value=best))
+    return stars
+
+
+@dataclass
 class Dashboard:
     meeting: Meeting
     now: dt.datetime
@@ -260,6 +303,7 @@ class Dashboard:
     problems: list[Problem] = field(default_factory=list)
     yesterday: dt.date | None = None
     attendance_counts: dict = field(default_factory=dict)
+    stars: list[Star] = field(default_factory=list)
 
 
 def dashboard_for(*, meeting: Meeting, now: dt.datetime | None = None) -> Dashboard:
@@ -306,9 +350,20 @@ def dashboard_for(*, meeting: Meeting, now: dt.datetime | None = None) -> Dashbo
         )
         for rep in reps
     ]
+    stars = []
     if meeting.slot == Slot.EVENING:
+        row_of = {row.rep.pk: row for row in rows}
+        for rep_id, total, biggest in (
+            SaleRecord.objects.filter(rep_id__in=rep_ids, date=meeting.date)
+            .order_by()
+            .values("rep_id")
+            .annotate(total=Sum("amount"), biggest=Max("amount"))
+            .values_list("rep_id", "total", "biggest")
+        ):
+            row_of[rep_id].recorded_amount, row_of[rep_id].biggest_order = total, biggest
         for rank, row in enumerate(sorted(rows, key=lambda r: (-r.results_amount, -r.results_visits)), start=1):
             row.rank = rank
+        stars = day_stars(rows)
     problems = list(
         Problem.objects.filter(team_id=meeting.team_id, created_at__date=meeting.date)
         .select_related("owner", "raised_by")
@@ -337,4 +392,5 @@ def dashboard_for(*, meeting: Meeting, now: dt.datetime | None = None) -> Dashbo
         problems=problems,
         yesterday=yesterday,
         attendance_counts=counts,
+        stars=stars,
     )

@@ -193,6 +193,7 @@ def checkin_submit(
     # Two first check-ins at once (a double tap, a retry): the second waits on the unique row, then updates it.
     CheckIn.objects.get_or_create(meeting=meeting, rep=rep)
     checkin = CheckIn.objects.select_for_update().get(meeting=meeting, rep=rep)
+    checkin.meeting = meeting  # known: the save then tells the team's live table without a query
     if checkin.checked_in_at is None and checkin.attendance != Attendance.EXCUSED:
         if meeting.is_closed(now) and checkin.late_allowed_by_id is None:
             raise ValidationError({"meeting": _("This meeting is closed. Ask your manager to allow a late check-in.")})

@@ -24,6 +24,7 @@ from meetings.forms import (
     ResolveForm,
     ScheduleForm,
 )
+from meetings.live_table import live_table_response
 from meetings.models import CheckIn, Meeting, Problem
 from org.calendar import is_working_day
 from org.models import Role
@@ -176,10 +177,13 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @reading_from_replica()
 def dashboard_live(request: HttpRequest, pk: int) -> HttpResponse:
-    """The dashboard's table alone, for htmx polling (every open screen, every 30 seconds): from the replica when
+    """The dashboard's table alone, for htmx polling (every open screen, every 30 seconds): rendered once per change
+    of its data for all its viewers, 304 for a screen that has it (meetings/live_table.py); from the replica when
     there is one, which may lag a moment behind."""
     meeting = _leader_meeting(request, pk)
-    return render(request, "meetings/_dashboard_live.html", {"d": selectors.dashboard_for(meeting=meeting)})
+    return live_table_response(
+        request, meeting=meeting, render_data=lambda: {"d": selectors.dashboard_for(meeting=meeting)}
+    )
 
 
 @login_required

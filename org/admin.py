@@ -34,6 +34,8 @@ class CustomerAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "tier", "team"]
     search_fields = ["name", "code", "address"]
     autocomplete_fields = ["team", "owner"]
+    # Set by the first order, corrected with a reason on the customer's page (org.services.customer_first_order_set).
+    readonly_fields = ["first_order_date"]
 
 
 @admin.register(Product)

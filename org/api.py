@@ -25,6 +25,7 @@ from org.forms import FIRST_ORDER_DATE_VALIDATORS
 from org.models import ApiToken, Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
 from org.scoping import scope_for
+from salesops.client_ip import TokenLoginThrottle
 from salesops.formatting import display_name
 from salesops.parsers import JSONParser
 from visits.idempotency import IdempotentMixin
@@ -58,6 +59,14 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    first_order_date_reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Why a manager sets the first order date by hand (kept in the audit log); needed with that date.",
+    )
+
     class Meta:
         model = Customer
         fields = [
@@ -76,6 +85,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "position_datum",
             "check_in_radius_m",
             "first_order_date",
+            "first_order_date_reason",
             "created_at",
             "updated_at",
         ]
@@ -89,6 +99,8 @@ class CustomerSerializer(serializers.ModelSerializer):
             # Unknown or out-of-scope teams and owners are "does not exist", never "forbidden".
             self.fields["team"].queryset = selectors.team_list_for(user=request.user)
             self.fields["owner"].queryset = selectors.rep_choices_for(user=request.user)
+            if scope_for(request.user).is_rep:  # set by the customer's first order; a manager corrects it
+                self.fields["first_order_date"].read_only = True
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -244,6 +256,7 @@ class TokenLoginView(ObtainAuthToken):
 
     authentication_classes: list = []
     parser_classes = (FormParser, MultiPartParser, JSONParser)
+    throttle_classes = [TokenLoginThrottle]
 
     def post(self, request: Request, *args, **kwargs) -> Response:
         credentials = self.get_serializer(data=request.data)

@@ -9,6 +9,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from org.models import AuditEvent
+from salesops.client_ip import client_ip
 
 logger = logging.getLogger("salesops.audit")
 
@@ -16,7 +17,7 @@ logger = logging.getLogger("salesops.audit")
 def client_address(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def audit_record(

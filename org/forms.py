@@ -38,6 +38,7 @@ class CustomerForm(forms.ModelForm):
             "first_order_date",
         ]
         widgets = {"first_order_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {"first_order_date": _("Set by the customer's first order (a visit or an ERP sale).")}
 
     def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -48,8 +49,17 @@ class CustomerForm(forms.ModelForm):
             self.fields["team"].initial = next(iter(team_ids))
         self.fields["first_order_date"].validators += FIRST_ORDER_DATE_VALIDATORS
         if scope.is_rep:
+            # Set by the customer's first order; only a manager corrects it, with a reason.
             del self.fields["owner"]
+            del self.fields["first_order_date"]
         else:
+            self.fields["first_order_date_reason"] = forms.CharField(
+                label=_("Reason for the first order date"),
+                max_length=200,
+                required=False,
+                help_text=_("Needed when you set or change the first order date by hand; kept in the audit log."),
+            )
+            self.order_fields([*self.Meta.fields, "first_order_date_reason"])
             owners = rep_choices_for(user=user)
             self.fields["owner"].queryset = owners
             # Named and in name order (pinyin of the family name), as everywhere else; the queryset validates.

@@ -331,6 +331,7 @@ class AuditEvent(models.Model):
         REVIEW_RECORDED = "review_recorded", _("Review recorded")
         EXPORT = "export", _("Export")
         CALENDAR_CHANGED = "calendar_changed", _("Calendar changed")
+        FIRST_ORDER_SET = "first_order_set", _("First order date set")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

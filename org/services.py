@@ -20,6 +20,7 @@ from org.models import AuditEvent, Customer, Membership, Role, Team, WorkCalenda
 from org.scoping import scope_for
 
 FIRST_CALENDAR_YEAR = 2020  # the first year the calendar is seeded for
+FIRST_ORDER_DATE_MIN = dt.date(1900, 1, 1)
 
 CUSTOMER_FIELDS = (
     "code",
@@ -35,7 +36,6 @@ CUSTOMER_FIELDS = (
     "longitude",
     "position_datum",
     "check_in_radius_m",
-    "first_order_date",
 )
 
 
@@ -75,6 +75,10 @@ def customer_create(*, by: AbstractBaseUser, **fields: Any) -> Customer:
     customer = Customer(**{k: v for k, v in fields.items() if k in CUSTOMER_FIELDS})
     customer.full_clean()
     customer.save()
+    if fields.get("first_order_date") is not None:  # a customer who ordered before the system knew them
+        customer_first_order_set(
+            by=by, customer=customer, date=fields["first_order_date"], reason=fields.get("first_order_date_reason", "")
+        )
     return customer
 
 
@@ -89,12 +93,49 @@ def customer_update(*, by: AbstractBaseUser, customer: Customer, **fields: Any) 
         fields.pop("owner", None)
     elif not scope.can_manage(customer.team_id):
         raise PermissionDenied
+    # The stored date, whatever a form already wrote on the instance: only customer_first_order_set changes it.
+    stored = Customer.objects.select_for_update().values_list("first_order_date", flat=True).get(pk=customer.pk)
+    customer.first_order_date = stored
     for name, value in fields.items():
         if name in CUSTOMER_FIELDS:
             setattr(customer, name, value)
     _check_customer_scope(by=by, team=customer.team, owner=customer.owner)
     customer.full_clean()
     customer.save()
+    if "first_order_date" in fields and fields["first_order_date"] != stored:
+        customer_first_order_set(
+            by=by, customer=customer, date=fields["first_order_date"], reason=fields.get("first_order_date_reason", "")
+        )
+    return customer
+
+
+@transaction.atomic
+def customer_first_order_set(
+    *, by: AbstractBaseUser, customer: Customer, date: dt.date | None, reason: str
+) -> Customer:
+    """A manager of the customer's team corrects its first order date, with a reason kept in the audit log.
+
+    Otherwise the date comes only from the customer's first order (a visit's order line or an ERP sale), so that
+    the night's new customers are customers who really ordered.
+    """
+    if not scope_for(by).can_manage(customer.team_id):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if date is not None and not FIRST_ORDER_DATE_MIN <= date <= timezone.localdate():
+        errors["first_order_date"] = _("Enter a day between 1900 and today.")
+    if not reason.strip():
+        errors["first_order_date_reason"] = _("Say why the first order date is changed.")
+    if errors:
+        raise ValidationError(errors)
+    before = customer.first_order_date
+    customer.first_order_date = date
+    customer.save(update_fields=["first_order_date", "updated_at"])
+    audit_record(
+        action=AuditEvent.Action.FIRST_ORDER_SET,
+        actor=by,
+        obj=customer,
+        summary=f"{customer.code}: {before or '-'} → {date or '-'}: {reason.strip()}",
+    )
     return customer
 
 

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from reports.models import (
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    HeldCorrection,
     MonthlyActual,
     NightlyRun,
     NightlyShard,
@@ -69,9 +73,37 @@ class NightlyShardInline(admin.TabularInline):
 
 @admin.register(NightlyRun)
 class NightlyRunAdmin(admin.ModelAdmin):
-    list_display = ["as_of", "status", "shard_count", "started_at", "finished_at"]
+    list_display = ["as_of", "status", "shard_count", "started_at", "finished_at", "failed_at"]
     list_filter = ["status"]
+    readonly_fields = ["error", "problems"]
     inlines = [NightlyShardInline]
+    actions = ["compute_again"]
+
+    @admin.action(description=_("Compute the selected nights again"))
+    def compute_again(self, request, queryset) -> None:
+        from reports.tasks import nightly_progress_task
+
+        nights = sorted(queryset.values_list("as_of", flat=True))
+        for night in nights:
+            transaction.on_commit(lambda night=night: nightly_progress_task.delay(night.isoformat()))
+        message = ngettext(
+            "%(count)s night will be computed again.", "%(count)s nights will be computed again.", len(nights)
+        )
+        self.message_user(request, message % {"count": len(nights)})
 
 
 admin.site.register(NightlyShard)
+
+
+@admin.register(HeldCorrection)
+class HeldCorrectionAdmin(admin.ModelAdmin):
+    """The corrections of closed months waiting for a director's reopening (read only: they follow the data)."""
+
+    list_display = ["month", "day", "team", "recorded_at", "released_at"]
+    list_filter = ["month", "released_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

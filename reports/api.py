@@ -28,8 +28,9 @@ class ProgressSnapshotSerializer(serializers.ModelSerializer):
         model = ProgressSnapshot
         fields = [
             "id", "as_of", "owner_key", "owner_name", "team", "rep", "metric", "metric_code", "period_kind",
-            "period_start", "period_end", "target", "actual", "achievement", "time_progress", "plan_progress",
-            "gap_pp", "status", "forecast", "required_daily_rate", "rank", "computed_at",
+            "period_start", "period_end", "target", "actual", "achievement", "time_progress", "days_elapsed",
+            "days_total", "plan_progress", "gap_pp", "status", "forecast", "required_daily_rate", "rank", "flags",
+            "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -54,7 +55,7 @@ class ExecutionKpiSerializer(serializers.ModelSerializer):
         fields = [
             "id", "as_of", "owner_key", "team", "rep", "period_kind", "period_start", "period_end",
             "plan_completion_rate", "on_time_filing_rate", "quality_rate", "median_resolution_hours",
-            "action_timeliness", "attendance_rate", "overdue_customers", "computed_at",
+            "action_timeliness", "attendance_rate", "overdue_customers", "flags", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -17,6 +17,8 @@ HUNDRED = Decimal(100)
 RATIO = Decimal("0.000001")
 POINTS = Decimal("0.01")
 MONEY = Decimal("0.01")
+# 100,000 %: a ratio beyond it says only that the target is (nearly) zero, so it is capped there and flagged.
+RATIO_LIMIT = Decimal(1000)
 
 
 class Status:
@@ -69,6 +71,13 @@ def ratio(numerator: Decimal, denominator: Decimal) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
+
+
+def capped(value: Decimal | None, limit: Decimal = RATIO_LIMIT) -> tuple[Decimal | None, bool]:
+    """``value`` within [−limit, limit], and whether it had to be capped."""
+    if value is None or abs(value) <= limit:
+        return value, False
+    return (limit if value > 0 else -limit), True
 
 
 def time_progress(units: Units) -> Decimal | None:
@@ -167,6 +176,7 @@ class Progress:
     status: str
     forecast: Decimal | None
     required_daily_rate: Decimal | None
+    flags: tuple[str, ...] = ()  # the ratios capped at RATIO_LIMIT ("achievement", "plan_progress")
 
 
 def progress(
@@ -178,8 +188,10 @@ def progress(
     thresholds: Thresholds = Thresholds(),
     precision: Decimal = MONEY,
 ) -> Progress:
-    """Every number of one owner, metric and period as of a date."""
-    achieved = achievement(actual, target)
+    """Every number of one owner, metric and period as of a date; achievement and plan progress capped at
+    ``RATIO_LIMIT`` (and named in ``flags``), so a target of a few fen cannot make a ratio nobody can store."""
+    achieved, achievement_capped = capped(achievement(actual, target))
+    planned_share, plan_capped = capped(plan_progress(planned, target))
     elapsed_share = time_progress(units)
     gap = gap_pp(achieved, elapsed_share)
     return Progress(
@@ -187,11 +199,14 @@ def progress(
         actual=actual,
         achievement=achieved,
         time_progress=elapsed_share,
-        plan_progress=plan_progress(planned, target),
+        plan_progress=planned_share,
         gap_pp=gap,
         status=status(gap, thresholds),
         forecast=forecast(actual, units, precision),
         required_daily_rate=required_daily_rate(target, actual, units, precision),
+        flags=tuple(
+            name for name, flag in (("achievement", achievement_capped), ("plan_progress", plan_capped)) if flag
+        ),
     )
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -79,6 +81,10 @@ class ProgressSnapshot(OwnedRow):
     actual = models.DecimalField(_("actual"), max_digits=16, decimal_places=2)
     achievement = models.DecimalField(_("achievement"), max_digits=12, decimal_places=6, null=True, blank=True)
     time_progress = models.DecimalField(_("time progress"), max_digits=8, decimal_places=6, null=True, blank=True)
+    # The units of the time progress (working days by default, calendar days by the report settings), so a
+    # manager can check it by hand: elapsed through the night / in the whole period.
+    days_elapsed = models.PositiveIntegerField(_("days elapsed"), null=True, blank=True)
+    days_total = models.PositiveIntegerField(_("days in the period"), null=True, blank=True)
     plan_progress = models.DecimalField(_("plan progress"), max_digits=12, decimal_places=6, null=True, blank=True)
     gap_pp = models.DecimalField(_("gap (pp)"), max_digits=10, decimal_places=2, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ProgressStatus.choices)
@@ -87,6 +93,9 @@ class ProgressSnapshot(OwnedRow):
         _("required daily rate"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    # The numbers that were capped or left empty because they could not be stored as computed (a near-zero
+    # target makes an achievement of millions of per cent): see reports.services.SNAPSHOT_FLAGS.
+    flags = ArrayField(models.CharField(max_length=40), verbose_name=_("flags"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -110,6 +119,11 @@ class ProgressSnapshot(OwnedRow):
     @property
     def gap_class(self) -> str:
         return f"gap-{self.status}" if self.status != Status.NO_TARGET else ""
+
+    @property
+    def achievement_capped(self) -> bool:
+        """The achievement is shown at its cap (100,000 %): the target is (nearly) zero."""
+        return "achievement" in self.flags
 
 
 class DailyActual(models.Model):
@@ -198,6 +212,55 @@ class MonthlyActual(models.Model):
         return f"{self.month:%Y-%m} {self.rep_id or self.team_id} {self.family} {self.value}"
 
 
+class ActualChange(models.Model):
+    """A day of a team whose raw actuals changed since the night last rolled it up: a sale line created, changed
+    (amount, date, rep, product, customer) or deleted, a visit or sheet, a customer's first order, a product's
+    line. Written by database triggers (migration 0010), so every path is seen (import, API, page, admin, a bulk
+    update); the next night rolls those days up again, then deletes the rows."""
+
+    # No foreign key constraint: a trigger writes the row while the team itself may be being deleted.
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    recorded_at = models.DateTimeField(_("recorded at"), db_default=Now())
+
+    class Meta:
+        ordering = ["day", "team"]
+        verbose_name = _("changed day of actuals")
+        verbose_name_plural = _("changed days of actuals")
+        constraints = [models.UniqueConstraint(fields=["team", "day"], name="actual_change_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.team_id}"
+
+
+class HeldCorrection(models.Model):
+    """A change of the actuals of a closed month: the month's frozen scores keep what they showed, and the
+    correction waits here, listed for the directors, until one of them reopens the month (its night is then
+    computed again and the correction released)."""
+
+    night = models.DateField(_("frozen night"))
+    month = models.DateField(_("month"))  # its first day
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    released_at = models.DateTimeField(_("counted after reopening at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["month", "day", "team"]
+        verbose_name = _("held correction")
+        verbose_name_plural = _("held corrections")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["night", "team", "day"], condition=Q(released_at__isnull=True), name="held_correction_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.day} {self.team_id}"
+
+
 class ExecutionKpiSnapshot(OwnedRow):
     """How well an owner executes the process in a period as of a night (rates are 0–1, None = nothing to count)."""
 
@@ -222,6 +285,7 @@ class ExecutionKpiSnapshot(OwnedRow):
         _("meeting attendance rate"), max_digits=8, decimal_places=6, null=True, blank=True
     )
     overdue_customers = models.PositiveIntegerField(_("overdue customers"), default=0)
+    flags = ArrayField(models.CharField(max_length=40), verbose_name=_("flags"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -313,6 +377,17 @@ class Alert(models.Model):
                 "old": self.params.get("old", ""),
                 "new": self.params.get("new", ""),
             }
+        if kind == "held-correction":
+            return _(
+                "Sales or visits counted in %(month)s, a closed month, changed after it was closed (%(days)s days "
+                "of a team). Its scores stay as they were shown until you reopen the month; the current periods "
+                "already count the change."
+            ) % {"month": self.params.get("month", ""), "days": self.params.get("days", "")}
+        if kind == "night-failed":
+            return _(
+                "The figures of the night of %(night)s could not be computed (%(error)s). The reports show the "
+                "last complete night until it is computed again."
+            ) % {"night": self.params.get("night", ""), "error": self.params.get("error", "")}
         if kind == "change-decided":
             text = (
                 _("%(by)s approved your change of the target of %(owner)s (%(metric)s).")
@@ -424,12 +499,17 @@ class NightlyRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
+        FAILED = "failed", pgettext_lazy("nightly run", "Failed")
 
     as_of = models.DateField(_("as of"), unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
     shard_count = models.PositiveIntegerField(_("shards"), default=0)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # Targets the final step skipped because their numbers could not be computed: [{"target", "error"}].
+    problems = models.JSONField(_("problems"), default=list, blank=True)
 
     class Meta:
         ordering = ["-as_of"]
@@ -447,6 +527,8 @@ class NightlyShard(models.Model):
     key = models.CharField(_("shard"), max_length=200)
     finished_at = models.DateTimeField(_("finished at"))
     worker = models.CharField(_("worker"), max_length=200, blank=True)  # the Celery node, empty in-process
+    # Targets the shard skipped because their numbers could not be computed: [{"target", "error"}].
+    problems = models.JSONField(_("problems"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("nightly shard")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import zlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from statistics import median
 from typing import NamedTuple
@@ -20,8 +21,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.db.models import Count, F, Min, Q
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +32,11 @@ from org.models import Customer, Membership, Role, Team
 from reports import escalation, formulas
 from reports.formulas import Status
 from reports.models import (
+    ActualChange,
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    HeldCorrection,
     MonthlyActual,
     NightlyRun,
     NightlyShard,
@@ -48,6 +51,8 @@ from targets import breakdown
 from targets.models import Metric, Target, TargetPeriod
 from targets.selectors import frozen_night
 from visits.models import SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 # Late-arriving data (an ERP file imported a few days late) is picked up by re-rolling this many days.
@@ -169,8 +174,12 @@ def _subtree_ids(team_ids: Iterable[int]) -> dict[int, set[int]]:
 ROLLUP_KEY = ("team_id", "rep_id", "family", "product_group")
 
 
-def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: dict) -> None:
-    """Make the roll-up rows of ``params["teams"]`` in [first, last] equal to ``fresh`` in one statement.
+Scope = Callable[[str, str], str]  # (team column, date column) → an SQL condition on them
+
+
+def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, scope: str, params: dict) -> None:
+    """Make the roll-up rows of ``table`` that ``scope`` (a condition on ``r``) covers equal to ``fresh``, in one
+    statement.
 
     Rows no longer produced are deleted, new ones inserted, changed values updated, and unchanged rows
     (most of them: the days already rolled up last night) are left alone, so they cost no write.
@@ -186,7 +195,7 @@ def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: 
         WITH fresh ({key}, value) AS ({fresh}),
         gone AS (
             DELETE FROM {table} r
-             WHERE r.team_id = ANY(%(teams)s) AND r.{day_column} BETWEEN %(first)s AND %(last)s
+             WHERE {scope}
                AND NOT EXISTS (SELECT 1 FROM fresh f WHERE {matches})
         )
         INSERT INTO {table} ({key}, value) SELECT {key}, value FROM fresh
@@ -197,93 +206,228 @@ def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, params: 
     )
 
 
+def _daily_fresh(on_days: Scope) -> str:
+    """The daily roll-up rows, from the raw records, of the (team, day)s ``on_days`` covers."""
+    sale, product = SaleRecord._meta.db_table, "org_product"
+    customer, visit, sheet = Customer._meta.db_table, Visit._meta.db_table, VisitSheet._meta.db_table
+    return f"""
+        SELECT s.date, s.team_id, s.rep_id,
+               CASE WHEN p.is_new_line THEN 'new_line_amount' ELSE 'established_amount' END,
+               p."group", SUM(s.amount)
+          FROM {sale} s JOIN {product} p ON p.id = s.product_id
+         WHERE {on_days("s.team_id", "s.date")}
+         GROUP BY 1, 2, 3, 4, 5
+        UNION ALL
+        SELECT c.first_order_date, c.team_id, c.owner_id, 'new_customers', '', COUNT(*)
+          FROM {customer} c
+         WHERE {on_days("c.team_id", "c.first_order_date")}
+         GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT c.first_order_date, c.team_id, c.owner_id, 'new_outlets', '', COUNT(*)
+          FROM {customer} c
+         WHERE c.kind = %(outlet)s AND {on_days("c.team_id", "c.first_order_date")}
+         GROUP BY 1, 2, 3
+        UNION ALL
+        SELECT g.date, g.team_id, g.rep_id, u.family, '', u.n
+          FROM (SELECT sh.date, sh.team_id, sh.rep_id,
+                       COUNT(*) FILTER (WHERE v.check_in_at IS NOT NULL) AS visits,
+                       COUNT(*) FILTER (WHERE v.planned) AS planned,
+                       COUNT(*) FILTER (WHERE v.planned AND v.check_out_at IS NOT NULL) AS planned_done
+                  FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
+                 WHERE {on_days("sh.team_id", "sh.date")}
+                 GROUP BY 1, 2, 3) g
+         CROSS JOIN LATERAL (VALUES ('visits', g.visits), ('planned_visits', g.planned),
+                                    ('planned_visits_done', g.planned_done)) u (family, n)
+         WHERE u.n > 0
+        UNION ALL
+        SELECT sh.date, sh.team_id, sh.rep_id, 'sheets_on_time', '', COUNT(*)
+          FROM {sheet} sh
+         WHERE {on_days("sh.team_id", "sh.date")} AND sh.submitted_at IS NOT NULL AND NOT sh.is_late
+         GROUP BY 1, 2, 3
+        """  # noqa: S608 (table names from the models' meta)
+
+
+def _rollups_rebuild(*, on_days: Scope, on_months: Scope, in_months: Scope, params: dict) -> None:
+    """Rebuild the daily roll-up of the (team, day)s ``on_days`` covers, then the monthly one of the (team,
+    month)s ``on_months`` covers (a condition on a month column), summed from every day ``in_months`` covers."""
+    table, monthly = DailyActual._meta.db_table, MonthlyActual._meta.db_table
+    params = {**params, "outlet": Customer.Kind.OUTLET}
+    with connection.cursor() as cursor:
+        _rollup_replace(
+            cursor,
+            table=table,
+            day_column="day",
+            fresh=_daily_fresh(on_days),
+            scope=on_days("r.team_id", "r.day"),
+            params=params,
+        )
+        # The months touched, summed again from the daily roll-up (every day of them, not only the new ones).
+        fresh = f"""
+            SELECT date_trunc('month', day)::date, team_id, rep_id, family, product_group, SUM(value)
+              FROM {table}
+             WHERE {in_months("team_id", "day")}
+             GROUP BY 1, 2, 3, 4, 5
+        """  # noqa: S608
+        _rollup_replace(
+            cursor,
+            table=monthly,
+            day_column="month",
+            fresh=fresh,
+            scope=on_months("r.team_id", "r.month"),
+            params=params,
+        )
+
+
 def daily_actual_refresh(*, team_ids: Sequence[int], start: dt.date, end: dt.date) -> None:
     """Rebuild the daily roll-up of the given teams' records for [start, end], then the months it touches."""
     if end < start or not team_ids:
         return
-    sale, product = SaleRecord._meta.db_table, "org_product"
-    customer, visit, sheet = Customer._meta.db_table, Visit._meta.db_table, VisitSheet._meta.db_table
-    table, monthly = DailyActual._meta.db_table, MonthlyActual._meta.db_table
-    params = {"teams": list(team_ids), "start": start, "end": end, "outlet": Customer.Kind.OUTLET}
-    with connection.cursor() as cursor:
-        fresh = f"""
-            SELECT s.date, s.team_id, s.rep_id,
-                   CASE WHEN p.is_new_line THEN 'new_line_amount' ELSE 'established_amount' END,
-                   p."group", SUM(s.amount)
-              FROM {sale} s JOIN {product} p ON p.id = s.product_id
-             WHERE s.team_id = ANY(%(teams)s) AND s.date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3, 4, 5
-            UNION ALL
-            SELECT c.first_order_date, c.team_id, c.owner_id, 'new_customers', '', COUNT(*)
-              FROM {customer} c
-             WHERE c.team_id = ANY(%(teams)s) AND c.first_order_date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3
-            UNION ALL
-            SELECT c.first_order_date, c.team_id, c.owner_id, 'new_outlets', '', COUNT(*)
-              FROM {customer} c
-             WHERE c.team_id = ANY(%(teams)s) AND c.kind = %(outlet)s
-               AND c.first_order_date BETWEEN %(start)s AND %(end)s
-             GROUP BY 1, 2, 3
-            UNION ALL
-            SELECT g.date, g.team_id, g.rep_id, u.family, '', u.n
-              FROM (SELECT sh.date, sh.team_id, sh.rep_id,
-                           COUNT(*) FILTER (WHERE v.check_in_at IS NOT NULL) AS visits,
-                           COUNT(*) FILTER (WHERE v.planned) AS planned,
-                           COUNT(*) FILTER (WHERE v.planned AND v.check_out_at IS NOT NULL) AS planned_done
-                      FROM {visit} v JOIN {sheet} sh ON sh.id = v.sheet_id
-                     WHERE sh.team_id = ANY(%(teams)s) AND sh.date BETWEEN %(start)s AND %(end)s
-                     GROUP BY 1, 2, 3) g
-             CROSS JOIN LATERAL (VALUES ('visits', g.visits), ('planned_visits', g.planned),
-                                        ('planned_visits_done', g.planned_done)) u (family, n)
-             WHERE u.n > 0
-            UNION ALL
-            SELECT sh.date, sh.team_id, sh.rep_id, 'sheets_on_time', '', COUNT(*)
-              FROM {sheet} sh
-             WHERE sh.team_id = ANY(%(teams)s) AND sh.date BETWEEN %(start)s AND %(end)s
-               AND sh.submitted_at IS NOT NULL AND NOT sh.is_late
-             GROUP BY 1, 2, 3
-            """  # noqa: S608
-        _rollup_replace(
-            cursor, table=table, day_column="day", fresh=fresh, params={**params, "first": start, "last": end}
-        )
-        # The months touched, summed again from the daily roll-up (every day of them, not only the new ones).
-        first, last = start.replace(day=1), month_range(end)[1]
-        fresh = f"""
-            SELECT date_trunc('month', day)::date, team_id, rep_id, family, product_group, SUM(value)
-              FROM {table}
-             WHERE team_id = ANY(%(teams)s) AND day BETWEEN %(first)s AND %(last)s
-             GROUP BY 1, 2, 3, 4, 5
-        """  # noqa: S608
-        _rollup_replace(
-            cursor, table=monthly, day_column="month", fresh=fresh, params={**params, "first": first, "last": last}
-        )
+    params = {"teams": list(team_ids), "start": start, "end": end, "first": start.replace(day=1)}
+    params["last"] = month_range(end)[1]
+    _rollups_rebuild(
+        on_days=lambda team, day: f"{team} = ANY(%(teams)s) AND {day} BETWEEN %(start)s AND %(end)s",
+        on_months=lambda team, month: f"{team} = ANY(%(teams)s) AND {month} BETWEEN %(first)s AND %(last)s",
+        in_months=lambda team, day: f"{team} = ANY(%(teams)s) AND {day} BETWEEN %(first)s AND %(last)s",
+        params=params,
+    )
+
+
+def daily_actual_refresh_days(*, days: Collection[tuple[int, dt.date]]) -> None:
+    """Rebuild the daily roll-up of exactly the given (team id, day)s, then the (team, month)s they fall in."""
+    if not days:
+        return
+    pairs = sorted(set(days))
+    months = sorted({(team_id, day.replace(day=1)) for team_id, day in pairs})
+    params = {
+        "pair_teams": [team_id for team_id, _day in pairs],
+        "pair_days": [day for _team, day in pairs],
+        "month_teams": [team_id for team_id, _month in months],
+        "month_firsts": [month for _team, month in months],
+    }
+    pair_rows = "unnest(%(pair_teams)s::bigint[], %(pair_days)s::date[]) p (team, day)"
+    month_rows = "unnest(%(month_teams)s::bigint[], %(month_firsts)s::date[]) m (team, first)"
+    _rollups_rebuild(
+        on_days=lambda team, day: f"EXISTS (SELECT 1 FROM {pair_rows} WHERE p.team = {team} AND p.day = {day})",
+        on_months=lambda team, month: (
+            f"EXISTS (SELECT 1 FROM {month_rows} WHERE m.team = {team} AND m.first = {month})"
+        ),
+        in_months=lambda team, day: (
+            f"EXISTS (SELECT 1 FROM {month_rows} WHERE m.team = {team} AND {day} >= m.first "
+            f"AND {day} < (m.first + interval '1 month')::date)"
+        ),
+        params=params,
+    )
 
 
 def refresh_start(as_of: dt.date) -> dt.date:
-    """The first day whose roll-up may have changed since the last finished night before ``as_of``.
-
-    That night minus a late-data window, or earlier when records dated earlier were added or changed
-    since it started (a backdated ERP import); the year's start when there is no earlier night. The same
-    for every shard: computed once when the night starts and handed to the shards and the final step.
-    """
+    """The first day the night rolls up again on its own: the last finished night before ``as_of`` minus a
+    late-data window (the year's start when there is none). Older days whose records changed are in the change
+    table (``actual_changes_apply``), whatever their date."""
     year_start = dt.date(as_of.year, 1, 1)
     previous = (
         NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lt=as_of)
         .order_by("-as_of")
-        .values("as_of", "started_at")
+        .values_list("as_of", flat=True)
         .first()
     )
-    if previous is None or previous["as_of"].year != as_of.year:
+    if previous is None or previous.year != as_of.year:
         return year_start
-    since = previous["started_at"]
-    candidates = [
-        previous["as_of"] - dt.timedelta(days=LATE_DATA_DAYS),
-        SaleRecord.objects.filter(created_at__gte=since).aggregate(first=Min("date"))["first"],
-        Customer.objects.filter(updated_at__gte=since).aggregate(first=Min("first_order_date"))["first"],
-        Visit.objects.filter(updated_at__gte=since).aggregate(first=Min("sheet__date"))["first"],
-        VisitSheet.objects.filter(updated_at__gte=since).aggregate(first=Min("date"))["first"],
-    ]
-    return max(year_start, min(day for day in candidates if day is not None))
+    return max(year_start, previous - dt.timedelta(days=LATE_DATA_DAYS))
+
+
+# --- changed actuals: roll them up again, recompute the closed periods they touch -----------------
+
+
+class ChangesApplied(NamedTuple):
+    days: int  # (team, day)s rolled up again
+    nights: list[dt.date]  # past nights asked to be computed again
+    held: dict[dt.date, int]  # closed month → days of corrections held until it is reopened
+
+
+def _month_end_nights(first_month: dt.date, before: dt.date) -> dict[dt.date, dt.date]:
+    """{month: its last finished night} of the months from ``first_month`` to the end of its year that ended
+    before ``before``: the nights whose month, quarter and year to date hold a change dated in ``first_month``."""
+    last = min(dt.date(first_month.year, 12, 31), before.replace(day=1) - dt.timedelta(days=1))
+    nights: dict[dt.date, dt.date] = {}
+    for as_of in (
+        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(first_month, last))
+        .order_by("as_of")
+        .values_list("as_of", flat=True)
+    ):
+        nights[as_of.replace(day=1)] = as_of  # the latest of each month wins
+    return nights
+
+
+def actual_changes_apply(*, as_of: dt.date) -> ChangesApplied:
+    """Roll up again every (team, day) whose raw records changed since the last night, however old, and ask
+    for the past nights holding them to be computed again: the last night of each ended month from the
+    change's month to its year's end (its month, its quarter, the year to date). A night that holds the frozen
+    scores of a closed month is not rewritten: the change is held for it (``HeldCorrection``) and the
+    directors are told, until one of them reopens the month. Tonight's periods count the change anyway."""
+    from targets.models import ClosedMonth, NightRecompute
+
+    with transaction.atomic():
+        _advisory_lock(as_of, "changes")
+        table = ActualChange._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} RETURNING team_id, day")  # noqa: S608 (a model's table)
+            days = {(team_id, day) for team_id, day in cursor.fetchall()}
+        if not days:
+            return ChangesApplied(0, [], {})
+        daily_actual_refresh_days(days=days)
+        frozen = dict(ClosedMonth.objects.filter(reopened_at__isnull=True).values_list("night", "month"))
+        current_month = as_of.replace(day=1)
+        earliest_of_year: dict[int, dt.date] = {}
+        for _team, day in days:
+            if day < current_month:
+                first = day.replace(day=1)
+                earliest_of_year[day.year] = min(first, earliest_of_year.get(day.year, first))
+        nights: set[dt.date] = set()
+        held_rows = []
+        for year, first_month in earliest_of_year.items():
+            for month, night in _month_end_nights(first_month, current_month).items():
+                month_end = month_range(month)[1]
+                counted = [(team_id, day) for team_id, day in days if day.year == year and day <= month_end]
+                if night not in frozen:
+                    nights.add(night)
+                    continue
+                held_rows += [
+                    HeldCorrection(night=night, month=frozen[night], team_id=team_id, day=day)
+                    for team_id, day in counted
+                ]
+        reason = _("Actuals of this period changed after the night was computed.")
+        requested = set(
+            NightRecompute.objects.filter(night__in=nights, started_at__isnull=True).values_list("night", flat=True)
+        )
+        NightRecompute.objects.bulk_create(
+            NightRecompute(night=night, reason=reason) for night in sorted(nights - requested)
+        )
+        HeldCorrection.objects.bulk_create(held_rows, ignore_conflicts=True)
+        held: dict[dt.date, int] = defaultdict(int)
+        for row in held_rows:
+            held[row.month] += 1
+        if held:
+            _held_corrections_alert(held)
+    return ChangesApplied(len(days), sorted(nights), dict(held))
+
+
+def _held_corrections_alert(held: dict[dt.date, int]) -> None:
+    today = timezone.localdate()
+    directors = set(Membership.objects.active_on(today).filter(role=Role.DIRECTOR).values_list("user_id", flat=True))
+    alerts = []
+    for month, count in sorted(held.items()):
+        params = {"month": f"{month:%Y-%m}", "days": count}
+        for user_id in sorted(directors):
+            alert = Alert(user_id=user_id, cause=f"held-correction:{month:%Y-%m}", day=today, level=Alert.Level.WARNING)
+            alert.params = params
+            alert.message = str(alert.text)[:300]
+            alerts.append(alert)
+    Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+
+
+def held_corrections_release(*, night: dt.date) -> int:
+    """The corrections held for a frozen night that has just been computed again (its month reopened)."""
+    return HeldCorrection.objects.filter(night=night, released_at__isnull=True).update(released_at=timezone.now())
 
 
 # --- progress snapshots --------------------------------------------------------------------------
@@ -310,6 +454,8 @@ class NightContext:
             self._month_days[day.month].append(day)
         self.now = timezone.now()
         self._units: dict[tuple[dt.date, dt.date], formulas.Units] = {}
+        # The targets whose numbers could not be computed, kept on the shard (or the run) that skipped them.
+        self.problems: list[dict] = []
         # The last night of a closed month keeps the scores it showed: no night or backfill rewrites them.
         self.frozen = frozen_night(as_of)
 
@@ -444,46 +590,87 @@ def _target_and_plan(ctx: NightContext, target: Target, months, kind: str, start
     return sum(in_period.values(), ZERO), planned
 
 
+def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[tuple]:
+    """The snapshot rows of one target, one per period of the night, in the order of ``SNAPSHOT_COLUMNS``."""
+    rows = []
+    key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
+    for index, (kind, start, end) in enumerate(ctx.periods):
+        target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
+        units = ctx.units(start, end)
+        numbers = formulas.progress(
+            target=target_value,
+            actual=metric_actual(target.metric, sums, index),
+            planned=planned,
+            units=units,
+            thresholds=ctx.settings.thresholds,
+            precision=target.metric.precision,
+        )
+        row = [
+            ctx.as_of,
+            key,
+            target.metric_id,
+            kind,
+            start,
+            target.team_id,
+            target.rep_id,
+            end,
+            numbers.target,
+            numbers.actual,
+            numbers.achievement,
+            numbers.time_progress,
+            units.elapsed,
+            units.total,
+            numbers.plan_progress,
+            numbers.gap_pp,
+            numbers.status,
+            numbers.forecast,
+            numbers.required_daily_rate,
+            list(numbers.flags),
+            ctx.now,
+        ]
+        rows.append(SNAPSHOT_FIT.fit(row))
+    return rows
+
+
 def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actuals_of) -> list[tuple]:
-    """The snapshot rows of ``targets``, as tuples in the order of ``SNAPSHOT_COLUMNS``."""
+    """The snapshot rows of ``targets``; a target whose numbers cannot be computed is skipped and noted in
+    ``ctx.problems``, so it never stops the shard."""
     rows = []
     for target in targets:
-        months = months_of(target)
-        sums = actuals_of(target)
-        key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
-        for index, (kind, start, end) in enumerate(ctx.periods):
-            target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
-            numbers = formulas.progress(
-                target=target_value,
-                actual=metric_actual(target.metric, sums, index),
-                planned=planned,
-                units=ctx.units(start, end),
-                thresholds=ctx.settings.thresholds,
-                precision=target.metric.precision,
-            )
-            rows.append(
-                (
-                    ctx.as_of,
-                    key,
-                    target.metric_id,
-                    kind,
-                    start,
-                    target.team_id,
-                    target.rep_id,
-                    end,
-                    numbers.target,
-                    numbers.actual,
-                    numbers.achievement,
-                    numbers.time_progress,
-                    numbers.plan_progress,
-                    numbers.gap_pp,
-                    numbers.status,
-                    numbers.forecast,
-                    numbers.required_daily_rate,
-                    ctx.now,
-                )
-            )
+        try:
+            rows.extend(_target_rows(ctx, target, months_of(target), actuals_of(target)))
+        except Exception as error:  # noqa: BLE001 (whatever one target's numbers raise, the others go on)
+            logger.exception("night %s: target %s skipped", ctx.as_of, target.pk)
+            ctx.problems.append({"target": target.pk, "error": f"{type(error).__name__}: {error}"[:300]})
     return rows
+
+
+class RowFit:
+    """Makes every number of a row fit its column: one too large for it becomes empty (or, in a column that
+    must hold a value, the largest it can) and the column's name joins the row's flags. So no value, however
+    wrong its source, can fail the upsert of a shard with ``numeric field overflow``."""
+
+    def __init__(self, model, columns: Sequence[str]) -> None:
+        fields = {field.attname: field for field in model._meta.concrete_fields}
+        self.flags_at = list(columns).index("flags")
+        self.bounds: list[tuple[int, str, Decimal, bool]] = []
+        for index, name in enumerate(columns):
+            field = fields[name]
+            if isinstance(field, models.DecimalField):
+                quantum = Decimal(1).scaleb(-field.decimal_places)
+                largest = Decimal(10) ** (field.max_digits - field.decimal_places) - quantum
+                self.bounds.append((index, name, largest, field.null))
+
+    def fit(self, row: list) -> tuple:
+        flags = row[self.flags_at]
+        for index, name, largest, nullable in self.bounds:
+            value = row[index]
+            if value is None or abs(value) <= largest:
+                continue
+            row[index] = None if nullable else (largest if value > 0 else -largest)
+            if name not in flags:
+                flags.append(name)
+        return tuple(row)
 
 
 # The natural key first, then the values an upsert replaces (``rank`` is the final step's).
@@ -496,14 +683,18 @@ SNAPSHOT_VALUES = [
     "actual",
     "achievement",
     "time_progress",
+    "days_elapsed",
+    "days_total",
     "plan_progress",
     "gap_pp",
     "status",
     "forecast",
     "required_daily_rate",
+    "flags",
     "computed_at",
 ]
 SNAPSHOT_COLUMNS = SNAPSHOT_KEY + SNAPSHOT_VALUES
+SNAPSHOT_FIT = RowFit(ProgressSnapshot, SNAPSHOT_COLUMNS)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -515,6 +706,8 @@ def _copy_text(value) -> str:
         return "\\N"
     if isinstance(value, str):
         return value.translate(_COPY_ESCAPES)
+    if isinstance(value, list):  # an array of plain words (the flags)
+        return "{" + ",".join(value) + "}"
     return str(value)
 
 
@@ -775,7 +968,8 @@ KPI_FIELDS = [
     "attendance_rate",
     "overdue_customers",
 ]
-KPI_VALUES = ["team_id", "rep_id", "period_end", *KPI_FIELDS, "computed_at"]
+KPI_VALUES = ["team_id", "rep_id", "period_end", *KPI_FIELDS, "flags", "computed_at"]
+KPI_FIT = RowFit(ExecutionKpiSnapshot, KPI_KEY + KPI_VALUES)
 
 
 def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_of_teams: Sequence[int]) -> int:
@@ -794,7 +988,8 @@ def execution_kpis_compute(ctx: NightContext, team_ids: Sequence[int], *, reps_o
 
     def add(team_id: int, rep_id: int | None, kind: str, start: dt.date, end: dt.date, values: dict) -> None:
         key = owner_key(team_id=team_id, rep_id=rep_id)
-        rows.append((ctx.as_of, key, kind, start, team_id, rep_id, end, *(values[f] for f in KPI_FIELDS), ctx.now))
+        row = [ctx.as_of, key, kind, start, team_id, rep_id, end, *(values[f] for f in KPI_FIELDS), [], ctx.now]
+        rows.append(KPI_FIT.fit(row))
 
     reps_in = {
         team_id: sum(1 for member_team, _user in members if member_team in subtree)
@@ -833,6 +1028,9 @@ def nightly_run_start(*, as_of: dt.date, shard_count: int) -> NightlyRun:
                 "shard_count": shard_count,
                 "started_at": timezone.now(),
                 "finished_at": None,
+                "failed_at": None,
+                "error": "",
+                "problems": [],
             },
         )
         run.shards.all().delete()
@@ -854,7 +1052,7 @@ def shard_compute(
         progress_snapshots_compute(ctx, team_ids)
         execution_kpis_compute(ctx, team_ids, reps_of_teams=team_ids)
         NightlyShard.objects.update_or_create(
-            run=run, key=key, defaults={"finished_at": timezone.now(), "worker": worker}
+            run=run, key=key, defaults={"finished_at": timezone.now(), "worker": worker, "problems": ctx.problems}
         )
 
 
@@ -881,7 +1079,8 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
             escalation.alerts_escalate(ctx)
         run.status = NightlyRun.Status.FINISHED
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "finished_at"])
+        run.problems = ctx.problems
+        run.save(update_fields=["status", "finished_at", "problems"])
         if as_of >= timezone.localdate() - dt.timedelta(days=1):  # tonight's report, not a backfill of old nights
             outbox.enqueue("reports.tasks.robots_after_night_task", args=[as_of.isoformat()])
     requested_nights_recompute()
@@ -890,7 +1089,8 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
 
 def requested_nights_recompute() -> int:
     """Compute again the past nights a director asked for (a closed month reopened, a closed target month
-    changed with a reason); returns how many. Each request is claimed once, so a retried night repeats none."""
+    changed with a reason); returns how many. Each request is claimed once, so a retried night repeats none; a
+    night that fails is alerted (``night_compute``) and asked for again, and the others still go."""
     from targets.models import NightRecompute
 
     done = 0
@@ -905,24 +1105,72 @@ def requested_nights_recompute() -> int:
             if request is None:
                 return done
             claimed = NightRecompute.objects.filter(night=request.night, started_at__isnull=True)
+            claimed_ids = list(claimed.values_list("id", flat=True))
             claimed.update(started_at=timezone.now())
-        night_compute(as_of=request.night)
+        try:
+            night_compute(as_of=request.night)
+        except Exception:  # noqa: BLE001 (already marked failed and alerted; the next night tries again)
+            NightRecompute.objects.filter(id__in=claimed_ids).update(started_at=None)
+            return done
         NightRecompute.objects.filter(night=request.night, started_at__isnull=False, done_at__isnull=True).update(
             done_at=timezone.now()
         )
+        held_corrections_release(night=request.night)
         done += 1
 
 
 def night_compute(*, as_of: dt.date, refresh_from: dt.date | None = None) -> NightlyRun:
-    """Compute a whole night synchronously (backfills, the management command, the demo)."""
-    shards = leaf_team_shards()
-    if refresh_from is None:
-        refresh_from = refresh_start(as_of)
-    nightly_run_start(as_of=as_of, shard_count=len(shards))
-    for team_ids in shards:
-        shard_compute(as_of=as_of, team_ids=team_ids, refresh_from=refresh_from)
-    night_finish(as_of=as_of, refresh_from=refresh_from)
+    """Compute a whole night synchronously (backfills, the management command, the demo). A night that fails
+    is marked failed and the directors alerted (``night_fail``) before the error goes on."""
+    try:
+        actual_changes_apply(as_of=as_of)
+        shards = leaf_team_shards()
+        if refresh_from is None:
+            refresh_from = refresh_start(as_of)
+        nightly_run_start(as_of=as_of, shard_count=len(shards))
+        for team_ids in shards:
+            shard_compute(as_of=as_of, team_ids=team_ids, refresh_from=refresh_from)
+        night_finish(as_of=as_of, refresh_from=refresh_from)
+    except Exception as error:
+        night_fail(as_of=as_of, error=f"{type(error).__name__}: {error}")
+        raise
     return NightlyRun.objects.get(as_of=as_of)
+
+
+def night_fail(*, as_of: dt.date, error: str) -> bool:
+    """Mark a night that did not finish as failed and alert the directors; the reports keep showing the last
+    finished night, and the night can be computed again (admin, the command). False when it had finished."""
+    with transaction.atomic():
+        updated = NightlyRun.objects.filter(as_of=as_of).exclude(status=NightlyRun.Status.FINISHED)
+        if not updated.update(status=NightlyRun.Status.FAILED, failed_at=timezone.now(), error=error[:2000]):
+            return False
+        today = timezone.localdate()
+        directors = Membership.objects.active_on(today).filter(role=Role.DIRECTOR).values_list("user_id", flat=True)
+        params = {"night": as_of.isoformat(), "error": error[:150]}
+        alerts = [
+            Alert(user_id=user_id, cause=f"night-failed:{as_of}", day=today, level=Alert.Level.DANGER, params=params)
+            for user_id in sorted(set(directors))
+        ]
+        for alert in alerts:
+            alert.message = str(alert.text)[:300]
+        Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+    logger.error("night %s failed: %s", as_of, error)
+    return True
+
+
+def stale_nights_fail(*, older_than: dt.timedelta | None = None) -> list[dt.date]:
+    """Nights still "running" long after they started (a worker lost, a shard out of retries) are failed and
+    alerted, so none stays "running" for ever; returns their dates."""
+    hours = getattr(settings, "REPORTS_NIGHT_STALE_HOURS", 6)
+    since = timezone.now() - (older_than if older_than is not None else dt.timedelta(hours=hours))
+    stale = list(
+        NightlyRun.objects.filter(status=NightlyRun.Status.RUNNING, started_at__lt=since).values_list(
+            "as_of", flat=True
+        )
+    )
+    for as_of in stale:
+        night_fail(as_of=as_of, error=_("The night did not finish in time."))
+    return stale
 
 
 def nights_compute(*, start: dt.date, end: dt.date) -> int:

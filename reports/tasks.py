@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from celery import group, shared_task
+from celery import Task, group, shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -16,11 +16,25 @@ def _yesterday() -> dt.date:
     return timezone.localdate() - dt.timedelta(days=1)
 
 
-@shared_task
+class NightTask(Task):
+    """A task of a night: when it fails for good (out of retries, or an error no retry helps), the night is
+    marked failed and the directors alerted, instead of staying "running"."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        as_of = kwargs.get("as_of") or (args[0] if args else None)
+        day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
+        services.night_fail(as_of=day, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(base=NightTask)
 def nightly_progress_task(as_of: str | None = None) -> int:
-    """Open the night (default: yesterday) and fan out one task per leaf-team shard; returns the shard count."""
+    """Open the night (default: yesterday) and fan out one task per leaf-team shard; returns the shard count.
+
+    Nights left "running" by a lost worker are failed (and alerted) first."""
     day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
+    services.stale_nights_fail()
     months_close_due()  # the months ended long enough ago close by themselves, their last night frozen
+    services.actual_changes_apply(as_of=day)  # records changed since the last night, however old their date
     shards = services.leaf_team_shards()
     refresh_from = services.refresh_start(day)
     services.nightly_run_start(as_of=day, shard_count=len(shards))
@@ -33,7 +47,7 @@ def nightly_progress_task(as_of: str | None = None) -> int:
     return len(shards)
 
 
-@shared_task(bind=True, autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
+@shared_task(base=NightTask, bind=True, autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
 def compute_shard_task(self, as_of: str, team_ids: list[int], refresh_from: str | None = None) -> bool:
     """Compute one shard; once committed, the shard that completes the night runs the final step.
 

@@ -5,6 +5,9 @@ servers keep running between commands (so web, worker and Beat share them) until
 
     python -m salesops.embedded env    # print export lines for DATABASE_URL and REDIS_URL
     python -m salesops.embedded stop   # stop both servers
+
+``SALESOPS_VAR_DIR`` moves the data and the sockets elsewhere: `make test` runs its own pair under var/test, so
+stopping them never stops the pair of a `make run` beside it.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def ensure_postgres() -> str:
 
     with _lock("pgserver"):
         server = pgserver.get_server(PG_DIR, cleanup_mode=None)
+        if not postgres_running():  # this process's handle of a server that has stopped since: start it again
+            server.ensure_postgres_running()
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -104,6 +109,23 @@ def ensure_redis() -> str:
                     raise RuntimeError(f"embedded Redis did not start; see {REDIS_DIR / 'redis.log'}")
                 time.sleep(0.05)
     return f"unix://{REDIS_SOCKET}"
+
+
+def postgres_running() -> bool:
+    """Whether the embedded PostgreSQL of this data directory runs (its postmaster is alive)."""
+    try:
+        pid = int((PG_DIR / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, 0)
+    except (FileNotFoundError, IndexError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:  # alive, owned by the data directory's user
+        return True
+    return True
+
+
+def redis_running() -> bool:
+    """Whether the embedded Redis of this data directory answers."""
+    return _redis_alive()
 
 
 def stop() -> None:

@@ -4,22 +4,30 @@ Installed with ``DATABASE_ROUTERS = ["salesops.routers.ReplicaRouter"]``. Writes
 primary ("default"). Reads go to "replica" when:
 
 - the model is one the nightly job writes and only dashboards, reports and exports read (progress and
-  KPI snapshots, the daily roll-up, the nights), or
+  KPI snapshots, the daily roll-up, the nights) and the read is made while serving a web request
+  (``ReplicaReadsMiddleware``) — the nightly job, Celery tasks and commands read their own writes on the
+  primary — or
 - the code runs inside ``reading_from_replica()`` (a context manager and decorator for a dashboard view).
 
 A read inside a transaction on the primary stays on the primary, so a service (or the nightly job) that
 writes and reads back in one transaction always sees its own writes; a replica lags a little behind.
-Without a "replica" database every read goes to "default".
+Without a "replica" database every read goes to "default"; so does every read while the replica cannot be
+reached (stopped, restarting, failed over): the router tries it again after ``REPLICA_RETRY_SECONDS``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 # app_label.model_name of the models read by dashboards and reports and written only by the nightly job.
@@ -33,6 +41,21 @@ REPLICA_MODELS = frozenset(
     }
 )
 _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
+_serving_request: ContextVar[bool] = ContextVar("serving_request", default=False)
+
+
+class ReplicaReadsMiddleware:
+    """Marks the serving of a web request: only then are report models read from the replica by model."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _serving_request.set(True)
+        try:
+            return self.get_response(request)
+        finally:
+            _serving_request.reset(token)
 
 
 @contextlib.contextmanager
@@ -49,13 +72,41 @@ def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
 
 
+_down = threading.local()  # per thread, as Django's connections are: when this thread's replica last failed
+
+
+def replica_available() -> bool:
+    """Whether the replica answers: an open connection is checked once per request; without one, a connection
+    is tried at most once per retry interval."""
+    connection = connections[REPLICA]
+    if connection.connection is not None:
+        # Django's own once-per-request health check of a reused connection, made here so that a replica
+        # gone since the last request sends the reads to the primary instead of failing the request.
+        if connection.health_check_done or connection.is_usable():
+            connection.health_check_done = True
+            return True
+        connection.close()
+    if time.monotonic() < getattr(_down, "until", 0.0):
+        return False
+    try:
+        connection.ensure_connection()
+    except DatabaseError:
+        _down.until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+        logger.warning(
+            "The read replica cannot be reached; reading from the primary for %ss.", settings.REPLICA_RETRY_SECONDS
+        )
+        return False
+    return True
+
+
 class ReplicaRouter:
     """Reads of report snapshots (and of anything inside ``reading_from_replica``) from the replica."""
 
     def db_for_read(self, model, **hints) -> str | None:
         if not replica_configured() or connections[DEFAULT_DB_ALIAS].in_atomic_block:
             return DEFAULT_DB_ALIAS
-        if _replica_reads.get() or model._meta.label_lower in REPLICA_MODELS:
+        by_model = _serving_request.get() and model._meta.label_lower in REPLICA_MODELS
+        if (_replica_reads.get() or by_model) and replica_available():
             return REPLICA
         return DEFAULT_DB_ALIAS
 

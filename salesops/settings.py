@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "salesops.routers.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,7 +145,11 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
     )
+    # A replica that does not answer is given up quickly: the reads then go to the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("REPLICA_CONNECT_TIMEOUT", 2))
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# After the replica failed to answer, the seconds before it is tried again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 30)
 # Dashboards and reports read from the replica when there is one (salesops/routers.py).
 DATABASE_ROUTERS = ["salesops.routers.ReplicaRouter"]
 
@@ -242,7 +247,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # API tokens (one per device) expire after API_TOKEN_DAYS; a password change or deactivation ends them.
 API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None  # proxies in front (for the client address)
+# Trusted proxies in front of the app: the client address is read through this many X-Forwarded-For hops
+# (0: the header is ignored). One function (salesops.client_ip) serves the lockout, the audit log and throttling.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "salesops.client_ip.client_ip"
 
 # --- I18N / time -------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -293,6 +301,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["org.filters.ScopedFilterBackend"],
+    # Token logins per client address (besides axes' lockout of one username from one address).
+    "DEFAULT_THROTTLE_RATES": {"token_login": env("TOKEN_LOGIN_RATE", "60/minute")},
+    "NUM_PROXIES": PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -84,6 +85,16 @@ class PendingChangeSerializer(serializers.ModelSerializer):
             "decision_reason",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: PendingChange) -> dict:
+        """Old and new values in the metric's unit: a count is a whole number ("10", not "10.00")."""
+        data = super().to_representation(instance)
+        unit = instance.target.metric.unit
+        for name in ("old_annual", "new_annual"):
+            data[name] = metric_number(data[name], unit=unit)
+        for name in ("old_months", "new_months"):
+            data[name] = [metric_number(value, unit=unit) for value in data[name]]
+        return data
 
 
 class TargetSerializer(serializers.ModelSerializer):
@@ -198,6 +209,12 @@ class AllocateSerializer(serializers.Serializer):
     values = serializers.DictField(child=serializers.DecimalField(max_digits=16, decimal_places=2), required=False)
     shares = serializers.DictField(child=serializers.DecimalField(max_digits=7, decimal_places=4), required=False)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+    versions = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        required=False,
+        help_text='The versions you saw: "parent" and each child\'s key (null: no target yet); a row changed since '
+        "is refused by name with 409 and nothing is allocated.",
+    )
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -425,8 +442,11 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
                 values=data.get("values"),
                 shares=data.get("shares"),
                 reason=data["reason"],
+                versions=data.get("versions"),
             )
         except DjangoValidationError as error:
+            if hasattr(error, "error_dict") and "version" in error.error_dict:  # rows changed since they were read
+                raise VersionConflict({"version": error.message_dict["version"]}) from error
             raise as_drf_error(error) from error
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
@@ -475,6 +495,13 @@ class ClosedMonthSerializer(serializers.ModelSerializer):
     closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
     reopened_by = serializers.CharField(source="reopened_by.username", read_only=True, default=None)
     is_closed = serializers.BooleanField(read_only=True)
+    held_corrections = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text=gettext_lazy(
+            "Days of a team whose actuals changed after the close; they count once the month is reopened."
+        ),
+    )
 
     class Meta:
         model = ClosedMonth
@@ -483,6 +510,7 @@ class ClosedMonthSerializer(serializers.ModelSerializer):
             "month",
             "night",
             "is_closed",
+            "held_corrections",
             "closed_by",
             "closed_at",
             "reopened_by",

@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from salesops.formatting import month_label, parse_number, print_on_a4_width, sheet_append, sheet_title
+from salesops.limits import AMOUNT_LIMIT, target_limit_message
 from salesops.spreadsheets import xlsx_rows
 from targets.breakdown import QUARTERS
 from targets.selectors import Grid, GridRow
@@ -126,6 +127,8 @@ def parse_workbook(content: bytes, *, grid: Grid) -> ImportResult:
                 result.errors.append({"row": line, "column": letter, "message": _("Enter a number.")})
             elif number < 0:
                 result.errors.append({"row": line, "column": letter, "message": _("A target cannot be negative.")})
+            elif number > AMOUNT_LIMIT:
+                result.errors.append({"row": line, "column": letter, "message": target_limit_message()})
             elif number != number.quantize(precision):
                 message = (
                     _("Use whole numbers for this metric.")

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from org.models import Membership, Role, Team
@@ -413,8 +414,22 @@ def frozen_night(as_of: dt.date) -> bool:
 
 
 def closed_month_list() -> QuerySet[ClosedMonth]:
-    """Every month close (closed or reopened), newest month first."""
-    return ClosedMonth.objects.select_related("closed_by", "reopened_by").order_by("-month")
+    """Every month close (closed or reopened), newest month first, with ``held_corrections``: the days of a team
+    whose actuals changed after the close and wait for a reopening (reports.HeldCorrection)."""
+    from reports.models import HeldCorrection
+
+    held = (
+        HeldCorrection.objects.filter(night=OuterRef("night"), released_at__isnull=True)
+        .order_by()
+        .values("night")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        ClosedMonth.objects.select_related("closed_by", "reopened_by")
+        .annotate(held_corrections=Coalesce(Subquery(held), 0))
+        .order_by("-month")
+    )
 
 
 def closed_month_of(month_start: dt.date) -> ClosedMonth | None:

@@ -8,7 +8,7 @@ that has ended) keeps its value through every path unless a director reopens it 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -19,11 +19,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from org.audit import audit_record
 from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
 from salesops.formatting import display_name, metric_value, month_label, parse_number
+from salesops.limits import check_target
 from targets import breakdown, selectors
 from targets.models import (
     ClosedMonth,
@@ -70,7 +72,7 @@ def _as_decimal(value: Any, field: str) -> Decimal:
         raise ValidationError({field: _("Enter a number.")})
     if number < 0:
         raise ValidationError({field: _("A target cannot be negative.")})
-    return number
+    return check_target(number, field=field)
 
 
 def _in_precision(value: Decimal, metric: Metric, field: str) -> Decimal:
@@ -89,6 +91,27 @@ def _check_version(target: Target, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != target.version:
         raise ValidationError(
             {"version": _("Someone else changed this target in the meantime; reload the page and try again.")}
+        )
+
+
+def _refuse_stale(
+    expected: Mapping[str, int | None], current: Mapping[str, Target | None], labels: Mapping[str, str]
+) -> None:
+    """Refuse, naming them, the rows whose target changed (or appeared) since the user saw its ``version``."""
+    stale = [
+        labels.get(key, key)
+        for key, version in expected.items()
+        if (current[key].version if current.get(key) is not None else None) != version
+    ]
+    if stale:
+        raise ValidationError(
+            {
+                "version": _(
+                    "Someone else changed these rows since you looked at them: %(rows)s. Nothing was changed; "
+                    "look at their current values and try again."
+                )
+                % {"rows": pgettext("list separator", ", ").join(stale)}
+            }
         )
 
 
@@ -247,6 +270,7 @@ def _commit(
 
     A closed month may not differ from its approved value, except the ``reopened`` ones (a director's reopening).
     """
+    check_target(target.annual_value, field="annual_value")  # months summed up to an annual nobody would set
     new_months = [periods[m].value for m in breakdown.MONTHS]
     closed = selectors.closed_months(target.fiscal_year)
     altered = [m for m in sorted(closed) if new_months[m - 1] != approved["months"][m - 1] and m not in reopened]
@@ -375,7 +399,7 @@ def target_create(
         ]
         if len(given_months) != 12:
             raise ValidationError({"months": _("Enter exactly 12 monthly values.")})
-        annual = sum(given_months, Decimal(0))
+        annual = check_target(sum(given_months, Decimal(0)), field="months")
     else:
         annual = _in_precision(_as_decimal(annual_value, "annual_value"), metric, "annual_value")
     duplicate = Target.objects.filter(metric=metric, fiscal_year=fiscal_year)
@@ -920,6 +944,10 @@ def _child_key(child: Team | AbstractBaseUser) -> str:
     return f"team:{child.pk}" if isinstance(child, Team) else f"rep:{child.pk}"
 
 
+def _child_label(child: Team | AbstractBaseUser) -> str:
+    return child.name if isinstance(child, Team) else display_name(child)
+
+
 @transaction.atomic
 def target_allocate(
     *,
@@ -930,14 +958,19 @@ def target_allocate(
     values: dict[str, Any] | None = None,
     shares: dict[str, Any] | None = None,
     reason: str = "",
+    versions: Mapping[str, int | None] | None = None,
 ) -> list[Target]:
     """Allocate a team target to child teams or reps, creating or updating their targets.
 
     ``hand`` takes each child's annual value from ``values`` (keys "team:<id>" / "rep:<id>");
     ``equal``, ``shares`` (percentages totalling 100) and ``last_year`` (each child's share of last
     year's actuals) split every month of the parent, so the months of the children add up exactly.
+    ``versions`` are the versions the user saw ("parent" and the children's keys; None: no target yet): a row
+    changed since is refused by name and nothing is allocated.
     """
-    parent = Target.objects.select_related("metric", "profile", "team").get(pk=parent.pk)
+    parent = (
+        Target.objects.select_for_update(of=("self",)).select_related("metric", "profile", "team").get(pk=parent.pk)
+    )
     _check_manage(by=by, target=parent)
     if parent.rep_id:
         raise ValidationError({"parent": _("A rep's target cannot be allocated further.")})
@@ -988,6 +1021,14 @@ def target_allocate(
             )
         }
     )
+    if versions:
+        locked = {
+            t.pk: t
+            for t in Target.objects.select_for_update(of=("self",)).filter(pk__in=[t.pk for t in existing.values()])
+        }
+        current = {"parent": parent, **{key: locked.get(t.pk) for key, t in existing.items()}}
+        labels = {"parent": str(parent.team), **{k: _child_label(c) for k, c in zip(keys, children, strict=True)}}
+        _refuse_stale({k: v for k, v in versions.items() if k == "parent" or k in keys}, current, labels)
     if method == "hand":
         values = values or {}
         annuals = [
@@ -1117,11 +1158,13 @@ def target_import_apply(
     metric: Metric,
     rows: Sequence[tuple[str, Sequence[Any]]],
     reason: str = "",
+    versions: Mapping[str, int | None] | None = None,
 ) -> int:
     """Apply checked import rows (owner code, twelve months) to one team's grid, all or nothing.
 
     The team's own row is its target; the other codes are its child teams or reps, allocated from it.
-    Returns how many targets were created or changed.
+    ``versions`` are each code's target version at the preview (None: no target then); a row changed since is
+    refused by name and nothing is applied. Returns how many targets were created or changed.
     """
     from targets.selectors import grid_for
 
@@ -1129,6 +1172,16 @@ def target_import_apply(
         raise PermissionDenied
     grid = grid_for(user=by, team=team, year=fiscal_year, metric=metric)
     by_code = {(row.rep.username if row.rep else row.team.code): row for row in [grid.parent, *grid.rows]}
+    if versions is not None:
+        targets_ = [row.target.pk for row in by_code.values() if row.target is not None]
+        locked = {t.pk: t for t in Target.objects.select_for_update(of=("self",)).filter(pk__in=targets_)}
+        # The grid is read now, so a target created since the preview is in it and no longer matches "none".
+        current = {code: locked.get(row.target.pk) if row.target else None for code, row in by_code.items()}
+        _refuse_stale(
+            {code: versions.get(code) for code, _months in rows},
+            current,
+            {code: row.label for code, row in by_code.items()},
+        )
     parent_target = grid.parent.target
     changed = 0
     ordered = sorted(rows, key=lambda item: item[0] != team.code)  # the team's own row first

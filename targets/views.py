@@ -252,6 +252,11 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose how to allocate."))
         return redirect(back)
     shares = {row.key: request.POST.get(f"share_{row.key}", "") for row in grid_.rows}
+    # The versions the grid showed (empty: no target then); a row changed since is refused by name.
+    versions: dict[str, int | None] = {}
+    if "version_parent" in request.POST:
+        versions["parent"] = _int(request.POST["version_parent"], 0) or None
+        versions.update({row.key: _int(request.POST.get(f"version_{row.key}"), 0) or None for row in grid_.rows})
     try:
         services.target_allocate(
             by=request.user,
@@ -260,6 +265,7 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
             method=form.cleaned_data["method"],
             shares=shares,
             reason=form.cleaned_data["reason"],
+            versions=versions,
         )
         messages.success(request, _("The target is allocated."))
     except ValidationError as exc:
@@ -465,6 +471,10 @@ def import_file(request: HttpRequest) -> HttpResponse:
                 "metric": metric.code,
                 "reason": form.cleaned_data["reason"],
                 "rows": [[row.code, row.months] for row in result.rows],
+                # The version of every row's target as previewed: the apply refuses rows changed since.
+                "versions": {
+                    row.code: targets[row.code].version if targets.get(row.code) else None for row in result.rows
+                },
             }
             context["token"] = token
     status = 400 if request.method == "POST" and not context.get("token") else 200
@@ -491,6 +501,7 @@ def import_apply(request: HttpRequest) -> HttpResponse:
             metric=metric,
             rows=[(code, months) for code, months in pending["rows"]],
             reason=pending["reason"],
+            versions=pending.get("versions", {}),
         )
     except ValidationError as exc:
         messages.error(request, _("Nothing was imported: %(error)s") % {"error": _error_text(exc)})

@@ -11,6 +11,15 @@ from org.models import Role, Team
 from tests.factories import PASSWORD, CustomerFactory, MembershipFactory, TeamFactory, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fresh_cache() -> None:
+    """Each run starts with an empty cache: keys kept by an earlier run (whose ids the new test database
+    reuses) must not answer this one."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -25,6 +25,7 @@ from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from salesops.limits import check_amount
 from salesops.spreadsheets import xlsx_rows
 
 MAX_ROWS = 20_000
@@ -70,8 +71,9 @@ def parse_text(value: Any) -> str:
     return text
 
 
-def _amount_parser(*, max_digits: int) -> Callable[[Any], Decimal]:
-    """A non-negative number to the fen that fits a column of ``max_digits`` digits (two of them decimals)."""
+def _amount_parser(*, max_digits: int, limited: bool = False) -> Callable[[Any], Decimal]:
+    """A non-negative number to the fen that fits a column of ``max_digits`` digits (two of them decimals), and,
+    when ``limited``, at most what a real line may amount to (``salesops.limits``)."""
     limit = Decimal(10) ** (max_digits - 2)
 
     def parse(value: Any) -> Decimal:
@@ -86,6 +88,8 @@ def _amount_parser(*, max_digits: int) -> Callable[[Any], Decimal]:
             raise ValidationError(_("Must not be negative."))
         if number >= limit:
             raise ValidationError(_("Must be less than %(limit)s.") % {"limit": f"{limit:,.0f}"})
+        if limited:
+            check_amount(number, field=None)
         return number.quantize(Decimal("0.01"))
 
     return parse
@@ -117,7 +121,12 @@ SALE_COLUMNS: tuple[Column, ...] = (
     Column("customer", pgettext_lazy("sales file column", "Customer code"), ("客户编码", "客户"), parse_text),
     Column("product", pgettext_lazy("sales file column", "Product code"), ("产品编码", "产品"), parse_text),
     Column("quantity", pgettext_lazy("sales file column", "Quantity"), ("数量",), _amount_parser(max_digits=12)),
-    Column("amount", pgettext_lazy("sales file column", "Amount"), ("金额",), _amount_parser(max_digits=14)),
+    Column(
+        "amount",
+        pgettext_lazy("sales file column", "Amount"),
+        ("金额",),
+        _amount_parser(max_digits=14, limited=True),
+    ),
     Column(
         "external_id",
         pgettext_lazy("sales file column", "External id"),

@@ -24,6 +24,8 @@ from org.models import AuditEvent, Customer, Datum, Membership, Product, Role, T
 from org.scoping import scope_for
 from org.selectors import customer_list_for
 from salesops.formatting import parse_number
+from salesops.limits import check_amount
+from salesops.versions import team_data_changed
 from visits import excel, geo
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 from visits.selectors import customer_position
@@ -65,6 +67,7 @@ def rep_team_on(rep: AbstractBaseUser, day: dt.date) -> Team | None:
 def _touch(sheet: VisitSheet) -> None:
     VisitSheet.objects.filter(pk=sheet.pk).update(version=F("version") + 1, updated_at=timezone.now())
     sheet.version += 1
+    team_data_changed(sheet.team_id)  # the meeting dashboards show the sheet's visits and orders
 
 
 def _require_own_draft(sheet: VisitSheet, by: AbstractBaseUser) -> None:
@@ -139,6 +142,8 @@ def _decimal(value: Any, *, field_name: str, minimum: Decimal, strictly: bool = 
     if not number.is_finite() or number < minimum or (strictly and number == minimum):
         message = _("Must be greater than zero.") if strictly else _("Must not be negative.")
         raise ValidationError({field_name: message})
+    if field_name == "amount":
+        check_amount(number, field=field_name)
     return number
 
 
@@ -367,8 +372,9 @@ def _order_line_create(
 
 
 def _mark_first_order(visit: Visit) -> None:
+    # updated_at too: the night recomputes the days of customers changed since its last run.
     Customer.objects.filter(pk=visit.customer_id, first_order_date__isnull=True).update(
-        first_order_date=visit.sheet.date
+        first_order_date=visit.sheet.date, updated_at=timezone.now()
     )
 
 

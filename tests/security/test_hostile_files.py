@@ -171,3 +171,18 @@ def test_a_sheet_that_unpacks_past_the_cap_is_refused(tmp_path) -> None:
     with pytest.raises(ValidationError) as error:
         excel.sale_rows_from_file(upload=SimpleUploadedFile("rows.xlsx", workbook_with_sheet_xml(extra_rows=600_000)))
     assert "50" in error.value.messages[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/v1/sale-records/import/", "/visits/import/"])
+def test_the_reviewers_file_uploaded_to_the_api_and_the_page_answers_400_with_the_reason(url, company) -> None:
+    from django.test import Client
+
+    from visits.models import SaleRecord
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(company.manager_a)
+    response = client.post(url, {"file": SimpleUploadedFile("far.xlsx", far_cell_workbook())})
+    assert response.status_code == 400
+    assert "rows at a time" in response.content.decode()
+    assert not SaleRecord.objects.exists()

@@ -147,7 +147,7 @@ def test_the_api_shows_the_pending_change_and_the_approver_decides_it(sales_team
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["annual_value"] == "120" and body["pending_change"]["new_annual"] == "24.00"
+    assert body["annual_value"] == "120" and body["pending_change"]["new_annual"] == "24"
     [listed] = approver.get("/api/v1/pending-changes/").json()["results"]
     assert manager.post(f"/api/v1/pending-changes/{listed['id']}/approve/").status_code == 403
     response = approver.post(f"/api/v1/pending-changes/{listed['id']}/approve/", {}, content_type="application/json")
@@ -213,3 +213,19 @@ def test_an_import_preview_shows_the_rows_that_will_wait_for_approval(sales_team
     client.post("/targets/import/apply/", {"token": preview.context["token"]})
     assert Target.objects.get(pk=target.pk).annual_value == D("120000")
     assert PendingChange.objects.get(target=target).new_annual == D("119000")
+
+
+def test_a_pending_change_of_a_count_comes_back_in_whole_numbers(sales_team, approved_new_customers) -> None:
+    services.target_override_month(
+        by=sales_team.manager,
+        target=approved_new_customers,
+        month=1,
+        value="1",
+        mode=services.CHANGE_ANNUAL,
+        reason="Slow start",
+    )
+    body = client_for(sales_team.regional_manager).get("/api/v1/pending-changes/").json()["results"][0]
+    assert (body["old_annual"], body["new_annual"]) == ("120", "111")
+    assert body["old_months"][:2] == ["10", "10"] and body["new_months"][:2] == ["1", "10"]
+    target = client_for(sales_team.manager).get(f"/api/v1/targets/{approved_new_customers.pk}/").json()
+    assert target["pending_change"]["new_annual"] == "111"

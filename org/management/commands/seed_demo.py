@@ -6,7 +6,7 @@ from importlib.util import find_spec
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from org.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD
+from org.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD, LOGINS_READY
 
 # Each app may add demo data in <app>/demo.py: seed(context) gets what earlier apps made.
 DEMO_APPS = ("org", "targets", "visits", "meetings", "reports")
@@ -31,7 +31,8 @@ class Command(BaseCommand):
                 continue
             with transaction.atomic():
                 import_module(f"{app}.demo").seed(context)
-            self.stdout.write(f"demo data: {app} ok")
+            self.stdout.write(LOGINS_READY if app == "org" else f"demo data: {app} ok")
+            self.stdout.flush()
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password {DEMO_PASSWORD}):"))
         for username, what in DEMO_LOGINS:
             self.stdout.write(f"  {username:<10} {what}")

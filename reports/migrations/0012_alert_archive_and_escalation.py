@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0008_group_robots'),
+        ('reports', '0011_snapshot_days'),
     ]
 
     operations = [

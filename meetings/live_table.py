@@ -1,0 +1,94 @@
+"""The meeting dashboard's live table, rendered once per change of its data and answered with 304 when a
+polling screen already has it.
+
+At 08:30 every rep and the manager of a team open the same dashboard and poll its table every 30 seconds;
+the table is the same for all of them. Its rendering is kept in the cache under a version made of:
+
+- the team's version, changed by the writes that feed the table (a check-in, a change to a sheet or its
+  visits and orders, a sale record saved one by one, a membership);
+- the company's version, changed by the night (yesterday's results);
+- the current minute, since the clock alone moves the table (a rep turns absent when the meeting closes),
+  which also bounds the age of a change no write announced (an ERP import, a target edited during the
+  meeting) to a minute.
+
+The version is read from the cache in one round trip and no database query; a client sending the version
+as ``If-None-Match`` gets 304. Without the cache (Redis down) every poll renders, as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from meetings.models import Meeting
+from salesops.versions import company_data_changed, team_data_changed, versions_of
+
+RENDER_TIMEOUT = 120
+
+
+def _version(meeting: Meeting, now: dt.datetime) -> str | None:
+    versions = versions_of(meeting.team_id)
+    if versions is None:
+        return None  # no cache: render every time
+    minute = timezone.localtime(now).strftime("%Y%m%d%H%M")
+    parts = [str(meeting.pk), translation.get_language() or "", minute, *versions]
+    return hashlib.sha1(":".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def live_table_response(request: HttpRequest, *, meeting: Meeting, render_data) -> HttpResponse:
+    """The table of ``meeting``: 304 when the client has this version, else the kept rendering, else a new one
+    (``render_data()`` gives the template's context; it runs only then)."""
+    version = _version(meeting, timezone.now())
+    if version is None:
+        return HttpResponse(render_to_string("meetings/_dashboard_live.html", render_data(), request=request))
+    etag = f'"{version}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        key = f"meetings:live:html:{version}"
+        html = cache.get(key)
+        if html is None:
+            html = render_to_string("meetings/_dashboard_live.html", render_data(), request=request)
+            cache.set(key, html, RENDER_TIMEOUT)
+        response = HttpResponse(html)
+    response["ETag"] = etag
+    # Every poll asks again (no-cache), and the browser may answer it from its copy after a 304.
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Cookie, Accept-Language"
+    return response
+
+
+def _checkin_saved(sender, instance, **kwargs) -> None:
+    if sender.meeting.is_cached(instance):
+        team_data_changed(instance.meeting.team_id)
+    else:
+        company_data_changed()  # no query in a write path: the company's version instead
+
+
+def _night_saved(sender, instance, **kwargs) -> None:
+    if instance.status == instance.Status.FINISHED:
+        company_data_changed()
+
+
+def _team_row_saved(sender, instance, **kwargs) -> None:
+    team_data_changed(instance.team_id)
+
+
+def connect() -> None:
+    from meetings.models import CheckIn
+    from org.models import Membership
+    from reports.models import NightlyRun
+    from visits.models import SaleRecord, VisitSheet
+
+    post_save.connect(_checkin_saved, sender=CheckIn, dispatch_uid="live-table-checkin-save")
+    post_delete.connect(_checkin_saved, sender=CheckIn, dispatch_uid="live-table-checkin-delete")
+    post_save.connect(_night_saved, sender=NightlyRun, dispatch_uid="live-table-night")
+    for model in (VisitSheet, SaleRecord, Membership):
+        post_save.connect(_team_row_saved, sender=model, dispatch_uid=f"live-table-{model.__name__}-save")
+        post_delete.connect(_team_row_saved, sender=model, dispatch_uid=f"live-table-{model.__name__}-delete")

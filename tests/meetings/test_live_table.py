@@ -1,0 +1,115 @@
+"""The polled dashboard table: rendered once per change of its data for all its viewers, 304 for a screen
+that already has it, and a new version after every write that feeds it or when the minute turns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from meetings import selectors
+from meetings.models import Meeting, Slot
+from meetings.services import checkin_submit, meetings_ensure_for_day
+from tests.factories import CustomerFactory
+from tests.meetings.factories import DAY, local
+from visits.services import sheet_open, visit_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def morning(company, on_day) -> Meeting:
+    meetings_ensure_for_day(day=DAY)
+    return Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.MORNING)
+
+
+@pytest.fixture
+def on_day():
+    import time_machine
+
+    with time_machine.travel(local(DAY, 8, 20), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list:
+    calls, real = [], selectors.dashboard_for
+
+    def counting(**kwargs):
+        calls.append(kwargs["meeting"].pk)
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "dashboard_for", counting)
+    return calls
+
+
+def _poll(client, meeting: Meeting, etag: str | None = None):
+    headers = {"HTTP_IF_NONE_MATCH": etag} if etag else {}
+    return client.get(reverse("meetings:dashboard_live", args=[meeting.pk]), **headers)
+
+
+def test_a_screen_that_has_the_table_gets_304_without_the_table_being_read(
+    company, morning, renders, django_assert_max_num_queries
+) -> None:
+    manager = company.client_for(company.manager_a)
+    first = _poll(manager, morning)
+    assert first.status_code == 200 and first["ETag"] and first["Cache-Control"] == "private, no-cache"
+    assert 'data-testid="dashboard-table"' in first.content.decode()
+    # Session, user, role and the meeting: nothing of the table.
+    with django_assert_max_num_queries(4):
+        again = _poll(manager, morning, etag=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
+    assert renders == [morning.pk]
+
+
+def test_every_viewer_of_the_team_gets_the_one_rendering(company, morning, renders) -> None:
+    by_manager = _poll(company.client_for(company.manager_a), morning)
+    by_director = _poll(company.client_for(company.director), morning)
+    assert by_director.status_code == 200 and by_director.content == by_manager.content
+    assert by_director["ETag"] == by_manager["ETag"]
+    assert renders == [morning.pk]  # rendered once, for both
+
+
+def test_a_check_in_changes_the_table_at_once(company, morning, renders) -> None:
+    manager = company.client_for(company.manager_a)
+    before = _poll(manager, morning)
+    assert 'data-testid="row-rep_a" data-status="waiting"' in before.content.decode()
+    checkin_submit(meeting=morning, rep=company.rep_a, by=company.rep_a, planned_visits=6, now=local(DAY, 8, 20))
+    after = _poll(manager, morning, etag=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert 'data-testid="row-rep_a" data-status="present"' in after.content.decode()
+    assert len(renders) == 2
+
+
+def test_a_planned_visit_on_a_sheet_of_the_team_changes_the_table(company, morning) -> None:
+    manager = company.client_for(company.manager_a)
+    before = _poll(manager, morning)
+    customer = CustomerFactory(team=company.team_a, owner=company.rep_a)
+    visit_plan(by=company.rep_a, sheet=sheet_open(rep=company.rep_a, day=DAY), customer=customer)
+    assert _poll(manager, morning, etag=before["ETag"]).status_code == 200
+
+
+def test_another_teams_check_in_leaves_the_table_as_it_is(company, on_day) -> None:
+    meetings_ensure_for_day(day=DAY)
+    morning_a = Meeting.objects.get(team=company.team_a, date=DAY, slot=Slot.MORNING)
+    morning_b = Meeting.objects.get(team=company.team_b, date=DAY, slot=Slot.MORNING)
+    manager = company.client_for(company.manager_a)
+    before = _poll(manager, morning_a)
+    checkin_submit(meeting=morning_b, rep=company.rep_b, by=company.rep_b, planned_visits=2, now=local(DAY, 8, 20))
+    assert _poll(manager, morning_a, etag=before["ETag"]).status_code == 304
+
+
+def test_the_table_is_new_each_minute_since_the_clock_moves_it(company, morning, on_day) -> None:
+    manager = company.client_for(company.manager_a)
+    before = _poll(manager, morning)
+    on_day.shift(dt.timedelta(minutes=1))
+    assert _poll(manager, morning, etag=before["ETag"]).status_code == 200
+
+
+def test_each_language_has_its_own_rendering(company, morning) -> None:
+    manager = company.client_for(company.manager_a)
+    english = manager.get(reverse("meetings:dashboard_live", args=[morning.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    chinese = manager.get(reverse("meetings:dashboard_live", args=[morning.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert english["ETag"] != chinese["ETag"]
+    assert "Planned visits" in english.content.decode() and "计划拜访" in chinese.content.decode()
