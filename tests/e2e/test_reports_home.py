@@ -30,7 +30,7 @@ def test_home_pages_show_progress_and_alerts(transactional_db, company, night, n
     assert "90" in page.locator("[data-testid=my-progress] tbody tr").inner_text()
     screenshot(page, f"reports-my-day-{locale}")
     page.goto("/reports/alerts/")
-    assert page.locator("[data-testid=alert-list] li").count() == 2
+    assert page.locator("[data-testid=alert-group]").count() == 2
     screenshot(page, f"reports-alerts-{locale}")
 
     manager = new_page(locale=locale)
