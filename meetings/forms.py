@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from meetings.models import SLOT_FIELDS, CheckIn, MeetingSchedule
+from meetings.models import SLOT_FIELDS, CheckIn, MeetingSchedule, WeeklyReviewSchedule
 from org.models import Membership, Role, Team
 from salesops.formatting import display_name, sorted_by_name
 
@@ -190,6 +190,26 @@ class ScheduleForm(forms.ModelForm):
     class Meta:
         model = MeetingSchedule
         fields = ["time", "grace_minutes", "close_after_minutes", "active"]
+        widgets = {"time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class WeeklyReviewForm(forms.Form):
+    root_causes = forms.CharField(label=_("Root causes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    corrections = forms.CharField(label=_("Corrections agreed"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class WeeklyReviewScheduleForm(forms.ModelForm):
+    class Meta:
+        model = WeeklyReviewSchedule
+        fields = ["weekday", "time"]
         widgets = {"time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
     def __init__(self, *args, **kwargs) -> None:

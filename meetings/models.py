@@ -310,3 +310,52 @@ class CoachingNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep} · {self.topic}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, pgettext_lazy("weekday", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday", "Sunday")
+
+
+class WeeklyReviewSchedule(models.Model):
+    """When a team holds its weekly review meeting (周会 / 执行力评估会): a team setting."""
+
+    team = models.OneToOneField(
+        Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="weekly_review_schedule"
+    )
+    weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices, default=Weekday.FRIDAY)
+    time = models.TimeField(_("start time"), default=dt.time(16, 0))
+
+    class Meta:
+        verbose_name = _("weekly review time")
+        verbose_name_plural = _("weekly review times")
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.get_weekday_display()} {self.time:%H:%M}"
+
+
+class WeeklyReview(models.Model):
+    """The minutes of one week's review meeting of a team: the root causes named and the corrections agreed."""
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="weekly_reviews")
+    week_start = models.DateField(_("week of"))  # its Monday
+    root_causes = models.TextField(_("root causes"), blank=True)
+    corrections = models.TextField(_("corrections agreed"), blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("saved by"), on_delete=models.PROTECT, related_name="+"
+    )
+    saved_at = models.DateTimeField(_("saved at"))
+
+    class Meta:
+        ordering = ["-week_start"]
+        verbose_name = _("weekly review")
+        verbose_name_plural = _("weekly reviews")
+        constraints = [models.UniqueConstraint(fields=["team", "week_start"], name="weekly_review_once_a_week")]
+
+    def __str__(self) -> str:
+        return f"{self.team} · {self.week_start}"

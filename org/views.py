@@ -48,7 +48,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """The first page after login: a rep's day, or the team overview of a manager or director."""
     scope = require_role(request.user)
-    return redirect("reports:my_day" if scope.is_rep else "reports:my_team")
+    return redirect("reports:my_day" if scope.is_rep else "reports:cockpit")
 
 
 @login_required

@@ -344,6 +344,8 @@ class Alert(models.Model):
         related_name="+",
     )
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set once the period the alert is about has ended: kept, but out of the list of current alerts.
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -357,8 +359,16 @@ class Alert(models.Model):
         return self.message
 
     @property
+    def kind(self) -> str:
+        return self.cause.split(":", 1)[0]
+
+    @property
     def text(self) -> str:
-        kind = self.cause.split(":", 1)[0]
+        kind = self.kind
+        if kind.startswith("escalation-"):
+            from reports.escalation import escalation_text
+
+            return escalation_text(self)
         if kind == "missing-sheet":
             return _("%(rep)s has not submitted the visit sheet of %(day)s.") % {
                 "rep": self.params.get("rep", ""),
@@ -442,6 +452,21 @@ class ReportSettings(models.Model):
     weight_quality = models.PositiveSmallIntegerField(_("weight: quality"), default=10)
     weight_attendance = models.PositiveSmallIntegerField(_("weight: meeting attendance"), default=10)
     email_alerts = models.BooleanField(_("also send alerts by e-mail"), default=False)
+    escalate_critical_days = models.PositiveSmallIntegerField(
+        _("escalate a rep critical for (working days)"),
+        default=5,
+        help_text=_("A rep critical on a metric this many working days in a row is escalated to the manager above."),
+    )
+    escalate_missing_sheet_days = models.PositiveSmallIntegerField(
+        _("escalate a sheet missing for (working days)"),
+        default=3,
+        help_text=_("A rep without a filed visit sheet this many working days in a row is escalated."),
+    )
+    escalate_problem_overdue_days = models.PositiveSmallIntegerField(
+        _("escalate a problem overdue by (days)"),
+        default=0,
+        help_text=_("An open problem this many days past its due date is escalated (0: the day after it is due)."),
+    )
     scorecard_metric = models.ForeignKey(
         Metric,
         verbose_name=_("scorecard metric"),

@@ -74,10 +74,129 @@ def alert_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[Alert]
     return Alert.objects.filter(user=user).order_by("-day", "-created_at")
 
 
+ALERT_KINDS = {
+    "progress": ("progress",),
+    "missing-sheet": ("missing-sheet",),
+    "escalation": ("escalation-critical", "escalation-missing", "escalation-problem"),
+    "targets": ("pending-change", "change-decided"),
+}
+LEVEL_ORDER = {Alert.Level.DANGER: 0, Alert.Level.WARNING: 1, Alert.Level.INFO: 2}
+
+
+@dataclass
+class AlertGroup:
+    """Alerts of one cause (e.g. every rep behind on sales) or of one rep, shown as one expandable row."""
+
+    key: str
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def level(self) -> str:
+        return min((a.level for a in self.alerts), key=lambda level: LEVEL_ORDER.get(level, 3))
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for a in self.alerts if a.read_at is None)
+
+    @property
+    def reps(self) -> int:
+        return len({a.subject_rep_id for a in self.alerts if a.subject_rep_id})
+
+    @property
+    def last_day(self) -> dt.date:
+        return max(a.day for a in self.alerts)
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(a.pk) for a in self.alerts)
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import gettext, ngettext
+
+        first = self.alerts[0]
+        if self.key.startswith("rep:"):
+            return display_name(first.subject_rep) if first.subject_rep else gettext("Others")
+        count, kind = self.reps or len(self.alerts), first.kind
+        values = {"count": count, "metric": gettext(first.params.get("metric", ""))}
+        if kind == "progress" and first.params.get("status") == formulas.Status.CRITICAL:
+            return (
+                ngettext("%(count)s rep critical on %(metric)s", "%(count)s reps critical on %(metric)s", count)
+                % values
+            )
+        if kind == "progress":
+            return ngettext("%(count)s rep behind on %(metric)s", "%(count)s reps behind on %(metric)s", count) % values
+        if kind == "missing-sheet":
+            return (
+                ngettext("%(count)s rep without a visit sheet", "%(count)s reps without a visit sheet", count) % values
+            )
+        if kind == "escalation-critical":
+            return (
+                ngettext(
+                    "Escalated: %(count)s rep critical day after day",
+                    "Escalated: %(count)s reps critical day after day",
+                    count,
+                )
+                % values
+            )
+        if kind == "escalation-missing":
+            return (
+                ngettext(
+                    "Escalated: %(count)s rep without sheets day after day",
+                    "Escalated: %(count)s reps without sheets day after day",
+                    count,
+                )
+                % values
+            )
+        if kind == "escalation-problem":
+            count = len({a.cause for a in self.alerts})
+            return ngettext(
+                "Escalated: %(count)s problem past due", "Escalated: %(count)s problems past due", count
+            ) % {"count": count}
+        count = len(self.alerts)
+        return ngettext("%(count)s change of a target", "%(count)s changes of targets", count) % {"count": count}
+
+
+def _group_key(alert: Alert, by: str) -> str:
+    if by == "rep":
+        return f"rep:{alert.subject_rep_id or 0}"
+    if alert.kind == "progress":
+        return f"progress:{alert.params.get('metric', '')}:{alert.params.get('status', '')}"
+    return alert.kind
+
+
+def alert_groups(
+    *, user: AbstractBaseUser, by: str = "cause", kind: str = "", level: str = "", state: str = "current"
+) -> list[AlertGroup]:
+    """The user's alerts grouped by cause (or by rep), filtered by kind, level and state (current = not archived,
+    unread, archived, all); the most serious and newest groups first."""
+    alerts = alert_list_for(user=user).select_related("subject_rep")
+    if kind in ALERT_KINDS:
+        condition = Q()
+        for prefix in ALERT_KINDS[kind]:
+            condition |= Q(cause__startswith=f"{prefix}:")
+        alerts = alerts.filter(condition)
+    if level in Alert.Level.values:
+        alerts = alerts.filter(level=level)
+    if state == "unread":
+        alerts = alerts.filter(read_at__isnull=True, archived_at__isnull=True)
+    elif state == "archived":
+        alerts = alerts.filter(archived_at__isnull=False)
+    elif state != "all":
+        alerts = alerts.filter(archived_at__isnull=True)
+    groups: dict[str, AlertGroup] = {}
+    for alert in alerts:
+        key = _group_key(alert, by)
+        groups.setdefault(key, AlertGroup(key)).alerts.append(alert)
+    return sorted(
+        groups.values(), key=lambda g: (LEVEL_ORDER.get(g.level, 3), -g.last_day.toordinal(), -g.unread, g.key)
+    )
+
+
 def unread_alert_count(*, user: AbstractBaseUser | AnonymousUser) -> int:
     if not user.is_authenticated:
         return 0
-    return Alert.objects.filter(user=user, read_at__isnull=True).count()
+    return Alert.objects.filter(user=user, read_at__isnull=True, archived_at__isnull=True).count()
 
 
 def report_metrics() -> list[Metric]:
@@ -277,17 +396,22 @@ def scorecard(
     metric: Metric | None,
     as_of: dt.date | None = None,
     month: dt.date | None = None,
+    period_kind: str = PeriodKind.MONTH,
 ) -> dict:
-    """Per rep of the team's subtree: a weighted score of month achievement (capped at 120 %) and KPIs.
+    """Per rep of the team's subtree: a weighted score of the period's achievement (capped at 120 %) and KPIs.
 
-    For a ``month`` that is closed the scores are read from its frozen night; otherwise from its latest night.
+    For a ``month`` that is closed the scores are read from its frozen night; otherwise from its latest night
+    (on or before ``as_of`` when given). Another period than the month is read from the night of ``as_of``.
     """
     closed = None
     snapshot_rows, kpi_rows = snapshot_list_for(user=user), kpi_list_for(user=user)
+    if period_kind != PeriodKind.MONTH:
+        month = None
     if month is not None:
         month = month.replace(day=1)
         closed = closed_month_of(month)
-        as_of = breakdown.month_bounds(month.year, month.month)[1]
+        month_end = breakdown.month_bounds(month.year, month.month)[1]
+        as_of = min(as_of, month_end) if as_of is not None and as_of >= month else month_end
     if closed is not None:
         # The frozen rows, even while a backfill has that night open: no night rewrites them.
         night = closed.night
@@ -314,12 +438,12 @@ def scorecard(
     snapshots = {
         s.rep_id: s
         for s in snapshot_rows.filter(
-            as_of=night, metric=metric, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree
+            as_of=night, metric=metric, period_kind=period_kind, rep__isnull=False, team_id__in=subtree
         )
     }
     kpis = {
         k.rep_id: k
-        for k in kpi_rows.filter(as_of=night, period_kind=PeriodKind.MONTH, rep__isnull=False, team_id__in=subtree)
+        for k in kpi_rows.filter(as_of=night, period_kind=period_kind, rep__isnull=False, team_id__in=subtree)
     }
     weights = result["weights"]
     weight_sum = sum(weights.values()) or 1
@@ -359,33 +483,130 @@ def scorecard(
 # --- home pages ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MonthRow:
+    """A metric of the rep's month on the home page: the latest night's snapshot of the month when there is one,
+    else the month's target with today's time progress (actuals come with the first night of the month), with
+    last month's snapshot beside it then."""
+
+    metric: Metric
+    target: Decimal | None
+    time_progress: Decimal | None
+    snapshot: ProgressSnapshot | None = None
+    previous: ProgressSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class MonthProgress:
+    month: dt.date  # the month's first day
+    night: dt.date | None  # the night the figures are from; None while no night of the month has run
+    rows: list[MonthRow]
+    previous_month: dt.date | None = None  # shown beside the new month when its figures are not in yet
+    previous_night: dt.date | None = None
+
+    @property
+    def previous_final(self) -> bool:
+        """Whether last month's figures are its final ones (from its last day's night)."""
+        return bool(self.previous_night and self.previous_month) and self.previous_night >= month_end(
+            self.previous_month
+        )
+
+
+def month_end(month_start: dt.date) -> dt.date:
+    return (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+def month_progress(*, user: AbstractBaseUser, day: dt.date, targets: list | None = None) -> MonthProgress:
+    """A rep's own month on ``day``: the latest night's figures of ``day``'s month. Before the month's first
+    night (on its first day), the new month's targets with today's time progress and last month's figures."""
+    from targets.selectors import my_targets
+
+    month_start = day.replace(day=1)
+    mine = (
+        snapshot_list_for(user=user)
+        .filter(rep=user, period_kind=PeriodKind.MONTH)
+        .order_by("metric__position", "metric_id")
+    )
+    night = latest_night(on_or_before=day)
+    current = list(mine.filter(as_of=night, period_start=month_start)) if night else []
+    if current:
+        rows = [MonthRow(s.metric, s.target, s.time_progress, snapshot=s) for s in current]
+        return MonthProgress(month=month_start, night=night, rows=rows)
+
+    previous_month = (month_start - dt.timedelta(days=1)).replace(day=1)
+    previous_night = latest_night(on_or_before=month_start - dt.timedelta(days=1))
+    previous = {}
+    if previous_night:
+        previous = {s.metric_id: s for s in mine.filter(as_of=previous_night, period_start=previous_month)}
+    basis = None
+    if ReportSettings.load().time_basis == TimeBasis.WORKING_DAYS:
+        basis = set(working_dates(month_start, month_end(month_start)))
+    share = formulas.time_progress(formulas.period_units(month_start, month_end(month_start), day, working_days=basis))
+    targets = my_targets(user=user, day=day) if targets is None else targets
+    metrics = {t.target.metric_id: (t.target.metric, t.month) for t in targets}
+    for snapshot in previous.values():
+        metrics.setdefault(snapshot.metric_id, (snapshot.metric, None))
+    rows = [
+        MonthRow(metric, target, share, previous=previous.get(metric.pk))
+        for metric, target in sorted(metrics.values(), key=lambda item: (item[0].position, item[0].pk))
+    ]
+    return MonthProgress(
+        month=month_start,
+        night=None,
+        rows=rows,
+        previous_month=previous_month if previous else None,
+        previous_night=previous_night if previous else None,
+    )
+
+
+@dataclass(frozen=True)
+class FoldedAlerts:
+    """Alerts of one cause folded into one line: the latest of them, how many there are and the first one's day."""
+
+    latest: Alert
+    count: int
+    first_day: dt.date
+
+
+def alerts_folded(alerts: list[Alert]) -> list[FoldedAlerts]:
+    """Fold alerts (newest first) of the same cause into one group each, the group of the newest first."""
+    by_cause: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_cause.setdefault(alert.cause, []).append(alert)
+    return [FoldedAlerts(latest=items[0], count=len(items), first_day=items[-1].day) for items in by_cause.values()]
+
+
+HOME_ALERT_GROUPS = 6
+HOME_ALERTS_READ = 200  # unread alerts folded on the home page, newest first
+
+
 def my_day(*, user: AbstractBaseUser, day: dt.date | None = None) -> dict:
-    """A rep's day: today's sheet, meetings due, targets with progress vs time, unread alerts."""
+    """A rep's day: today's sheet and next visit, meetings due, the month's progress vs time, today's targets
+    and unread alerts folded by cause."""
     from meetings.models import CheckIn, Meeting
     from targets.selectors import my_targets
-    from visits.models import VisitSheet
+    from visits.models import VisitSettings, VisitSheet
+    from visits.selectors import next_visit, sheet_summaries
 
     day = day or timezone.localdate()
-    night = latest_night(on_or_before=day)
-    progress = []
-    if night:
-        progress = list(
-            snapshot_list_for(user=user)
-            .filter(as_of=night, rep=user, period_kind=PeriodKind.MONTH)
-            .order_by("metric__position", "metric_id")
-        )
+    targets = my_targets(user=user, day=day)
+    sheet = sheet_summaries(VisitSheet.objects.filter(rep=user, date=day)).first()
     team_ids = Membership.objects.active_on(day).filter(user=user, role=Role.REP).values("team_id")
     checked = CheckIn.objects.filter(rep=user, meeting__date=day, checked_in_at__isnull=False).values("meeting_id")
+    unread = alert_list_for(user=user).filter(read_at__isnull=True)
+    groups = alerts_folded(list(unread[:HOME_ALERTS_READ]))
     return {
         "day": day,
-        "night": night,
-        "sheet": VisitSheet.objects.filter(rep=user, date=day).first(),
+        "sheet": sheet,
+        "next_visit": next_visit(sheet=sheet) if sheet and sheet.status == VisitSheet.Status.DRAFT else None,
+        "check_in_rules": VisitSettings.load(),
         "meetings": list(
             Meeting.objects.filter(team_id__in=team_ids, date=day).exclude(id__in=checked).order_by("scheduled_at")
         ),
-        "targets": my_targets(user=user, day=day),
-        "progress": progress,
-        "alerts": list(alert_list_for(user=user).filter(read_at__isnull=True)[:10]),
+        "targets": targets,
+        "month": month_progress(user=user, day=day, targets=targets),
+        "alert_groups": groups[:HOME_ALERT_GROUPS],
+        "alert_groups_more": max(len(groups) - HOME_ALERT_GROUPS, 0),
         "ramp_plans": _ramp_plans(user=user, team=None, day=day),
     }
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from org import outbox
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role, Team
-from reports import formulas
+from reports import escalation, formulas
 from reports.formulas import Status
 from reports.models import (
     ActualChange,
@@ -1170,6 +1170,7 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
         if not ctx.frozen:
             snapshot_ranks_update(as_of=as_of)
             alerts_raise(ctx)
+            escalation.alerts_escalate(ctx)
         run.status = NightlyRun.Status.FINISHED
         run.finished_at = timezone.now()
         run.problems = ctx.problems

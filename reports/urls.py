@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import robot_views, views
+from reports import cockpit_views, robot_views, views
 
 app_name = "reports"
 
 urlpatterns = [
+    path("reports/home/", cockpit_views.home, name="cockpit"),
     path("reports/", views.daily, name="daily"),
     path("reports/daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
     path("reports/daily.csv", views.daily_csv, name="daily_csv"),

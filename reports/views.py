@@ -5,18 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
-from reports import exports, selectors, services
-from reports.models import PeriodKind
-from salesops.params import object_param
+from reports import cockpit, exports, selectors, services
+from reports.cockpit_views import period_param, picker
+from reports.models import Alert, PeriodKind
+from salesops.params import date_param, next_url, object_param
 from targets.models import Metric
+from targets.selectors import closed_month_of
+
+ALERT_GROUPS_PER_PAGE = 20
+ALERT_KIND_CHOICES = [
+    ("progress", _("Behind or critical")),
+    ("missing-sheet", _("Missing sheets")),
+    ("escalation", _("Escalations")),
+    ("targets", _("Target changes")),
+]
 
 
 def _team_for(request: HttpRequest, teams: QuerySet[Team]) -> Team:
@@ -30,12 +43,19 @@ def _metric_for(request: HttpRequest) -> Metric:
 def _report_for(request: HttpRequest) -> selectors.DailyReport:
     team = _team_for(request, visible_teams(request.user))
     metric = _metric_for(request)
-    period = request.GET.get("period", PeriodKind.MONTH)
-    if period not in PeriodKind.values:
-        period = PeriodKind.MONTH
     return selectors.daily_report(
-        user=request.user, team=team, metric=metric, period_kind=period, sort=request.GET.get("sort", "gap")
+        user=request.user,
+        team=team,
+        metric=metric,
+        period_kind=period_param(request.GET),
+        sort=request.GET.get("sort", "gap"),
+        as_of=date_param(request.GET, "as_of", default=None),
     )
+
+
+def _closed_month(night: dt.date | None):
+    """The close of the month of ``night``, when that month is closed (its figures are frozen)."""
+    return closed_month_of(night.replace(day=1)) if night else None
 
 
 @login_required
@@ -51,6 +71,13 @@ def daily(request: HttpRequest) -> HttpResponse:
             "metrics": selectors.report_metrics(),
             "periods": PeriodKind.choices,
             "query": request.GET.urlencode(),
+            "picker": picker(
+                request,
+                period=report.period_kind,
+                as_of=date_param(request.GET, "as_of", default=None),
+                shown=report.as_of,
+            ),
+            "closed": _closed_month(report.as_of),
         },
     )
 
@@ -86,14 +113,14 @@ def daily_csv(request: HttpRequest) -> HttpResponse:
 def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
     require_role(request.user)
     metric = _metric_for(request)
-    night = selectors.latest_night()
-    period = request.GET.get("period", PeriodKind.MONTH)
+    as_of = date_param(request.GET, "as_of", default=None)
+    night = selectors.latest_night(on_or_before=as_of)
     snapshot = get_object_or_404(
         selectors.snapshot_list_for(user=request.user),
         rep_id=rep_id,
         metric=metric,
         as_of=night,
-        period_kind=period if period in PeriodKind.values else PeriodKind.MONTH,
+        period_kind=period_param(request.GET),
     )
     kpi = (
         selectors.kpi_list_for(user=request.user)
@@ -123,6 +150,9 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
             "charts": charts,
             "metrics": selectors.report_metrics(),
             "period_choices": PeriodKind.choices,
+            "picker": picker(request, period=snapshot.period_kind, as_of=as_of, shown=night),
+            "crumbs": [*cockpit.crumbs_for(user=request.user, team=snapshot.team), snapshot.team],
+            "closed": _closed_month(night),
         },
     )
 
@@ -132,9 +162,22 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.DIRECTOR, Role.MANAGER)
     teams = visible_teams(request.user).order_by("path")
     team = _team_for(request, teams)
+    period = period_param(request.GET)
+    as_of = date_param(request.GET, "as_of", default=None)
     month = _month_param(request.GET.get("month"))
-    result = selectors.scorecard(user=request.user, team=team, metric=selectors.default_metric(), month=month)
-    context = {"team": team, "teams": teams, "month": month, "is_director": scope_for(request.user).is_director}
+    if month is None and as_of is not None and period == PeriodKind.MONTH:
+        month = as_of.replace(day=1)
+    result = selectors.scorecard(
+        user=request.user, team=team, metric=selectors.default_metric(), as_of=as_of, month=month, period_kind=period
+    )
+    context = {
+        "team": team,
+        "teams": teams,
+        "month": month,
+        "period": period,
+        "is_director": scope_for(request.user).is_director,
+        "picker": picker(request, period=period, as_of=as_of, shown=result["as_of"]),
+    }
     return render(request, "reports/scorecard.html", {**context, **result})
 
 
@@ -163,14 +206,36 @@ def my_team(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
-    alerts = list(selectors.alert_list_for(user=request.user).select_related("subject_rep")[:100])
-    return render(request, "reports/alerts.html", {"alerts": alerts})
+    filters = {
+        "by": "rep" if request.GET.get("by") == "rep" else "cause",
+        "kind": request.GET.get("kind", ""),
+        "level": request.GET.get("level", ""),
+        "state": request.GET.get("state", "current"),
+    }
+    groups = selectors.alert_groups(user=request.user, **filters)
+    page = Paginator(groups, ALERT_GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/alerts.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "kinds": ALERT_KIND_CHOICES,
+            "levels": Alert.Level.choices,
+        },
+    )
 
 
 @login_required
 @require_POST
 def alerts_read(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
-    ids = [int(i) for i in request.POST.getlist("alert") if i.isdigit()] or None
-    services.alert_mark_read(user=request.user, alert_ids=ids)
-    return redirect("reports:alerts")
+    # A group's box carries the ids of its alerts, comma-separated.
+    ids = [int(i) for value in request.POST.getlist("alert") for i in value.split(",") if i.strip().isdigit()]
+    if request.POST.getlist("alert") and not ids:
+        ids = [0]  # boxes sent but none usable: mark nothing rather than everything
+    services.alert_mark_read(user=request.user, alert_ids=ids or None)
+    return redirect(next_url(request, default=reverse("reports:alerts")))

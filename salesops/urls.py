@@ -14,6 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from org import views as org_views
 from org.api import TokenLoginView
+from salesops import pwa
 
 # Each domain app may bring pages (<app>/urls.py, namespace = app) and API routes (<app>/api_urls.py).
 DOMAIN_APPS = ("org", "targets", "visits", "meetings", "reports")
@@ -36,6 +37,8 @@ urlpatterns = [
     path("", org_views.home, name="home"),
     path("healthz/", org_views.healthz, name="healthz"),
     path("sw.js", org_views.service_worker, name="service-worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

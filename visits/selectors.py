@@ -63,6 +63,21 @@ def sheet_summaries(sheets: QuerySet[VisitSheet]) -> QuerySet[VisitSheet]:
     )
 
 
+def next_visit(*, sheet: VisitSheet | None) -> Visit | None:
+    """The visit a rep's home offers next: the one checked in and not yet out, else the first planned visit not
+    started in the sheet's order (the accepted route, then the planned time); with the customer's position."""
+    if sheet is None:
+        return None
+    open_visits = sheet.visits.select_related("customer").filter(check_out_at__isnull=True)
+    visit = (
+        open_visits.filter(check_in_at__isnull=False).order_by("check_in_at").first()
+        or open_visits.filter(planned=True, check_in_at__isnull=True).first()
+    )
+    if visit is not None:
+        visit.customer_point = customer_position(visit.customer)
+    return visit
+
+
 def day_summary_for_reps(*, rep_ids: list[int], day: dt.date, key_customers: bool = True) -> dict[int, DaySummary]:
     """Every listed rep's summary of ``day`` (reps without a sheet included, with zeros); two queries.
 

@@ -23,6 +23,7 @@ from org.action_time import acted_at
 from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
+from salesops.middleware import is_queued_write
 from visits import excel, selectors, services
 from visits.forms import (
     CheckInForm,
@@ -397,6 +398,9 @@ def _visit_entry(request: HttpRequest, visit: Visit, work: Callable[[dict], Any]
             )
         work(form.cleaned_data)
     except ValidationError as error:
+        if is_queued_write(request):
+            # The phone's queue shows the reason beside the waiting write, not the page.
+            _flash(request, error)
         refused = RefusedEntry(visit_id=visit.pk, data=request.POST, errors=_errors_of(error))
         return _sheet_page(request, visit.sheet, refused=refused, status=400)
     messages.success(request, success)

@@ -20,10 +20,19 @@ def pct(value: Decimal | None, places: int = 1) -> str:
 
 @register.filter
 def pp(value: Decimal | None) -> str:
-    """Percentage points with a sign ("−9.1"), or "—"."""
-    if value is None:
+    """Percentage points with a sign ("−9.1"), or "—" (also for a missing figure, which a template sees as "")."""
+    if value is None or value == "":
         return "—"
     return f"{value.quantize(Decimal('0.1')):+}"
+
+
+@register.filter
+def signed_pct(value: Decimal | None) -> str:
+    """A relative change as a signed percentage ("+12.5%", "−3.0%"), or "—" when there is no base."""
+    if value is None:
+        return "—"
+    text = formatting.percent(abs(value))
+    return f"+{text}" if value >= 0 else f"−{text}"
 
 
 @register.filter

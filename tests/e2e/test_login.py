@@ -30,10 +30,10 @@ def test_each_role_sees_its_own_navigation(company, new_page, username, locale, 
         assert label not in nav, (label, nav)
     # the admin site is one click away in the user menu, for a director only
     assert page.locator("[data-testid=admin-link]").count() == (1 if username == "director" else 0)
-    # the first page: a rep's day, or a manager's / director's team
-    title = page.locator("[data-testid=my-day-title], [data-testid=my-team-title]").inner_text()
+    # the first page: a rep's day, or the home of the manager's team / the director's company
+    title = page.locator("[data-testid=my-day-title], [data-testid=cockpit-title]").inner_text()
     expected = {("rep_a", "zh"): "我的一天", ("rep_a", "en"): "My day"}.get(
-        (username, locale[:2]), "我的团队" if locale.startswith("zh") else "My team"
+        (username, locale[:2]), "Company" if username == "director" else "Team A"
     )
     assert expected in title
     screenshot(page, f"home-{username}-{locale}")

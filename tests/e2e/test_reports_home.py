@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 
 from reports import services
 from tests.e2e.conftest import login, screenshot
@@ -19,12 +23,14 @@ def test_home_pages_show_progress_and_alerts(transactional_db, company, night, n
     services.night_compute(as_of=night["as_of"])
     page = new_page(locale=locale)
     login(page, company.rep_a.username, PASSWORD)
-    page.goto("/reports/my-day/")
+    # The morning after the night: "this month" is the night's month.
+    with time_machine.travel(dt.datetime(2026, 3, 17, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        page.goto("/reports/my-day/")
     assert page.locator("[data-testid=my-progress] tbody tr").count() == 1
     assert "90" in page.locator("[data-testid=my-progress] tbody tr").inner_text()
     screenshot(page, f"reports-my-day-{locale}")
     page.goto("/reports/alerts/")
-    assert page.locator("[data-testid=alert-list] li").count() == 2
+    assert page.locator("[data-testid=alert-group]").count() == 2
     screenshot(page, f"reports-alerts-{locale}")
 
     manager = new_page(locale=locale)

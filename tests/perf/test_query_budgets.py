@@ -29,6 +29,8 @@ MANAGER_PAGES: dict[str, Callable[[SizedTeam], str]] = {
     "reports daily report, year": lambda t: f"/reports/?team={t.team.pk}&period=year",
     "reports scorecard": lambda t: f"/reports/scorecard/?team={t.team.pk}",
     "reports my team": lambda t: f"/reports/my-team/?team={t.team.pk}",
+    "reports home": lambda t: f"/reports/home/?team={t.team.pk}",
+    "reports daily report, a month back": lambda t: f"/reports/?team={t.team.pk}&as_of={YESTERDAY}&period=week",
     "reports my day (manager)": lambda t: "/reports/my-day/",
     "reports alerts": lambda t: "/reports/alerts/",
 }

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.reports.fixtures import night, sales_metric
+from tests.reports.fixtures import night, november, sales_metric
 
-__all__ = ["night", "sales_metric"]
+__all__ = ["night", "november", "sales_metric"]

@@ -1,4 +1,5 @@
-"""A small company with sales targets and sales for March 2026 (22 working days; the 16th is the 11th)."""
+"""Small companies for the reports tests: sales targets and sales for March 2026 (22 working days; the 16th is
+the 11th), and November and December targets for the turn of a month."""
 
 from __future__ import annotations
 
@@ -46,3 +47,14 @@ def night(company, sales_metric) -> dict:
     ]:
         make_sale(day, rep, customer, product, Decimal(amount))
     return {"as_of": AS_OF, "metric": sales_metric}
+
+
+@pytest.fixture
+def november(company, sales_metric) -> dict:
+    """rep_a: 30,000 in November, 44,000 in December; 27,000 sold in November (90 %)."""
+    make_target(company.team_a, company.rep_a, sales_metric, {11: "30000", 12: "44000"})
+    customer = CustomerFactory(team=company.team_a, owner=company.rep_a, name="Alpha Mart")
+    product = ProductFactory()
+    make_sale(dt.date(2026, 11, 10), company.rep_a, customer, product, Decimal("15000"))
+    make_sale(dt.date(2026, 11, 27), company.rep_a, customer, product, Decimal("12000"))
+    return {"metric": sales_metric, "customer": customer, "product": product}

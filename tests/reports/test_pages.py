@@ -7,8 +7,10 @@ import datetime as dt
 import io
 import json
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
@@ -136,9 +138,11 @@ def test_the_scorecard_ranks_reps_and_shows_stars(company, computed) -> None:
 
 
 def test_my_day_shows_a_reps_progress(company, computed) -> None:
-    response = company.client_for(company.rep_a).get(reverse("reports:my_day"))
+    # The morning after the night: the month's figures are that night's.
+    with time_machine.travel(dt.datetime(2026, 3, 17, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        response = company.client_for(company.rep_a).get(reverse("reports:my_day"))
     assert response.status_code == 200
-    assert [s.owner_key for s in response.context["progress"]] == [f"rep:{company.rep_a.pk}"]
+    assert [row.snapshot.owner_key for row in response.context["month"].rows] == [f"rep:{company.rep_a.pk}"]
 
 
 def test_my_team_lists_the_members_and_missing_sheets(company, computed) -> None:

@@ -95,6 +95,8 @@ MATRIX_ROWS: list[Row] = [
     R("home", **every(302)),  # to the role's landing page
     R("healthz", anonymous=200, **every(200)),
     R("service-worker", anonymous=200, **every(200)),  # the offline pages' worker: static, no one's data
+    R("manifest", anonymous=200, **every(200)),  # the web app manifest, fetched before any login
+    R("offline", anonymous=200, **every(200)),  # the offline start page
     R("javascript-catalog", anonymous=200, **every(200)),  # the page scripts' translations, login page included
     R("login", anonymous=200, **every(302)),
     R("password_change", **every(200)),
@@ -123,7 +125,7 @@ def rep_of_caller(world: World, obj_side, my_side) -> dict:
     return {"rep": (my_side or obj_side).rep.pk}
 
 
-REPORT_PAGES = ("daily", "daily_xlsx", "daily_csv", "scorecard", "my_team")
+REPORT_PAGES = ("cockpit", "daily", "daily_xlsx", "daily_csv", "scorecard", "my_team")
 REP_ONLY = roles(rep=OK, manager=403, director=403)
 LEADERS = roles(rep=403, manager=OK, director=OK)
 ANYONE = every(OK)
@@ -348,6 +350,8 @@ MATRIX_ROWS += [
     *[R(f"reports:{n}", query="team", obj="team", **LEADERS) for n in REPORT_PAGES],
     R("reports:rep", obj="rep", kwargs=lambda w, s: {"rep_id": s.rep.pk}, **every(200)),
     R("reports:my_day", **every(200)),
+    R("meetings:weekly", shows_own=True, **LEADERS),
+    R("meetings:weekly", "POST", **LEADERS),  # an empty form: 400 with its errors
     R("reports:alerts", **every(200)),
     R("reports:alerts_read", "POST", **every(302)),
     R("reports:robots", shows_own=True, **LEADERS),
@@ -476,6 +480,8 @@ def test_each_role_gets_the_expected_answer_and_nothing_of_other_teams(group, wo
             "home",
             "healthz",
             "service-worker",
+            "manifest",
+            "offline",
             "javascript-catalog",
             "login",
             "logout",

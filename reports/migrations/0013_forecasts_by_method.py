@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0011_snapshot_days'),
+        ('reports', '0012_alert_archive_and_escalation'),
     ]
 
     operations = [
