@@ -1177,8 +1177,27 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
         run.save(update_fields=["status", "finished_at", "problems"])
         if as_of >= timezone.localdate() - dt.timedelta(days=1):  # tonight's report, not a backfill of old nights
             outbox.enqueue("reports.tasks.robots_after_night_task", args=[as_of.isoformat()])
+    if as_of >= timezone.localdate() - dt.timedelta(days=1):
+        planner_statistics_refresh()
     requested_nights_recompute()
     return True
+
+
+# The tables a night rewrites, which the reports read next morning.
+NIGHT_OUTPUT_TABLES = (
+    "reports_progresssnapshot",
+    "reports_executionkpisnapshot",
+    "reports_dailyactual",
+    "reports_monthlyactual",
+)
+
+
+def planner_statistics_refresh() -> None:
+    """ANALYZE what the night wrote: tens of thousands of new snapshot rows after an emptied table leave the
+    planner's statistics stale, and the morning's report queries would be planned for the old table."""
+    with connection.cursor() as cursor:
+        for table in NIGHT_OUTPUT_TABLES:
+            cursor.execute(f"ANALYZE {table}")  # noqa: S608 — fixed table names
 
 
 def requested_nights_recompute() -> int:
@@ -1279,6 +1298,7 @@ def nights_compute(*, start: dt.date, end: dt.date) -> int:
         night_compute(as_of=day, refresh_from=day + dt.timedelta(days=1))
         day += dt.timedelta(days=1)
         nights += 1
+    planner_statistics_refresh()
     return nights
 
 
