@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db import transaction
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -59,6 +62,28 @@ class AlertAdmin(admin.ModelAdmin):
 
 @admin.register(ReportSettings)
 class ReportSettingsAdmin(admin.ModelAdmin):
+    readonly_fields = ["forecast_evidence"]
+
+    @admin.display(description=_("forecast error in ended months"))
+    def forecast_evidence(self, obj: ReportSettings) -> str:
+        """Each method's mean absolute percentage error over the top units' ended months: the evidence for
+        the choice of the default forecast."""
+        from reports import selectors
+
+        night = selectors.latest_night() or timezone.localdate()
+        rows = [
+            (error.label, "—" if error.mape is None else f"{error.mape:.1f} %", error.count)
+            for error in selectors.company_forecast_errors(as_of=night)
+        ]
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 (a constant)
+            "{}: {} ({})",
+            (
+                (label, mape, ngettext("%(n)d night", "%(n)d nights", count) % {"n": count})
+                for label, mape, count in rows
+            ),
+        )
+
     def has_add_permission(self, request) -> bool:
         return not ReportSettings.objects.exists()
 

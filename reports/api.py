@@ -29,8 +29,8 @@ class ProgressSnapshotSerializer(serializers.ModelSerializer):
         fields = [
             "id", "as_of", "owner_key", "owner_name", "team", "rep", "metric", "metric_code", "period_kind",
             "period_start", "period_end", "target", "actual", "achievement", "time_progress", "days_elapsed",
-            "days_total", "plan_progress", "gap_pp", "status", "forecast", "required_daily_rate", "rank", "flags",
-            "computed_at",
+            "days_total", "plan_progress", "gap_pp", "status", "forecast", "forecast_seasonal", "forecast_last_year",
+            "required_daily_rate", "rank", "flags", "computed_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -39,7 +39,7 @@ class ProgressSnapshotSerializer(serializers.ModelSerializer):
 
 
 # The snapshot's figures in the metric's unit: a count is a whole number ("15", not "15.00").
-_METRIC_FIGURES = ("target", "actual", "forecast")
+_METRIC_FIGURES = ("target", "actual", "forecast", "forecast_seasonal", "forecast_last_year")
 
 
 def _figures_in_unit(item: dict, unit: str) -> dict:

@@ -35,6 +35,14 @@ class ProgressStatus(models.TextChoices):
     NO_TARGET = Status.NO_TARGET, _("No target")
 
 
+class ForecastMethod(models.TextChoices):
+    """Which forecast a page shows first and the status names: the snapshot column of each."""
+
+    RUN_RATE = "forecast", _("Run rate")
+    SEASONAL = "forecast_seasonal", _("Seasonal (by the plan)")
+    LAST_YEAR = "forecast_last_year", _("Last year × growth")
+
+
 class TimeBasis(models.TextChoices):
     WORKING_DAYS = "working_days", _("Working days")
     CALENDAR_DAYS = "calendar_days", _("Calendar days")
@@ -89,6 +97,13 @@ class ProgressSnapshot(OwnedRow):
     gap_pp = models.DecimalField(_("gap (pp)"), max_digits=10, decimal_places=2, null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ProgressStatus.choices)
     forecast = models.DecimalField(_("forecast"), max_digits=16, decimal_places=2, null=True, blank=True)
+    # The two other forecasts of the night, kept so that once the period is over each method's error shows.
+    forecast_seasonal = models.DecimalField(
+        _("seasonal forecast"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    forecast_last_year = models.DecimalField(
+        _("last-year forecast"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
     required_daily_rate = models.DecimalField(
         _("required daily rate"), max_digits=16, decimal_places=2, null=True, blank=True
     )
@@ -423,6 +438,13 @@ class ReportSettings(models.Model):
     )
     time_basis = models.CharField(
         _("time progress counts"), max_length=15, choices=TimeBasis.choices, default=TimeBasis.WORKING_DAYS
+    )
+    forecast_method = models.CharField(
+        _("default forecast"),
+        max_length=20,
+        choices=ForecastMethod.choices,
+        default=ForecastMethod.RUN_RATE,
+        help_text=_("The forecast the reports lead with; the drill-down shows each method's error over closed months."),
     )
     weight_achievement = models.PositiveSmallIntegerField(_("weight: achievement"), default=60)
     weight_plan_completion = models.PositiveSmallIntegerField(_("weight: plan completion"), default=10)

@@ -20,6 +20,7 @@ from reports.models import (
     Alert,
     DailyActual,
     ExecutionKpiSnapshot,
+    ForecastMethod,
     NightlyRun,
     PeriodKind,
     ProgressSnapshot,
@@ -654,3 +655,60 @@ def my_team(*, user: AbstractBaseUser, team: Team, day: dt.date | None = None) -
         "alerts": list(alert_list_for(user=user).filter(read_at__isnull=True)[:10]),
         "ramp_plans": _ramp_plans(user=user, team=team, day=day),
     }
+
+
+# --- forecast errors -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForecastError:
+    """One method's mean absolute percentage error over ended months, and how many nights' forecasts count."""
+
+    method: str
+    label: str
+    mape: Decimal | None
+    count: int
+    is_default: bool
+
+
+def forecast_errors(snapshots: QuerySet[ProgressSnapshot], *, before: dt.date, months: int = 12) -> list[ForecastError]:
+    """Each method's error on the month snapshots of ``snapshots`` (already scoped) whose month ended before
+    ``before``, the last ``months`` of them: every night's forecast of a month against the month's final actual
+    (its last night), the last night itself left out (its forecast is the actual)."""
+    month_rows = snapshots.filter(period_kind=PeriodKind.MONTH, period_end__lt=before)
+    finals = {
+        (key, metric_id, start): actual
+        for key, metric_id, start, actual in month_rows.filter(as_of=F("period_end")).values_list(
+            "owner_key", "metric_id", "period_start", "actual"
+        )
+    }
+    recent = sorted({start for _key, _metric, start in finals}, reverse=True)[:months]
+    methods = [method.value for method in ForecastMethod]
+    pairs: dict[str, list[tuple[Decimal | None, Decimal]]] = {method: [] for method in methods}
+    rows = month_rows.filter(as_of__lt=F("period_end"), period_start__in=recent).values_list(
+        "owner_key", "metric_id", "period_start", *methods
+    )
+    for key, metric_id, start, *forecasts in rows:
+        final = finals.get((key, metric_id, start))
+        if final is None:
+            continue
+        for method, value in zip(methods, forecasts, strict=True):
+            pairs[method].append((value, final))
+    default = ReportSettings.load().forecast_method
+    errors = []
+    for method in ForecastMethod:
+        mape, count = formulas.mape(pairs[method.value])
+        errors.append(ForecastError(method.value, method.label, mape, count, method.value == default))
+    return errors
+
+
+def owner_forecast_errors(*, user: AbstractBaseUser, snapshot: ProgressSnapshot) -> list[ForecastError]:
+    """The errors of the owner and metric of ``snapshot`` (the drill-down's table)."""
+    scoped_rows = snapshot_list_for(user=user).filter(owner_key=snapshot.owner_key, metric_id=snapshot.metric_id)
+    return forecast_errors(scoped_rows, before=snapshot.as_of)
+
+
+def company_forecast_errors(*, as_of: dt.date) -> list[ForecastError]:
+    """The errors of the top units (the evidence beside the company's choice of method in the admin)."""
+    top = ProgressSnapshot.objects.filter(rep__isnull=True, team__parent__isnull=True)
+    return forecast_errors(top, before=as_of)

@@ -551,6 +551,11 @@ def owner_actuals(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return _owner_sums(rows, rep_ids, subtrees)
+
+
+def _owner_sums(rows, rep_ids: Sequence[int], subtrees: dict[int, set[int]]) -> tuple[dict[int, Sums], dict[int, Sums]]:
+    """Rows of (team_id, rep_id, family, product_group, *sums) added up per rep and per team's subtree."""
     wanted_reps = set(rep_ids)
     by_rep: dict[int, Sums] = defaultdict(dict)
     by_member: dict[int, Sums] = defaultdict(dict)
@@ -568,6 +573,76 @@ def owner_actuals(
         if total:
             by_team[team_id] = total
     return by_rep, by_team
+
+
+def a_year_before(day: dt.date) -> dt.date:
+    """The same day last year (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def last_year_periods(ctx: NightContext) -> list[tuple[dt.date, dt.date]]:
+    """Each period of the night a year earlier: whole months for months, quarters and years, the same dates
+    for weeks and days."""
+    spans = []
+    for kind, start, end in ctx.periods:
+        start_ly, end_ly = a_year_before(start), a_year_before(end)
+        if kind not in DAILY_KINDS:
+            end_ly = month_range(end_ly)[1]
+        spans.append((start_ly, end_ly))
+    return spans
+
+
+def last_year_actuals(
+    ctx: NightContext, *, rep_ids: Sequence[int], team_ids: Sequence[int]
+) -> tuple[dict[int, Sums], dict[int, Sums]]:
+    """Last year's actuals of reps and of teams (subtrees): one sum per period of the night (the whole same
+    period last year), then a last one: last year to the same day (the base of this year's growth).
+
+    Whole months come from the monthly roll-up, the days of weeks, days and of the month of the same day
+    last year from the daily one, so the cost is one year of months and a few weeks of days."""
+    subtrees = _subtree_ids(team_ids) if team_ids else {}
+    members = sorted(set().union(*subtrees.values())) if subtrees else []
+    if not rep_ids and not members:
+        return {}, {}
+    as_of_ly = a_year_before(ctx.as_of)
+    month_ly = as_of_ly.replace(day=1)
+    spans = last_year_periods(ctx)
+    params: dict = {"year": dt.date(as_of_ly.year, 1, 1), "year_end": dt.date(as_of_ly.year, 12, 31)}
+    sums = []
+    day_spans = [month_ly, as_of_ly]
+    for index, ((kind, _start, _end), (start_ly, end_ly)) in enumerate(zip(ctx.periods, spans, strict=True)):
+        params[f"start_{index}"], params[f"end_{index}"] = start_ly, end_ly
+        source = "d" if kind in DAILY_KINDS else "m"
+        if source == "d":
+            day_spans += [start_ly, end_ly]
+        sums.append(
+            f"SUM(d.value) FILTER (WHERE d.src = '{source}' AND d.day BETWEEN %(start_{index})s AND %(end_{index})s)"
+        )
+    sums.append(
+        "SUM(d.value) FILTER (WHERE (d.src = 'm' AND d.day < %(month_ly)s)"
+        " OR (d.src = 'd' AND d.day BETWEEN %(month_ly)s AND %(as_of_ly)s))"
+    )
+    params.update(month_ly=month_ly, as_of_ly=as_of_ly, days_from=min(day_spans), days_to=max(day_spans))
+    owners = "(team_id = ANY(%(teams)s) OR rep_id = ANY(%(reps)s)) AND family = ANY(%(families)s)"
+    sql = f"""
+        SELECT d.team_id, d.rep_id, d.family, d.product_group, {", ".join(sums)}
+          FROM (SELECT 'm' AS src, month AS day, team_id, rep_id, family, product_group, value
+                  FROM {MonthlyActual._meta.db_table}
+                 WHERE month BETWEEN %(year)s AND %(year_end)s AND {owners}
+                UNION ALL
+                SELECT 'd', day, team_id, rep_id, family, product_group, value
+                  FROM {DailyActual._meta.db_table}
+                 WHERE day BETWEEN %(days_from)s AND %(days_to)s AND {owners}) d
+         GROUP BY 1, 2, 3, 4
+    """  # noqa: S608 (table and column names from this module)
+    params.update(teams=members, reps=list(rep_ids), families=sorted(METRIC_FAMILIES))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return _owner_sums(rows, rep_ids, subtrees)
 
 
 def metric_actual(metric: Metric, sums: Sums, period_index: int) -> Decimal:
@@ -592,10 +667,15 @@ def _target_and_plan(ctx: NightContext, target: Target, months, kind: str, start
     return sum(in_period.values(), ZERO), planned
 
 
-def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[tuple]:
+def _target_rows(ctx: NightContext, target: Target, months, sums: Sums, last_year: Sums) -> list[tuple]:
     """The snapshot rows of one target, one per period of the night, in the order of ``SNAPSHOT_COLUMNS``."""
     rows = []
     key = owner_key(team_id=target.team_id, rep_id=target.rep_id)
+    year_index = next(i for i, (kind, _s, _e) in enumerate(ctx.periods) if kind == PeriodKind.YEAR)
+    growth = None
+    if last_year:
+        to_date_ly = metric_actual(target.metric, last_year, len(ctx.periods))
+        growth = formulas.growth(metric_actual(target.metric, sums, year_index), to_date_ly)
     for index, (kind, start, end) in enumerate(ctx.periods):
         target_value, planned = _target_and_plan(ctx, target, months, kind, start, end)
         units = ctx.units(start, end)
@@ -626,6 +706,12 @@ def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[
             numbers.gap_pp,
             numbers.status,
             numbers.forecast,
+            numbers.forecast_seasonal,
+            formulas.last_year_forecast(
+                metric_actual(target.metric, last_year, index) if last_year else None,
+                growth,
+                target.metric.precision,
+            ),
             numbers.required_daily_rate,
             list(numbers.flags),
             ctx.now,
@@ -634,13 +720,13 @@ def _target_rows(ctx: NightContext, target: Target, months, sums: Sums) -> list[
     return rows
 
 
-def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actuals_of) -> list[tuple]:
+def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actuals_of, last_year_of) -> list[tuple]:
     """The snapshot rows of ``targets``; a target whose numbers cannot be computed is skipped and noted in
     ``ctx.problems``, so it never stops the shard."""
     rows = []
     for target in targets:
         try:
-            rows.extend(_target_rows(ctx, target, months_of(target), actuals_of(target)))
+            rows.extend(_target_rows(ctx, target, months_of(target), actuals_of(target), last_year_of(target)))
         except Exception as error:  # noqa: BLE001 (whatever one target's numbers raise, the others go on)
             logger.exception("night %s: target %s skipped", ctx.as_of, target.pk)
             ctx.problems.append({"target": target.pk, "error": f"{type(error).__name__}: {error}"[:300]})
@@ -691,6 +777,8 @@ SNAPSHOT_VALUES = [
     "gap_pp",
     "status",
     "forecast",
+    "forecast_seasonal",
+    "forecast_last_year",
     "required_daily_rate",
     "flags",
     "computed_at",
@@ -775,9 +863,15 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
     by_rep, by_team = owner_actuals(
         ctx, rep_ids=sorted({t.rep_id for t in rep_targets}), team_ids=sorted({t.team_id for t in team_targets})
     )
+    owners = {"rep_ids": sorted({t.rep_id for t in rep_targets}), "team_ids": sorted({t.team_id for t in team_targets})}
+    by_rep_ly, by_team_ly = last_year_actuals(ctx, **owners)
     months_of = lambda t: months.get(t.pk, {})  # noqa: E731
-    rows = _snapshot_rows(ctx, rep_targets, months_of, lambda t: by_rep.get(t.rep_id, {}))
-    rows += _snapshot_rows(ctx, team_targets, months_of, lambda t: by_team.get(t.team_id, {}))
+    rows = _snapshot_rows(
+        ctx, rep_targets, months_of, lambda t: by_rep.get(t.rep_id, {}), lambda t: by_rep_ly.get(t.rep_id, {})
+    )
+    rows += _snapshot_rows(
+        ctx, team_targets, months_of, lambda t: by_team.get(t.team_id, {}), lambda t: by_team_ly.get(t.team_id, {})
+    )
     # A night computed again after a target was deleted: its snapshots go too.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -1056,8 +1150,27 @@ def night_finish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> bool
         run.save(update_fields=["status", "finished_at", "problems"])
         if as_of >= timezone.localdate() - dt.timedelta(days=1):  # tonight's report, not a backfill of old nights
             outbox.enqueue("reports.tasks.robots_after_night_task", args=[as_of.isoformat()])
+    if as_of >= timezone.localdate() - dt.timedelta(days=1):
+        planner_statistics_refresh()
     requested_nights_recompute()
     return True
+
+
+# The tables a night rewrites, which the reports read next morning.
+NIGHT_OUTPUT_TABLES = (
+    "reports_progresssnapshot",
+    "reports_executionkpisnapshot",
+    "reports_dailyactual",
+    "reports_monthlyactual",
+)
+
+
+def planner_statistics_refresh() -> None:
+    """ANALYZE what the night wrote: tens of thousands of new snapshot rows after an emptied table leave the
+    planner's statistics stale, and the morning's report queries would be planned for the old table."""
+    with connection.cursor() as cursor:
+        for table in NIGHT_OUTPUT_TABLES:
+            cursor.execute(f"ANALYZE {table}")  # noqa: S608 — fixed table names
 
 
 def requested_nights_recompute() -> int:
@@ -1158,6 +1271,7 @@ def nights_compute(*, start: dt.date, end: dt.date) -> int:
         night_compute(as_of=day, refresh_from=day + dt.timedelta(days=1))
         day += dt.timedelta(days=1)
         nights += 1
+    planner_statistics_refresh()
     return nights
 
 

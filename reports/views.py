@@ -132,6 +132,8 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
         .filter(rep_id=rep_id, metric=metric, as_of=night)
         .order_by("period_start", "-period_end")
     )
+    errors = selectors.owner_forecast_errors(user=request.user, snapshot=snapshot)
+    forecasts = [(error, getattr(snapshot, error.method)) for error in errors]
     charts = {
         "burnUp": selectors.burn_up(snapshot=snapshot),
         "gapTrend": selectors.gap_trend(user=request.user, snapshot=snapshot),
@@ -144,6 +146,7 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
             "snapshot": snapshot,
             "kpi": kpi,
             "periods": periods,
+            "forecasts": forecasts,
             "charts": charts,
             "metrics": selectors.report_metrics(),
             "period_choices": PeriodKind.choices,

@@ -9,7 +9,7 @@ Ratios are returned as Decimals in [0, 1] (or above 1 for achievement); percenta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -157,6 +157,39 @@ def forecast(actual: Decimal, units: Units, precision: Decimal = MONEY) -> Decim
     return (Decimal(actual) / units.elapsed * units.total).quantize(precision, rounding=ROUND_HALF_UP)
 
 
+def seasonal_forecast(actual: Decimal, plan_share: Decimal | None, precision: Decimal = MONEY) -> Decimal | None:
+    """Seasonal: A ÷ planned-to-date × T, i.e. A ÷ plan progress: the year's shape taken from the plan (a
+    December-heavy plan expects most of the year in December); None while nothing is planned yet."""
+    if not plan_share:
+        return None
+    return (Decimal(actual) / plan_share).quantize(precision, rounding=ROUND_HALF_UP)
+
+
+def growth(actual_to_date: Decimal, last_year_to_date: Decimal | None) -> Decimal | None:
+    """This year's growth so far: year-to-date actual ÷ last year's actual to the same day; None without it."""
+    if not last_year_to_date:
+        return None
+    return Decimal(actual_to_date) / Decimal(last_year_to_date)
+
+
+def last_year_forecast(
+    last_year_period: Decimal | None, growth_so_far: Decimal | None, precision: Decimal = MONEY
+) -> Decimal | None:
+    """Last year: the same whole period last year × this year's growth so far; None where either is missing."""
+    if last_year_period is None or growth_so_far is None:
+        return None
+    return (Decimal(last_year_period) * growth_so_far).quantize(precision, rounding=ROUND_HALF_UP)
+
+
+def mape(pairs: Iterable[tuple[Decimal | None, Decimal]]) -> tuple[Decimal | None, int]:
+    """Mean absolute percentage error of (forecast, final actual) pairs, in per cent, and how many counted:
+    a pair without a forecast, or whose actual is 0 (no percentage of nothing), is left out."""
+    errors = [abs(Decimal(f) - Decimal(a)) / abs(Decimal(a)) for f, a in pairs if f is not None and a]
+    if not errors:
+        return None, 0
+    return (sum(errors, ZERO) / len(errors) * HUNDRED).quantize(POINTS, rounding=ROUND_HALF_UP), len(errors)
+
+
 def required_daily_rate(target: Decimal, actual: Decimal, units: Units, precision: Decimal = MONEY) -> Decimal | None:
     """max(T − A, 0) / remaining units; 0 when nothing is left to do, None when no unit remains but work does."""
     left = max(Decimal(target) - Decimal(actual), ZERO)
@@ -178,6 +211,7 @@ class Progress:
     status: str
     forecast: Decimal | None
     required_daily_rate: Decimal | None
+    forecast_seasonal: Decimal | None = None
     flags: tuple[str, ...] = ()  # the ratios capped at RATIO_LIMIT ("achievement", "plan_progress")
 
 
@@ -206,6 +240,7 @@ def progress(
         status=status(gap, thresholds),
         forecast=forecast(actual, units, precision),
         required_daily_rate=required_daily_rate(target, actual, units, precision),
+        forecast_seasonal=seasonal_forecast(actual, planned_share, precision),
         flags=tuple(
             name for name, flag in (("achievement", achievement_capped), ("plan_progress", plan_capped)) if flag
         ),

@@ -28,6 +28,9 @@ def test_snapshots_filter_by_owner_period_and_as_of(company, computed) -> None:
     assert results[0]["actual"] == "90000.00"
     assert results[0]["gap_pp"] == "-9.09"
     assert results[0]["status"] == "behind"
+    # The three forecasts: run rate and seasonal 180,000 (90,000 ÷ 0.5 planned), none from last year.
+    assert (results[0]["forecast"], results[0]["forecast_seasonal"]) == ("180000.00", "180000.00")
+    assert results[0]["forecast_last_year"] is None
 
 
 def test_snapshots_are_scoped(company, computed) -> None:

@@ -83,10 +83,10 @@ def test_one_target_that_cannot_be_computed_is_skipped_and_noted_the_others_are_
     broken = company.rep_a2.pk
     real = services._target_rows
 
-    def rows(ctx, target, months, sums):
+    def rows(ctx, target, months, sums, last_year):
         if target.rep_id == broken:
             raise ArithmeticError("bad months")
-        return real(ctx, target, months, sums)
+        return real(ctx, target, months, sums, last_year)
 
     monkeypatch.setattr(services, "_target_rows", rows)
     run = services.night_compute(as_of=AS_OF)

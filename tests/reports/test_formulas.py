@@ -128,3 +128,55 @@ def test_a_make_up_working_saturday_counts_as_a_working_day() -> None:
     with_makeup = formulas.period_units(start, end, saturday, working_days=working_dates(start, end))
     assert with_makeup == Units(elapsed=6, total=22)
     assert formulas.percent(formulas.time_progress(with_makeup)) == D("27.3")
+
+
+def december_heavy_plan() -> dict[tuple[int, int], D]:
+    """A company whose December is always its biggest month: 50,000 a month, 450,000 in December."""
+    return {(2026, month): D("450000") if month == 12 else D("50000") for month in range(1, 13)}
+
+
+def test_a_december_heavy_year_is_not_told_in_november_it_will_miss() -> None:
+    months = december_heavy_plan()
+    start, end, as_of = dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 11, 30)
+    target = sum(months.values())
+    assert target == D("1000000")
+    units = formulas.period_units(start, end, as_of)
+    assert units == Units(elapsed=334, total=365)
+    planned = formulas.planned_to_date(months, start, end, as_of)
+    assert planned == D("550000")  # Jan–Nov at 50,000
+    # Exactly on plan: 550,000 sold by the end of November.
+    result = formulas.progress(target=target, actual=D("550000"), planned=planned, units=units)
+    # The run rate spreads November's pace over December: 550,000 / 334 × 365.
+    assert result.forecast == D("601047.90")
+    assert result.plan_progress == D("0.55")
+    # The seasonal forecast expects December's 450,000: 550,000 ÷ 550,000 planned × 1,000,000.
+    assert result.forecast_seasonal == D("1000000.00")
+    assert result.forecast_seasonal >= target
+    # Last year: 900,000 in the whole year, 500,000 by 30 November; this year 550,000 → growth 1.1.
+    growth = formulas.growth(D("550000"), D("500000"))
+    assert growth == D("1.1")
+    assert formulas.last_year_forecast(D("900000"), growth) == D("990000.00")
+
+
+def test_the_seasonal_forecast_before_anything_is_planned_is_empty() -> None:
+    assert formulas.seasonal_forecast(D("10"), None) is None
+    assert formulas.seasonal_forecast(D("10"), D("0")) is None
+    # 30 sold where 50 of 200 were planned (plan progress 0.25): 30 ÷ 50 × 200 = 120.
+    assert formulas.seasonal_forecast(D("30"), D("0.25")) == D("120.00")
+
+
+def test_the_last_year_forecast_needs_last_years_numbers() -> None:
+    assert formulas.growth(D("100"), None) is None
+    assert formulas.growth(D("100"), D("0")) is None
+    assert formulas.last_year_forecast(None, D("1.2")) is None
+    assert formulas.last_year_forecast(D("80"), None) is None
+    assert formulas.last_year_forecast(D("80"), formulas.growth(D("60"), D("48"))) == D("100.00")
+
+
+def test_mape_over_forecasts_and_final_actuals() -> None:
+    # |90−100|/100 = 10 %, |115−100|/100 = 15 %; no forecast and a zero actual do not count.
+    assert formulas.mape([(D("90"), D("100")), (D("115"), D("100")), (None, D("100")), (D("5"), D("0"))]) == (
+        D("12.50"),
+        2,
+    )
+    assert formulas.mape([]) == (None, 0)

@@ -293,3 +293,34 @@ def test_a_night_computed_again_drops_the_snapshots_of_a_deleted_target(company,
     services.night_compute(as_of=night["as_of"])
     assert not ProgressSnapshot.objects.filter(owner_key=rep_a2).exists()
     assert ProgressSnapshot.objects.filter(owner_key=f"rep:{company.rep_a.pk}").count() == 5
+
+
+def test_the_night_records_the_seasonal_and_last_year_forecasts(company, night) -> None:
+    from tests.factories import CustomerFactory, ProductFactory
+    from tests.reports.factories import make_sale
+
+    customer = CustomerFactory(team=company.team_a, owner=company.rep_a)
+    product = ProductFactory()
+    for day, amount in [
+        (dt.date(2025, 1, 20), "120000"),
+        (dt.date(2025, 3, 10), "100000"),
+        (dt.date(2025, 3, 25), "50000"),
+    ]:
+        make_sale(day, company.rep_a, customer, product, D(amount))
+    services.daily_actual_refresh(team_ids=[company.team_a.pk], start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
+    services.night_compute(as_of=night["as_of"])
+    month = month_row(f"rep:{company.rep_a.pk}")
+    # 90,000 sold where 110,000 of 220,000 were planned: 90,000 ÷ 0.5.
+    assert month.forecast_seasonal == D("180000.00")
+    # Last year to 16 March 2025: 120,000 + 100,000; this year 240,000 → growth 240/220.
+    # March 2025 in whole: 150,000 × 240/220 = 163,636.36.
+    assert month.forecast_last_year == D("163636.36")
+    year = ProgressSnapshot.objects.get(owner_key=f"rep:{company.rep_a.pk}", period_kind="year")
+    assert year.forecast_seasonal == D("331034.48")  # 240,000 ÷ (290,000 planned / 400,000)
+    assert year.forecast_last_year == D("294545.45")  # 270,000 × 240/220
+    # rep_a2 sold nothing last year: no last-year forecast.
+    assert month_row(f"rep:{company.rep_a2.pk}").forecast_last_year is None
+    # Team A's subtree holds rep_a's sales of last year too (March 2025: 150,000; to the day: 220,000;
+    # this year 240,000 + 66,000).
+    team = month_row(f"team:{company.team_a.pk}")
+    assert team.forecast_last_year == D("208636.36")  # 150,000 × 306/220

@@ -14,10 +14,11 @@ import time_machine
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from reports import services
-from reports.models import Alert
+from reports.models import Alert, ForecastMethod, ReportSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +244,74 @@ def test_my_day_shows_the_reps_own_checkpoints_only(company, computed) -> None:
     response = company.client_for(company.rep_a).get(reverse("reports:my_day"))
     assert [plan.rep.username for plan, _progress in response.context["ramp_plans"]] == ["rep_a"]
     assert 'data-testid="ramp-checkpoints"' in response.content.decode()
+
+
+def _february_night(company, metric, as_of, actual, run_rate, seasonal, last_year, team=None) -> None:
+    from reports.models import NightlyRun, ProgressSnapshot
+
+    now = timezone.now()
+    NightlyRun.objects.create(as_of=as_of, status=NightlyRun.Status.FINISHED, started_at=now, finished_at=now)
+    ProgressSnapshot.objects.create(
+        team=team or company.team_a,
+        rep=None if team else company.rep_a,
+        owner_key=f"team:{team.pk}" if team else f"rep:{company.rep_a.pk}",
+        as_of=as_of,
+        metric=metric,
+        period_kind="month",
+        period_start=dt.date(2026, 2, 1),
+        period_end=dt.date(2026, 2, 28),
+        target=D("80000"),
+        actual=D(actual),
+        status="ahead",
+        forecast=run_rate and D(run_rate),
+        forecast_seasonal=seasonal and D(seasonal),
+        forecast_last_year=last_year and D(last_year),
+        computed_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize("role", ["rep_a", "manager_a", "director"])
+def test_the_drill_down_shows_three_forecasts_and_their_error_in_ended_months(company, computed, role) -> None:
+    metric = computed["metric"]
+    # February: forecasts on the 10th and the 20th, final actual 100,000 on the 28th (its own forecasts do
+    # not count). Run rate: |80−100| and |90−100| → 15 %; seasonal: 5 % and 0 % → 2.5 %; last year: only
+    # the 10th, 10 %.
+    _february_night(company, metric, dt.date(2026, 2, 10), "30000", "80000", "95000", "110000")
+    _february_night(company, metric, dt.date(2026, 2, 20), "60000", "90000", "100000", None)
+    _february_night(company, metric, dt.date(2026, 2, 28), "100000", "100000", "100000", "100000")
+    ReportSettings.objects.update_or_create(pk=1, defaults={"forecast_method": ForecastMethod.SEASONAL})
+    response = company.client_for(getattr(company, role)).get(reverse("reports:rep", args=[company.rep_a.pk]))
+    assert response.status_code == 200
+    errors = {
+        error.method: (error.mape, error.count, error.is_default) for error, _value in response.context["forecasts"]
+    }
+    assert errors == {
+        "forecast": (D("15.00"), 2, False),
+        "forecast_seasonal": (D("2.50"), 2, True),
+        "forecast_last_year": (D("10.00"), 1, False),
+    }
+    values = {error.method: value for error, value in response.context["forecasts"]}
+    # March as of the 16th (see the nightly job's example): run rate 180,000; seasonal 90,000 ÷ 0.5.
+    assert values["forecast"] == D("180000.00")
+    assert values["forecast_seasonal"] == D("180000.00")
+    assert values["forecast_last_year"] is None  # no sales last year
+    html = response.content.decode()
+    assert 'data-testid="forecast-note"' in html and str(ForecastMethod.SEASONAL.label) in html
+
+
+def test_a_manager_of_another_team_sees_no_forecast_errors_of_a_rep(company, computed) -> None:
+    assert company.client_for(company.manager_b).get(reverse("reports:rep", args=[company.rep_a.pk])).status_code == 404
+
+
+def test_the_admin_shows_each_methods_error_beside_the_default_method(company, computed, admin_client) -> None:
+    root = company.team_a.parent.parent
+    assert root.parent is None
+    metric = computed["metric"]
+    # The company's February: run rate 120 → 20 %, seasonal 104 → 4 %, final actual 100.
+    _february_night(company, metric, dt.date(2026, 2, 10), "40000", "120000", "104000", None, team=root)
+    _february_night(company, metric, dt.date(2026, 2, 28), "100000", "100000", "100000", None, team=root)
+    html = admin_client.get(reverse("admin:reports_reportsettings_change", args=[ReportSettings.load().pk])).content
+    html = html.decode()
+    assert "forecast_method" in html
+    # The page speaks the company's language: the numbers and counts are checked, not the words.
+    assert "20.0 % (1 " in html and "4.0 % (1 " in html and "— (0 " in html
