@@ -28,6 +28,9 @@ sales_metric = fixtures.sales_metric
 @pytest.mark.parametrize("viewport", [(1366, 900), (390, 844)])
 def test_a_manager_sees_recorded_orders_the_reported_gap_and_the_stars(company, new_page, viewport) -> None:
     now, today = timezone.now(), timezone.localdate()
+    # A long name in a star must wrap on a phone, not widen the page.
+    company.rep_a.first_name, company.rep_a.last_name = "Maximilian-Alexander", "Montgomery-Worthington"
+    company.rep_a.save(update_fields=["first_name", "last_name"])
     meeting = MeetingFactory(
         team=company.team_a, date=today, slot=Slot.EVENING, scheduled_at=now - dt.timedelta(minutes=10)
     )
