@@ -66,6 +66,29 @@ def new_page(browser, live_server):
         context.close()
 
 
+PHONE = (390, 844)
+SHANGHAI = (31.2304, 121.4737)  # a position in the demo company's city
+
+
+@pytest.fixture
+def phone(new_page):
+    """A 390×844 touch phone with the position allowed: ``phone(locale)`` or ``phone(locale, latitude, longitude)``
+    gives a page."""
+
+    def make(locale: str, latitude: float = SHANGHAI[0], longitude: float = SHANGHAI[1]):
+        return new_page(
+            locale=locale,
+            viewport=PHONE,
+            is_mobile=True,
+            has_touch=True,
+            device_scale_factor=2,
+            permissions=["geolocation"],
+            geolocation={"latitude": latitude, "longitude": longitude, "accuracy": 15},
+        )
+
+    return make
+
+
 def login(page, username: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.fill("#id_username", username)

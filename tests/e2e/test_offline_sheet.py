@@ -42,17 +42,6 @@ TEXT = {
 }
 
 
-def phone(new_page, locale: str):
-    return new_page(
-        locale=locale,
-        viewport=(PHONE["width"], PHONE["height"]),
-        is_mobile=True,
-        has_touch=True,
-        permissions=["geolocation"],
-        geolocation={"latitude": 31.2304, "longitude": 121.4737, "accuracy": 20},
-    )
-
-
 def camera_photo() -> bytes:
     image = Image.new("RGB", (640, 480), (200, 120, 40))
     buffer = io.BytesIO()
@@ -104,9 +93,9 @@ def assert_one_check_out(day: dict, tapped_from: dt.datetime, tapped_until: dt.d
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_back_online(
-    company, day, new_page, locale
+    company, day, phone, locale
 ) -> None:
-    page = phone(new_page, locale)
+    page = phone(locale)
     login_on_phone(page, "rep_a")
     page.goto("/visits/today/")
     page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
@@ -166,8 +155,8 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
-def test_a_check_out_after_the_session_expired_is_kept_and_sent_after_the_login(company, day, new_page, locale) -> None:
-    page = phone(new_page, locale)
+def test_a_check_out_after_the_session_expired_is_kept_and_sent_after_the_login(company, day, phone, locale) -> None:
+    page = phone(locale)
     login_on_phone(page, "rep_a")
     page.goto("/visits/today/")
     fill_check_out(page, day)
@@ -200,7 +189,7 @@ def test_a_check_out_after_the_session_expired_is_kept_and_sent_after_the_login(
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
-def test_a_meeting_check_in_without_signal_counts_from_the_tap(company, new_page, locale) -> None:
+def test_a_meeting_check_in_without_signal_counts_from_the_tap(company, phone, locale) -> None:
     from meetings.models import Attendance, CheckIn, Meeting, Slot
     from tests.meetings.factories import MeetingFactory
 
@@ -213,7 +202,7 @@ def test_a_meeting_check_in_without_signal_counts_from_the_tap(company, new_page
         late_after=now,
         closes_at=now + dt.timedelta(minutes=50),
     )
-    page = phone(new_page, locale)
+    page = phone(locale)
     login_on_phone(page, "rep_a")
     page.goto(f"/meetings/{meeting.pk}/check-in/")
     form = page.locator("[data-testid=checkin-form]")

@@ -125,16 +125,9 @@ def check_in_on_the_sheet(page) -> None:
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
-def test_every_page_a_rep_opens_fits_a_phone(new_page, locale) -> None:
+def test_every_page_a_rep_opens_fits_a_phone(phone, locale) -> None:
     call_command("seed_demo", stdout=StringIO())
-    page = new_page(
-        locale=locale,
-        viewport=(PHONE["width"], PHONE["height"]),
-        is_mobile=True,
-        has_touch=True,
-        permissions=["geolocation"],
-        geolocation={"latitude": 31.2304, "longitude": 121.4737, "accuracy": 20},
-    )
+    page = phone(locale)
     page.goto("/accounts/login/")
     page.fill("#id_username", REP)
     page.fill("#id_password", DEMO_PASSWORD)

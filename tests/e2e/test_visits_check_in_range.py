@@ -24,24 +24,6 @@ TEXT = {
 }
 
 
-@pytest.fixture
-def phone(new_page):
-    """A 390×844 touch phone with the position allowed: ``phone(locale, latitude, longitude)`` gives a page."""
-
-    def make(locale: str, latitude: float, longitude: float):
-        return new_page(
-            locale=locale,
-            viewport=(390, 844),
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-            permissions=["geolocation"],
-            geolocation={"latitude": latitude, "longitude": longitude, "accuracy": 15},
-        )
-
-    return make
-
-
 def _amap(latitude: float, longitude: float) -> tuple[Decimal, Decimal]:
     """The position as Amap shows it (GCJ-02), the way a manager copies it into the customer."""
     lon, lat = coordTransform.wgs84_to_gcj02(longitude, latitude)

@@ -35,22 +35,6 @@ def camera_jpeg(path, *, width: int = 4000, height: int = 3000, seed: int = 1, q
 
 
 @pytest.fixture
-def phone(new_page):
-    def make(locale: str):
-        return new_page(
-            locale=locale,
-            viewport=(390, 844),
-            is_mobile=True,
-            has_touch=True,
-            device_scale_factor=2,
-            permissions=["geolocation"],
-            geolocation={"latitude": 31.2304, "longitude": 121.4737, "accuracy": 15},
-        )
-
-    return make
-
-
-@pytest.fixture
 def checked_in(company):
     """Two visits of rep_a's sheet today, both checked in."""
     sheet = services.sheet_open(rep=company.rep_a)
