@@ -69,7 +69,7 @@ def forget_night(as_of: dt.date) -> None:
     with connection.cursor() as cursor:
         for table in ("reports_progresssnapshot", "reports_executionkpisnapshot", "reports_alert"):
             column = "day" if table == "reports_alert" else "as_of"
-            cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [as_of])  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [as_of])
         cursor.execute(
             "DELETE FROM reports_nightlyshard WHERE run_id IN (SELECT id FROM reports_nightlyrun WHERE as_of = %s)",
             [as_of],

@@ -34,7 +34,7 @@ def _at(day: dt.date, hour: int, minute: int) -> dt.datetime:
 
 
 def seed(context: dict) -> None:
-    rng = random.Random(20260505)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(20260505)
     today = timezone.localdate()
     teams = context["teams"]
     reps_by_team: dict[int, list] = {}

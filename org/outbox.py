@@ -56,7 +56,7 @@ def enqueue(task_name: str, *, args: list | tuple = (), kwargs: dict[str, Any] |
     def send() -> None:
         try:
             _send(task_name, args, kwargs)
-        except Exception as error:  # noqa: BLE001 — any broker failure: keep the task, never fail the request
+        except Exception as error:
             logger.warning("enqueue of %s failed, kept for later: %s", task_name, error)
             PendingTask.objects.create(task_name=task_name, args=args, kwargs=kwargs, last_error=str(error)[:500])
             return
@@ -73,7 +73,7 @@ def flush_pending(limit: int = 500) -> int:
         for pending in PendingTask.objects.select_for_update(skip_locked=True).order_by("id")[:limit]:
             try:
                 _send(pending.task_name, pending.args, pending.kwargs)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 pending.attempts += 1
                 pending.last_error = str(error)[:500]
                 pending.save(update_fields=["attempts", "last_error"])

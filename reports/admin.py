@@ -76,7 +76,7 @@ class ReportSettingsAdmin(admin.ModelAdmin):
             for error in selectors.company_forecast_errors(as_of=night)
         ]
         return format_html_join(
-            mark_safe("<br>"),  # noqa: S308 (a constant)
+            mark_safe("<br>"),
             "{}: {} ({})",
             (
                 (label, mape, ngettext("%(n)d night", "%(n)d nights", count) % {"n": count})

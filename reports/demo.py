@@ -58,7 +58,7 @@ def seed(context: dict) -> None:
     # first, or PostgreSQL plans the nightly aggregates for empty tables (nested loops over 20,000 rows).
     with connection.cursor() as cursor:
         for table in ANALYZED_TABLES:
-            cursor.execute(f"ANALYZE {table}")  # noqa: S608 — fixed table names
+            cursor.execute(f"ANALYZE {table}")
     with transaction.atomic():
         services.daily_actual_refresh(
             team_ids=list(Team.objects.values_list("id", flat=True)), start=dt.date(todo[0].year, 1, 1), end=todo[-1]

@@ -203,7 +203,7 @@ def _rollup_replace(cursor, *, table: str, day_column: str, fresh: str, scope: s
         INSERT INTO {table} ({key}, value) SELECT {key}, value FROM fresh
         ON CONFLICT ({key}) DO UPDATE SET value = EXCLUDED.value
          WHERE {table}.value IS DISTINCT FROM EXCLUDED.value
-        """,  # noqa: S608 (table and column names from the models' meta)
+        """,
         params,
     )
 
@@ -246,7 +246,7 @@ def _daily_fresh(on_days: Scope) -> str:
           FROM {sheet} sh
          WHERE {on_days("sh.team_id", "sh.date")} AND sh.submitted_at IS NOT NULL AND NOT sh.is_late
          GROUP BY 1, 2, 3
-        """  # noqa: S608 (table names from the models' meta)
+        """
 
 
 def _rollups_rebuild(*, on_days: Scope, on_months: Scope, in_months: Scope, params: dict) -> None:
@@ -269,7 +269,7 @@ def _rollups_rebuild(*, on_days: Scope, on_months: Scope, in_months: Scope, para
               FROM {table}
              WHERE {in_months("team_id", "day")}
              GROUP BY 1, 2, 3, 4, 5
-        """  # noqa: S608
+        """
         _rollup_replace(
             cursor,
             table=monthly,
@@ -372,7 +372,7 @@ def actual_changes_apply(*, as_of: dt.date) -> ChangesApplied:
         _advisory_lock(as_of, "changes")
         table = ActualChange._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table} RETURNING team_id, day")  # noqa: S608 (a model's table)
+            cursor.execute(f"DELETE FROM {table} RETURNING team_id, day")
             days = {(team_id, day) for team_id, day in cursor.fetchall()}
         if not days:
             return ChangesApplied(0, [], {})
@@ -501,7 +501,7 @@ def _actuals_source(ctx: NightContext, owner_filter: str) -> str:
         SELECT day, team_id, rep_id, family, product_group, value
           FROM {DailyActual._meta.db_table}
          WHERE day BETWEEN %(daily_from)s AND %(as_of)s AND {owner_filter}
-    """  # noqa: S608 (table names from the models' meta)
+    """
 
 
 def _rollup_params(ctx: NightContext) -> dict:
@@ -541,7 +541,7 @@ def owner_actuals(
         SELECT d.team_id, d.rep_id, d.family, d.product_group, {sums}
           FROM ({_actuals_source(ctx, owners)}) d
          GROUP BY 1, 2, 3, 4
-    """  # noqa: S608 (column names from this module)
+    """
     params = {
         **_rollup_params(ctx),
         "teams": members,
@@ -637,7 +637,7 @@ def last_year_actuals(
                   FROM {DailyActual._meta.db_table}
                  WHERE day BETWEEN %(days_from)s AND %(days_to)s AND {owners}) d
          GROUP BY 1, 2, 3, 4
-    """  # noqa: S608 (table and column names from this module)
+    """
     params.update(teams=members, reps=list(rep_ids), families=sorted(METRIC_FAMILIES))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -727,7 +727,7 @@ def _snapshot_rows(ctx: NightContext, targets: Sequence[Target], months_of, actu
     for target in targets:
         try:
             rows.extend(_target_rows(ctx, target, months_of(target), actuals_of(target), last_year_of(target)))
-        except Exception as error:  # noqa: BLE001 (whatever one target's numbers raise, the others go on)
+        except Exception as error:
             logger.exception("night %s: target %s skipped", ctx.as_of, target.pk)
             ctx.problems.append({"target": target.pk, "error": f"{type(error).__name__}: {error}"[:300]})
     return rows
@@ -814,12 +814,12 @@ def copy_upsert(table: str, key: Sequence[str], values: Sequence[str], rows: Seq
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP "
-            f"AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+            f"AS SELECT {columns} FROM {table} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {staging}")
         cursor.cursor.copy_expert(f"COPY {staging} ({columns}) FROM STDIN", io.StringIO(text))
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "  # noqa: S608 (names from this module)
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging} "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {update}"
         )
 
@@ -881,7 +881,7 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
                AND NOT EXISTS (SELECT 1 FROM {Target._meta.db_table} t
                                 WHERE t.fiscal_year = %s AND t.team_id = s.team_id AND t.metric_id = s.metric_id
                                   AND t.rep_id IS NOT DISTINCT FROM s.rep_id)
-            """,  # noqa: S608 (table names from the models' meta)
+            """,
             [ctx.as_of, list(team_ids), ctx.as_of.year],
         )
     copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, SNAPSHOT_VALUES, rows)
@@ -931,7 +931,7 @@ def _rollup_counts(
     }
     result: list[dict] = [{} for _ in ctx.periods]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT d.team_id, d.rep_id, {counts} FROM ({source}) d GROUP BY 1, 2", params)  # noqa: S608
+        cursor.execute(f"SELECT d.team_id, d.rep_id, {counts} FROM ({source}) d GROUP BY 1, 2", params)
         for team_id, rep_id, *values in cursor.fetchall():
             for index in range(len(ctx.periods)):
                 row = values[index * len(names) : (index + 1) * len(names)]
@@ -989,7 +989,7 @@ def _kpi_sources(ctx: NightContext, source_team_ids: Sequence[int]) -> list[dict
             SELECT team_id, owner_id, resolved_at, EXTRACT(EPOCH FROM resolved_at - created_at) / 3600.0
               FROM {Problem._meta.db_table}
              WHERE team_id = ANY(%s) AND resolved_at >= %s AND resolved_at < %s
-            """,  # noqa: S608 (table names from the models' meta)
+            """,
             [teams, year_from, day_end],
         )
         resolution: list[dict] = [defaultdict(lambda: {"hours": []}) for _ in ctx.periods]
@@ -1170,7 +1170,7 @@ def planner_statistics_refresh() -> None:
     planner's statistics stale, and the morning's report queries would be planned for the old table."""
     with connection.cursor() as cursor:
         for table in NIGHT_OUTPUT_TABLES:
-            cursor.execute(f"ANALYZE {table}")  # noqa: S608 — fixed table names
+            cursor.execute(f"ANALYZE {table}")
 
 
 def requested_nights_recompute() -> int:
@@ -1195,7 +1195,7 @@ def requested_nights_recompute() -> int:
             claimed.update(started_at=timezone.now())
         try:
             night_compute(as_of=request.night)
-        except Exception:  # noqa: BLE001 (already marked failed and alerted; the next night tries again)
+        except Exception:
             NightRecompute.objects.filter(id__in=claimed_ids).update(started_at=None)
             return done
         NightRecompute.objects.filter(night=request.night, started_at__isnull=False, done_at__isnull=True).update(
@@ -1290,7 +1290,7 @@ def snapshot_ranks_update(*, as_of: dt.date) -> None:
                       FROM {table} s JOIN {team} t ON t.id = s.team_id
                      WHERE s.as_of = %s) r
              WHERE p.id = r.id AND p.rank IS DISTINCT FROM r.rank
-            """,  # noqa: S608 (table names from the models' meta)
+            """,
             [as_of],
         )
 

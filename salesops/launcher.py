@@ -126,7 +126,7 @@ def main() -> int:
             if time.monotonic() - last_check > 5:
                 try:
                     _keep_embedded_up(embedded_postgres, embedded_redis)
-                except Exception as error:  # noqa: BLE001 (tried again in a few seconds; the app keeps running)
+                except Exception as error:
                     print(f"  Could not start the embedded servers again ({error}); trying again.", flush=True)
                 last_check = time.monotonic()
             time.sleep(0.5)

@@ -89,8 +89,8 @@ def test_a_generated_client_runs_a_reps_day_and_a_managers_progress_list(
 
     api = _module(client_package, "api.v1")
     models = _module(client_package, "models")
-    Client = client_package.Client  # noqa: N806 - the generated classes
-    AuthenticatedClient = client_package.AuthenticatedClient  # noqa: N806
+    Client = client_package.Client
+    AuthenticatedClient = client_package.AuthenticatedClient
 
     def call(operation: str, *args, **kwargs):
         return importlib.import_module(f"{api.__name__}.{operation}").sync_detailed(*args, **kwargs)

@@ -121,7 +121,7 @@ def test_the_suites_teardown_leaves_a_running_instance_alone(server_dir) -> None
 
 def _healthz(port: int) -> int:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz/", timeout=5) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

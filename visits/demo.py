@@ -41,7 +41,7 @@ TIER_WEIGHT = {"A": 5, "B": 3, "C": 1}
 
 
 def _rng(seed: str) -> random.Random:
-    return random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
+    return random.Random(seed)
 
 
 def _habit(rng: random.Random) -> tuple[str, float, float, float]:

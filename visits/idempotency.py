@@ -33,12 +33,12 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 
-class _Replay(Exception):  # noqa: N818 - a control-flow signal, not an error
+class _Replay(Exception):
     def __init__(self, stored: IdempotencyKey) -> None:
         self.stored = stored
 
 
-class _KeyReused(Exception):  # noqa: N818
+class _KeyReused(Exception):
     pass
 
 

@@ -333,7 +333,7 @@ def overdue_customer_counts(as_of: dt.date, team_ids: Sequence[int]) -> dict[tup
                       AND sh.date >= %(as_of)s - ({every})
                    )
              GROUP BY 1, 2
-            """,  # noqa: S608 (table names from the models' meta, placeholders built from the tiers)
+            """,
             params,
         )
         return {(r[0], r[1]): r[2] for r in cursor.fetchall()}

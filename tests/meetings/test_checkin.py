@@ -153,7 +153,7 @@ def test_simultaneous_first_check_ins_keep_one_row_and_raise_nothing(company, mo
             checkin_submit(
                 meeting=morning, rep=company.rep_a, by=company.rep_a, now=local(DAY, 8, 20), planned_visits=visits
             )
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -134,7 +134,7 @@ def test_two_workers_on_the_same_night_leave_no_duplicates(company, night) -> No
     def work() -> None:
         try:
             services.night_compute(as_of=night["as_of"])
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()

@@ -81,7 +81,7 @@ class Row:
         return (403, 404) if value == 403 else 404
 
 
-def R(name: str, method: str = "GET", **kwargs) -> Row:  # noqa: N802
+def R(name: str, method: str = "GET", **kwargs) -> Row:
     return Row(name, method, **kwargs)
 
 

@@ -24,7 +24,7 @@ def test_the_single_photo_of_each_visit_becomes_a_visit_photo(company, settings,
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
-    Sheet, Visit = old.get_model("visits", "VisitSheet"), old.get_model("visits", "Visit")  # noqa: N806
+    Sheet, Visit = old.get_model("visits", "VisitSheet"), old.get_model("visits", "Visit")
     day = dt.date(2026, 3, 10)
     sheet = Sheet.objects.create(
         rep_id=company.rep_a.pk,
