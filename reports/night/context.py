@@ -57,12 +57,12 @@ class NightContext:
         target = planned = ZERO
         for month in range(start.month, end.month + 1):
             days = self._month_days.get(month, [])
-            inside = [index for index, day in enumerate(days) if start <= day <= end]
-            if not inside:
+            if not any(start <= day <= end for day in days):
                 continue
-            shares = breakdown.equal_split(months.get((self.as_of.year, month), ZERO), len(days), precision)
-            for index in inside:
-                target += shares[index]
-                if days[index] <= self.as_of:
-                    planned += shares[index]
+            shares = breakdown.daily_targets(months.get((self.as_of.year, month), ZERO), days, precision)
+            for day, share in shares.items():
+                if start <= day <= end:
+                    target += share
+                    if day <= self.as_of:
+                        planned += share
         return target, planned
