@@ -27,7 +27,7 @@ from org.scoping import scope_for
 from org.selectors import rep_membership_on
 from salesops.formatting import display_name, metric_value, month_label, parse_number
 from salesops.limits import check_target
-from targets import breakdown, selectors
+from targets import breakdown, profiles, selectors
 from targets.models import (
     ClosedMonth,
     DistributionProfile,
@@ -56,10 +56,10 @@ def profile_weights(*, target: Target) -> list[Decimal]:
     if profile is None or profile.kind == DistributionProfile.Kind.EVEN:
         return breakdown.even_weights()
     if profile.kind == DistributionProfile.Kind.WORKING_DAYS:
-        return breakdown.working_day_weights(target.fiscal_year)
+        return profiles.working_day_weights(target.fiscal_year)
     if profile.kind == DistributionProfile.Kind.SEASONAL:
         return [Decimal(w) for w in profile.weights]
-    return breakdown.last_year_weights(
+    return profiles.last_year_weights(
         metric=target.metric, year=target.fiscal_year, team=None if target.rep_id else target.team, rep=target.rep
     )
 
@@ -984,7 +984,7 @@ def target_allocate(
     elif method == "last_year":
         weights = [
             sum(
-                breakdown.monthly_actuals(
+                profiles.monthly_actuals(
                     metric=parent.metric,
                     year=parent.fiscal_year - 1,
                     team=child if isinstance(child, Team) else None,
