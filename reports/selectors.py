@@ -27,7 +27,8 @@ from reports.models import (
     ReportSettings,
     TimeBasis,
 )
-from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
+from reports.night.families import FAMILIES_OF, MONEY_FAMILIES
+from reports.night.periods import DAILY_KINDS
 from salesops import formulas
 from salesops.formatting import display_name, sorted_by_name
 from targets import breakdown

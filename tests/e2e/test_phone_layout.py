@@ -162,9 +162,9 @@ HOME_TEXT = {
 def test_the_home_on_the_first_of_a_month_shows_the_new_month_beside_last_months_final_on_a_phone(
     company, november, new_page, locale
 ) -> None:
-    from reports import services
+    from reports.night.run import night_compute
 
-    services.night_compute(as_of=dt.date(2026, 11, 30))
+    night_compute(as_of=dt.date(2026, 11, 30))
     page = new_page(locale=locale, viewport=(PHONE["width"], PHONE["height"]), is_mobile=True, has_touch=True)
     page.goto("/accounts/login/")
     page.fill("#id_username", company.rep_a.username)

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from org.models import Role, Team
-from reports import cockpit, services
+from reports import cockpit
 from reports.models import PeriodKind
+from reports.night.run import night_compute
 from tests.factories import CustomerFactory, MembershipFactory, ProductFactory, TeamFactory, UserFactory
 from tests.reports.factories import make_sale, make_target
 
@@ -75,7 +76,7 @@ def two_regions(company, sales_metric) -> dict:
         make_sale(day, rep, customer[rep], product, D(amount))
     for day in (LAST_YEAR, LAST_MONTH, AS_OF):
         with at(day):
-            services.night_compute(as_of=day)
+            night_compute(as_of=day)
     return {"west": west, "team_c": team_c, "rep_c": rep_c, "metric": sales_metric}
 
 
@@ -226,7 +227,7 @@ def test_the_homes_queries_do_not_grow_with_the_subtree(company, sales_metric, p
     for size in (5, 45):  # 5 teams, then 50
         _grow(company, sales_metric, size)
         with at(AS_OF):
-            services.night_compute(as_of=AS_OF)
+            night_compute(as_of=AS_OF)
         client.get(url)  # warm the per-process caches
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)

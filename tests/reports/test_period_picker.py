@@ -12,8 +12,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import translation
 
-from reports import periods, services
+from reports import periods
 from reports.models import NightlyRun, PeriodKind
+from reports.night.run import night_compute
 from targets import services as target_services
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_sale
@@ -69,7 +70,7 @@ def two_nights(company, night) -> dict:
     """The nights of 27 February (February's last working day) and 16 March 2026."""
     for day in (D(2026, 2, 27), D(2026, 3, 16)):
         with at(day):
-            services.night_compute(as_of=day)
+            night_compute(as_of=day)
     return night
 
 
