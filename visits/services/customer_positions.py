@@ -14,10 +14,7 @@ from org.models import Customer, Datum
 from org.scoping import scope_for
 from salesops.transactions import entry_point
 from visits import geo
-from visits.models import (
-    Visit,
-    VisitSettings,
-)
+from visits.models import Visit, VisitSettings
 from visits.selectors import customer_position
 
 

@@ -12,11 +12,7 @@ from org.audit import audit_record
 from org.models import AuditEvent
 from org.scoping import scope_for
 from salesops.transactions import entry_point
-from visits.models import (
-    Visit,
-    VisitReview,
-    VisitSheet,
-)
+from visits.models import Visit, VisitReview, VisitSheet
 from visits.services.sheet_rules import sheet_touched
 from visits.signals import discrepancy_recorded
 

@@ -20,13 +20,7 @@ from org.selectors import customer_list_for, rep_team_on
 from salesops.formatting import parse_number
 from salesops.limits import check_amount
 from salesops.transactions import entry_point
-from visits.models import (
-    OrderLine,
-    SaleRecord,
-    Visit,
-    VisitSettings,
-    VisitSheet,
-)
+from visits.models import OrderLine, SaleRecord, Visit, VisitSettings, VisitSheet
 from visits.services.customer_positions import check_in_location, customer_position_propose
 from visits.services.first_orders import customer_first_order_mark
 from visits.services.sheet_rules import require_own_draft, sheet_deadline, sheet_touched

@@ -24,13 +24,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from salesops.transactions import entry_point
-from visits.models import (
-    MAX_PHOTOS_PER_VISIT,
-    PhotoUploadDay,
-    Visit,
-    VisitPhoto,
-    VisitSettings,
-)
+from visits.models import MAX_PHOTOS_PER_VISIT, PhotoUploadDay, Visit, VisitPhoto, VisitSettings
 from visits.services.sheet_rules import require_own_draft, sheet_touched
 
 # A phone's clock may run a little ahead of the server's.
