@@ -187,9 +187,10 @@ def sheet_actions(context, customer) -> dict:
     results = {}
 
     def card_js(condition: str) -> str:
+        name = json.dumps(customer.name, ensure_ascii=False)
         return (
             "() => { const card = Array.from(document.querySelectorAll('[data-testid=visit-card]'))"
-            f".find((c) => c.dataset.customer === {json.dumps(customer.name, ensure_ascii=False)}); return {condition}; }}"
+            f".find((c) => c.dataset.customer === {name}); return {condition}; }}"
         )
 
     def plan() -> None:
@@ -317,7 +318,9 @@ def main() -> None:
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_LEVEL": "WARNING",
         }
-        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+        )
         base = f"http://127.0.0.1:{args.port}"
         gunicorn = subprocess.Popen(
             [
