@@ -304,7 +304,7 @@ def summary(figures: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="the rep's pages on a slow phone network")
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
