@@ -48,8 +48,8 @@ from meetings.models import Meeting  # noqa: E402
 from org.demo_accounts import DEMO_PASSWORD  # noqa: E402
 from org.models import Membership  # noqa: E402
 from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402
-from visits import services as visit_services  # noqa: E402
 from visits.models import Visit  # noqa: E402
+from visits.services import rep_day  # noqa: E402
 
 REP = "rep01"
 BENCH_TIME = dt.time(6, 0)  # the visit the taps make is planned at 06:00: removed again before the next run
@@ -64,7 +64,7 @@ def prepare() -> dict:
     if rep is None:
         call_command("seed_demo")
         rep = get_user_model().objects.get(username=REP)
-    sheet = visit_services.sheet_open(rep=rep)
+    sheet = rep_day.sheet_open(rep=rep)
     Visit.objects.filter(sheet=sheet, planned_time=BENCH_TIME).delete()
     team_ids = Membership.objects.filter(user=rep).values_list("team_id", flat=True)
     meeting = (

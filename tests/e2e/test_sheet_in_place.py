@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_visits_journeys import login_on_phone
 from tests.factories import CustomerFactory
-from visits import services
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,8 +18,8 @@ def test_a_check_in_updates_its_card_and_the_totals_without_loading_the_sheet_ag
         CustomerFactory(name=name, team=company.team_a, owner=company.rep_a, tier="A")
         for name in ("Alpha Mart", "Avenue Shop")
     ]
-    sheet = services.sheet_open(rep=company.rep_a)
-    first, second = (services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop) for shop in shops)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    first, second = (rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop) for shop in shops)
     page = phone(locale)
     login_on_phone(page, "rep_a")
     page.goto("/visits/today/")

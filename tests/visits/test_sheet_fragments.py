@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from tests.visits.conftest import TODAY, local
-from visits import services
 from visits.models import OrderLine, Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,9 @@ LIMIT = 5 * 1024  # bytes transferred: the body as it travels and its headers
 
 @pytest.fixture
 def sheet(company, clock, shops):
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     for shop in ("a2", "a3"):
-        services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[shop])
+        rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[shop])
     return sheet
 
 
@@ -117,7 +117,7 @@ def test_a_refused_write_is_answered_422_with_its_reason_and_without_a_queued_he
 ) -> None:
     client = company.client_for(company.rep_a)
     visit = sheet.visits.order_by("id").first()
-    services.visit_check_in(by=company.rep_a, visit=visit)
+    rep_day.visit_check_in(by=company.rep_a, visit=visit)
     url = reverse("visits:check_in", args=[visit.pk])
     refused = client.post(url, {}, HTTP_IDEMPOTENCY_KEY="in-again", **IN_PLACE)
     assert_fragment(refused, visit.pk, status=422)
