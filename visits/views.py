@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,14 +140,15 @@ def _attach_entries(visits: list[Visit], refused: RefusedEntry | None) -> None:
             (visit.photo_errors if name == "photo" else visit.entry_errors).extend(texts)
 
 
-def _sheet_page(
+def _sheet_context(
     request: HttpRequest,
     sheet: VisitSheet,
     *,
     refused: RefusedEntry | None = None,
     submit_refused: RefusedEntry | None = None,
-    status: int = 200,
-) -> HttpResponse:
+    whole_page: bool = True,
+) -> dict[str, Any]:
+    """What the sheet's templates show: the whole page, or (``whole_page=False``) a fragment of it (no route)."""
     scope = require_role(request.user)
     sheet = selectors.sheet_with_visits(VisitSheet.objects.filter(pk=sheet.pk).select_related("rep", "team")).get()
     is_owner = sheet.rep_id == request.user.pk
@@ -160,6 +165,7 @@ def _sheet_page(
     products = list(Product.objects.filter(active=True).order_by("group", "name")) if editable else []
     planned = sheet.n_planned
     is_today = sheet.date == timezone.localdate()
+    rules = VisitSettings.load()
     context = {
         "sheet": sheet,
         "visits": visits,
@@ -167,25 +173,125 @@ def _sheet_page(
         "editable": editable,
         "can_review": can_review,
         "completion": round(100 * sheet.n_done / planned) if planned else None,
-        "plan_form": PlanVisitForm(user=request.user) if editable else None,
-        "unplanned_form": UnplannedVisitForm(user=request.user, prefix="u") if editable else None,
         "products": products,
         "review_form": ReviewForm() if can_review else None,
-        "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
-        if can_review
-        else None,
         "is_today": is_today,
         "is_past_deadline": timezone.now() > sheet.deadline,
-        "track": selectors.day_track(visits),
-        "check_in_rules": VisitSettings.load(),
-        "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
-        "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
+        "check_in_rules": rules,
         "undone": undone,
         "submit_refused": submit_refused is not None,
         "max_photos": MAX_PHOTOS_PER_VISIT,
-        "photo_max_bytes": VisitSettings.load().photo_max_bytes,
+        "photo_max_bytes": rules.photo_max_bytes,
     }
+    if whole_page:
+        context.update(
+            {
+                "plan_form": PlanVisitForm(user=request.user) if editable else None,
+                "unplanned_form": UnplannedVisitForm(user=request.user, prefix="u") if editable else None,
+                "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
+                if can_review
+                else None,
+                "track": selectors.day_track(visits),
+                "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
+                "nav_active": "today" if is_owner and is_today else "sheets",
+            }
+        )
+    return context
+
+
+def _sheet_page(
+    request: HttpRequest,
+    sheet: VisitSheet,
+    *,
+    refused: RefusedEntry | None = None,
+    submit_refused: RefusedEntry | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _sheet_context(request, sheet, refused=refused, submit_refused=submit_refused)
     return render(request, "visits/sheet.html", context, status=status)
+
+
+# --- a write answered in place -------------------------------------------------------------
+#
+# Every write on the sheet goes through the phone's queue (static/js/offline-queue.js), sent at once when there is
+# signal and later when there is none, each with its Idempotency-Key. A write sent with ``HX-Request`` is answered
+# with a fragment: the changed visit's card and the totals (htmx out-of-band swaps), never the whole sheet; a retry
+# of the same key (``idempotent_page`` replays its outcome) gets the same fragment, drawn from the visit as it is.
+
+FRAGMENT_MESSAGES_HEADER = "X-Messages"
+_VISIT_ANCHOR = re.compile(r"#visit-(\d+)$")
+_SHEET_PATH = re.compile(r"/visits/sheets/(\d+)/")
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    return is_queued_write(request) and request.headers.get("HX-Request") == "true"
+
+
+def _sheet_fragment(
+    request: HttpRequest,
+    sheet: VisitSheet,
+    visit_id: int,
+    *,
+    shown: list[dict[str, str]],
+    with_submit: bool,
+    creates: bool,
+) -> str:
+    context = _sheet_context(request, sheet, whole_page=False)
+    visits = context["visits"]
+    found = next((number for number, visit in enumerate(visits) if visit.pk == visit_id), None)
+    if found is None:
+        context["removed_id"] = visit_id
+    else:
+        context["visit"] = visits[found]
+        if creates:
+            # A new card goes before the next one in the sheet's order (the page replaces it if it has it).
+            following = visits[found + 1] if found + 1 < len(visits) else None
+            context["insert_at"] = f"beforebegin:#visit-{following.pk}" if following else "beforeend:#visit-list"
+    context.update(shown_messages=shown, with_submit=with_submit and context["editable"])
+    return render_to_string("visits/_sheet_fragment.html", context, request=request)
+
+
+def answers_in_place(*, changes_undone: bool = False, creates: bool = False, removes: bool = False) -> Callable:
+    """A sheet write asked for in place gets its fragment back (200 done, 422 refused) with its messages in the
+    ``X-Messages`` header (JSON), for the queue to show; any other request gets what the view answers."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, pk, *args, **kwargs)
+            if not wants_fragment(request) or not response.get("Content-Type", "").startswith("application/json"):
+                return response
+            answer = json.loads(response.content)
+            location = answer.get("location", "")
+            anchor = _VISIT_ANCHOR.search(location)
+            if removes:
+                visit_id = pk
+                sheet_id = Visit.objects.filter(pk=pk).values_list("sheet_id", flat=True).first()
+                sheet_match = _SHEET_PATH.search(location)
+                sheet_id = sheet_id or (int(sheet_match.group(1)) if sheet_match else None)
+            elif anchor:
+                visit_id = int(anchor.group(1))
+                sheet_id = Visit.objects.filter(pk=visit_id).values_list("sheet_id", flat=True).first()
+            else:
+                return response  # a refused plan: nothing changed on the sheet
+            sheet = selectors.sheet_list_for(user=request.user).filter(pk=sheet_id).first()
+            if sheet is None:
+                return response
+            shown = answer.get("messages", [])
+            list(messages.get_messages(request))  # shown by this fragment, not again on the next page
+            fragment = _sheet_fragment(
+                request, sheet, visit_id, shown=shown, with_submit=changes_undone, creates=creates
+            )
+            answered = HttpResponse(fragment, status=response.status_code)
+            answered[FRAGMENT_MESSAGES_HEADER] = json.dumps(shown, sort_keys=True)  # ASCII: \u escapes
+            answered["Vary"] = "HX-Request"
+            if response.has_header("Idempotent-Replayed"):
+                answered["Idempotent-Replayed"] = response["Idempotent-Replayed"]
+            return answered
+
+        return wrapper
+
+    return decorate
 
 
 def _attach_doubts(visits: list[Visit]) -> None:
@@ -233,6 +339,7 @@ def sheet_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True, creates=True)
 @idempotent_page
 def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
@@ -242,7 +349,8 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_sheet_url(sheet.pk, "plan"))
     customer = form.cleaned_data["customer"]
     already = list(sheet.visits.filter(customer=customer).order_by("planned_time", "id"))
-    if _attempt(request, lambda: rep_day.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data)):
+    planned: list[Visit] = []
+    if _attempt(request, lambda: planned.append(rep_day.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data))):
         if already:
             messages.warning(
                 request,
@@ -251,11 +359,14 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.success(request, _("Visit planned."))
+    if planned and wants_fragment(request):
+        return redirect(_sheet_url(sheet.pk, f"visit-{planned[0].pk}"))
     return redirect(_sheet_url(sheet.pk, "plan"))
 
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True, creates=True)
 @idempotent_page
 def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
@@ -340,6 +451,7 @@ def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True, removes=True)
 @idempotent_page
 def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
@@ -349,6 +461,7 @@ def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True)
 @idempotent_page
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
@@ -410,6 +523,7 @@ def _visit_entry(request: HttpRequest, visit: Visit, work: Callable[[dict], Any]
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
@@ -430,6 +544,7 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
@@ -449,6 +564,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
@@ -463,6 +579,7 @@ def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(
