@@ -138,3 +138,17 @@ def test_the_alerts_card_dates_each_alert_and_folds_repeats_of_a_cause(company) 
     assert "gap -18.30 pp. 12-02 · 3 times since 11-20" in card
     assert card.count("is Critical on Sales amount") == 1
     assert "12-01" in card
+
+
+def test_the_phones_home_address_answers_the_reps_day_without_a_redirect(company, november) -> None:
+    """The home screen icon opens ``/``: a redirect would cost a slow network one more round trip."""
+    night_compute(as_of=NOV_30)
+    client = company.client_for(company.rep_a)
+    with time_machine.travel(at(DEC_1, 9), tick=False):
+        home = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+        day = client.get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="en")
+    assert home.status_code == 200
+    assert home.templates[0].name == day.templates[0].name == "reports/my_day.html"
+    assert home.context["month"].month == day.context["month"].month
+    manager = company.client_for(company.manager_a).get(reverse("home"))
+    assert manager.status_code == 302 and manager.url == reverse("reports:cockpit")
