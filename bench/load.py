@@ -187,10 +187,10 @@ def prepare_region_report() -> tuple[str, dict]:
     return path, {"Authorization": f"Token {token}"}
 
 
-def run_wrk(url: str, script: str, duration: int, threads: int) -> dict:
+def run_wrk(url: str, script: str, duration: int, threads: int, connections: int = CONNECTIONS) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency"]
     output = subprocess.run([*command, "-s", handle.name, url], capture_output=True, text=True, check=True).stdout
     os.unlink(handle.name)
 

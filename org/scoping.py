@@ -46,6 +46,10 @@ class Scope:
     def is_rep(self) -> bool:
         return self.role == Role.REP
 
+    def can_read(self, team_id: int | None) -> bool:
+        """Whether the team's records are visible (what ``scoped`` narrows a team's rows to)."""
+        return team_id is not None and (self.is_director or team_id in self.team_ids)
+
     def can_manage(self, team_id: int | None) -> bool:
         return team_id is not None and (self.is_director or team_id in self.managed_team_ids)
 
