@@ -318,6 +318,10 @@ def main() -> None:
                     print(f"round {number + 1} floor before {name}: {floor_run}", flush=True)
                 # Each round files its own visits: a visit is checked out once.
                 rows = filing[number :: args.rounds] if single is None else [single]
+                if single is not None and "If-None-Match" in single[2]:
+                    # The version the screen holds now (it changes each minute and with each write).
+                    fresh = {**single[2], "If-None-Match": live_table_etag(base, single[1], dashboard_headers)}
+                    rows = [(single[0], single[1], fresh, single[3])]
                 if single is not None and number == 0 and "If-None-Match" not in single[2]:
                     print(f"{name}: {check_answer(base, *single[:3])}", flush=True)
                 script = LUA_ROTATE % {"requests": lua_table(rows), "threads": args.wrk_threads}

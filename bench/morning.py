@@ -12,10 +12,11 @@ meeting window:
   auth): N / 10 / 60 a second;
 - every manager opens the daily report of their team once (``/reports/``): N / 8 / 900 a second.
 
-wrk keeps ``--connections`` connections open; each waits a random (exponential) think time before its next request,
-with a mean that makes the offered rate the model's rate for N. The request of each turn is drawn by the model's
-shares. Only leaders may open a meeting dashboard, so every poll of a team's table carries its manager's session
-(the table is one rendering for all its viewers; a rep's screen in the room is the manager's). Each size is
+wrk keeps 1.5 × the offered rate connections open; each waits a random (exponential) think time of ~1.5 s before its
+next request (each connection stands for many users), so that the offered rate is the model's rate for N. The
+request of each turn is drawn by the model's shares. Only leaders may open a meeting dashboard, so every poll of a
+team's table carries its manager's session (the table is one rendering for all its viewers; a rep's screen in the
+room is the manager's). Each size is
 measured after the floor (a one-query view, 32 connections, no think time) of the same moment, and the report gives
 the achieved rate, p50 and p99 of all requests, errors (non-2xx/3xx and socket errors) and the load average.
 """
@@ -79,7 +80,8 @@ local function pick(list)
 end
 
 delay = function()
-  return math.floor(-math.log(1 - math.random()) * mean_delay_ms)
+  -- capped well below wrk's 10 s timeout, which also counts a connection that waits
+  return math.min(8000, math.floor(-math.log(1 - math.random()) * mean_delay_ms))
 end
 
 request = function()
@@ -199,7 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="the morning meeting of a big company, as a traffic model")
     parser.add_argument("--sizes", default="250,500,1000,2000,3000,5000", help="company sizes in reps")
     parser.add_argument("--duration", type=int, default=30, help="seconds per size")
-    parser.add_argument("--connections", type=int, default=128)
+    parser.add_argument("--connections", type=int, default=0, help="default: 1.5 × the offered rate a second")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8766)
@@ -248,18 +250,27 @@ def main() -> None:
             polls, filings, reports = prepared[size]
             offered = rates(size)
             total = sum(offered.values())
+            connections = args.connections or int(total * 1.5) + 2
             script = LUA_MODEL % {
                 "polls": lua_table(polls),
                 "filings": lua_table(filings),
                 "reports": lua_table(reports),
                 "p_poll": offered["poll"] / total,
                 "p_filing": offered["filing"] / total,
-                "mean_delay_ms": args.connections / total * 1000,
+                # ~1.5 s of think time a connection (fewer connections than users, each standing for many), less the
+                # ~50 ms an answer takes, so that the offered rate is the model's.
+                "mean_delay_ms": max(0.0, connections / total - 0.05) * 1000,
                 "threads": args.wrk_threads,
             }
             floor = run_wrk(base, floor_script, 10, args.wrk_threads)
-            run = run_wrk(base, script, args.duration, args.wrk_threads, connections=args.connections)
-            run.update(size=size, offered=total, floor=floor["rps"], loadavg=Path("/proc/loadavg").read_text().strip())
+            run = run_wrk(base, script, args.duration, args.wrk_threads, connections=connections)
+            run.update(
+                size=size,
+                offered=total,
+                connections=connections,
+                floor=floor["rps"],
+                loadavg=Path("/proc/loadavg").read_text().strip(),
+            )
             results.append(run)
             print(f"{size} reps: {run}", flush=True)
     finally:
@@ -268,7 +279,7 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     print()
-    print(f"gunicorn {args.workers} sync workers on {cores} cores; wrk {args.connections} connections, think time")
+    print(f"gunicorn {args.workers} sync workers on {cores} cores; wrk 1.5 connections per offered req/s, think time")
     print(f"exponential; {args.duration} s per size; floor: one-query view at 32 connections just before each size")
     print(f"{'reps':>6} {'offered/s':>10} {'req/s':>8} {'floor/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  load")
     best = None
