@@ -24,7 +24,7 @@ from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
 from salesops.middleware import is_queued_write
-from visits import excel, selectors, services
+from visits import excel, selectors
 from visits.forms import (
     CheckInForm,
     CommentForm,
@@ -39,6 +39,7 @@ from visits.forms import (
 )
 from visits.idempotency import idempotent_page
 from visits.models import MAX_PHOTOS_PER_VISIT, OrderLine, Visit, VisitPhoto, VisitSettings, VisitSheet
+from visits.services import customer_positions, manager_review, rep_day, sales_import, sheet_rules
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 
@@ -210,7 +211,7 @@ def _start_from(request: HttpRequest) -> tuple[float, float] | None:
 def today(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.REP)
     try:
-        sheet = services.sheet_open(rep=request.user)
+        sheet = rep_day.sheet_open(rep=request.user)
     except ValidationError as error:
         _flash(request, error)
         return redirect("home")
@@ -241,7 +242,7 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_sheet_url(sheet.pk, "plan"))
     customer = form.cleaned_data["customer"]
     already = list(sheet.visits.filter(customer=customer).order_by("planned_time", "id"))
-    if _attempt(request, lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data)):
+    if _attempt(request, lambda: rep_day.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data)):
         if already:
             messages.warning(
                 request,
@@ -268,13 +269,13 @@ def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
     def work() -> None:
         if data["customer"] is not None:
             created.append(
-                services.visit_plan(
+                rep_day.visit_plan(
                     by=request.user, sheet=sheet, customer=data["customer"], purpose=data["purpose"], planned=False
                 )
             )
         else:
             created.append(
-                services.visit_plan_new_customer(
+                rep_day.visit_plan_new_customer(
                     by=request.user,
                     sheet=sheet,
                     name=data["new_customer_name"],
@@ -295,7 +296,7 @@ def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
 def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     copied: list[int] = []
-    if _attempt(request, lambda: copied.append(services.sheet_copy_unfinished(by=request.user, sheet=sheet))):
+    if _attempt(request, lambda: copied.append(rep_day.sheet_copy_unfinished(by=request.user, sheet=sheet))):
         if copied[0]:
             messages.success(
                 request, _("%(count)d unfinished visits copied from your previous sheet.") % {"count": copied[0]}
@@ -320,7 +321,7 @@ def _undone_reasons_from(request: HttpRequest) -> dict[int, str]:
 def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     try:
-        done = services.sheet_submit(
+        done = rep_day.sheet_submit(
             by=request.user, sheet=sheet, undone_reasons=_undone_reasons_from(request), at=acted_at(request.POST)
         )
     except ValidationError as error:
@@ -342,7 +343,7 @@ def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @idempotent_page
 def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
-    _attempt(request, lambda: services.visit_remove(by=request.user, visit=visit), _("Visit removed."))
+    _attempt(request, lambda: rep_day.visit_remove(by=request.user, visit=visit), _("Visit removed."))
     return redirect(_sheet_url(visit.sheet_id, "plan"))
 
 
@@ -357,7 +358,7 @@ def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(
             request,
-            lambda: services.visit_check_in(
+            lambda: rep_day.visit_check_in(
                 by=request.user, visit=visit, at=acted_at(request.POST), **form.cleaned_data
             ),
             _("Checked in."),
@@ -415,7 +416,7 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_entry(
         request,
         visit,
-        lambda data: services.visit_check_out(
+        lambda data: rep_day.visit_check_out(
             by=request.user,
             visit=visit,
             at=acted_at(request.POST),
@@ -435,7 +436,7 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_entry(
         request,
         visit,
-        lambda data: services.visit_record(
+        lambda data: rep_day.visit_record(
             by=request.user,
             visit=visit,
             photos=photo_uploads_from(request),
@@ -454,7 +455,7 @@ def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
     def work() -> None:
         for line in _order_lines_from(request):
-            services.order_line_add(by=request.user, visit=visit, **line)
+            rep_day.order_line_add(by=request.user, visit=visit, **line)
 
     _attempt(request, work, _("Order recorded."))
     return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
@@ -468,7 +469,7 @@ def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
         OrderLine.objects.filter(visit__in=selectors.visit_list_for(user=request.user)).select_related("visit__sheet"),
         pk=pk,
     )
-    _attempt(request, lambda: services.order_line_remove(by=request.user, line=line), _("Order line removed."))
+    _attempt(request, lambda: rep_day.order_line_remove(by=request.user, line=line), _("Order line removed."))
     return redirect(_sheet_url(line.visit.sheet_id, f"visit-{line.visit_id}"))
 
 
@@ -491,7 +492,7 @@ def sheet_route(request: HttpRequest, pk: int) -> HttpResponse:
     visit_ids = [int(value) for value in request.POST.getlist("visit") if value.isdigit()]
     _attempt(
         request,
-        lambda: services.sheet_route_accept(by=request.user, sheet=sheet, visit_ids=visit_ids),
+        lambda: rep_day.sheet_route_accept(by=request.user, sheet=sheet, visit_ids=visit_ids),
         _("Route saved: your visits are listed in this order."),
     )
     return redirect(_sheet_url(sheet.pk, "route"))
@@ -527,7 +528,7 @@ def visit_review(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(
             request,
-            lambda: services.visit_review_create(by=request.user, visit=visit, **form.cleaned_data),
+            lambda: manager_review.visit_review_create(by=request.user, visit=visit, **form.cleaned_data),
             _("Verification recorded."),
         )
     return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
@@ -547,13 +548,17 @@ def sheet_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if "reopen" in request.POST:
         _attempt(
             request,
-            lambda: services.sheet_reopen(by=request.user, sheet=sheet, comment=comment, expected_version=version),
+            lambda: manager_review.sheet_reopen(
+                by=request.user, sheet=sheet, comment=comment, expected_version=version
+            ),
             _("Sheet reopened: the rep can change it again."),
         )
     else:
         _attempt(
             request,
-            lambda: services.sheet_comment(by=request.user, sheet=sheet, comment=comment, expected_version=version),
+            lambda: manager_review.sheet_comment(
+                by=request.user, sheet=sheet, comment=comment, expected_version=version
+            ),
             _("Comment saved."),
         )
     return redirect(_sheet_url(sheet.pk))
@@ -577,7 +582,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
         "totals": selectors.team_day_totals(rows),
         "previous_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1) if day < today_ else None,
-        "deadline_passed": timezone.now() > services.sheet_deadline(day),
+        "deadline_passed": timezone.now() > sheet_rules.sheet_deadline(day),
         "open_discrepancies": selectors.discrepancy_list_for(user=request.user).count(),
     }
     # A day or team the form refuses is a bad address: its errors show on the page, with a 400.
@@ -608,9 +613,9 @@ def customer_position(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, *LEADERS)
     customer = get_object_or_404(customer_list_for(user=request.user), pk=pk)
     if request.POST.get("action") == "confirm":
-        work, done = services.customer_position_confirm, _("Position confirmed for %(customer)s.")
+        work, done = customer_positions.customer_position_confirm, _("Position confirmed for %(customer)s.")
     else:
-        work, done = services.customer_position_dismiss, _("Proposed position dismissed for %(customer)s.")
+        work, done = customer_positions.customer_position_dismiss, _("Proposed position dismissed for %(customer)s.")
     _attempt(request, lambda: work(by=request.user, customer=customer), done % {"customer": customer.name})
     return redirect(reverse("visits:to_verify") + "#positions")
 
@@ -630,7 +635,9 @@ def review_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, *LEADERS)
     review = get_object_or_404(selectors.review_list_for(user=request.user), pk=pk)
     _attempt(
-        request, lambda: services.visit_review_resolve(by=request.user, review=review), _("Marked as followed up.")
+        request,
+        lambda: manager_review.visit_review_resolve(by=request.user, review=review),
+        _("Marked as followed up."),
     )
     return redirect("visits:discrepancies")
 
@@ -664,7 +671,7 @@ def sale_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             rows = excel.sale_rows_from_file(upload=form.cleaned_data["file"])
-            result = services.sale_records_import(by=request.user, rows=rows)
+            result = sales_import.sale_records_import(by=request.user, rows=rows)
         except ValidationError as error:
             form.add_error("file", error.message_dict.get("file", error.messages))
         else:

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD, CustomerFactory, ProductFactory
-from visits import services
 from visits.models import SaleRecord, Visit, VisitReview, VisitSheet
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,21 +120,21 @@ def test_a_rep_plans_visits_checks_in_and_out_with_orders_and_submits_on_a_phone
 
 @pytest.fixture
 def filed_day(company, rep_world) -> VisitSheet:
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     for shop in rep_world["shops"][:2]:
-        visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
-        services.visit_check_in(by=company.rep_a, visit=visit)
-        services.visit_check_out(
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+        rep_day.visit_check_in(by=company.rep_a, visit=visit)
+        rep_day.visit_check_out(
             by=company.rep_a,
             visit=visit,
             outcome="Took an order",
             order_lines=[{"product": rep_world["products"][0], "quantity": "10"}],
         )
-    skipped = services.visit_plan(by=company.rep_a, sheet=sheet, customer=rep_world["shops"][2])
-    services.sheet_submit(
+    skipped = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=rep_world["shops"][2])
+    rep_day.sheet_submit(
         by=company.rep_a, sheet=sheet, at=timezone.now(), undone_reasons={skipped.pk: "Shop closed for stocktaking"}
     )
-    services.sheet_open(rep=company.rep_a2)  # started, not submitted
+    rep_day.sheet_open(rep=company.rep_a2)  # started, not submitted
     return sheet
 
 

@@ -12,8 +12,8 @@ from PIL import Image
 from tests.e2e.conftest import SCREENSHOTS, screenshot
 from tests.e2e.test_visits_journeys import login_on_phone
 from tests.factories import CustomerFactory, ProductFactory
-from visits import services
 from visits.models import OrderLine, Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,12 +37,12 @@ def camera_jpeg(path, *, width: int = 4000, height: int = 3000, seed: int = 1, q
 @pytest.fixture
 def checked_in(company):
     """Two visits of rep_a's sheet today, both checked in."""
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     visits = []
     for name in ("Alpha Mart", "Avenue Shop"):
         shop = CustomerFactory(name=name, team=company.team_a, owner=company.rep_a)
-        visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
-        visits.append(services.visit_check_in(by=company.rep_a, visit=visit))
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+        visits.append(rep_day.visit_check_in(by=company.rep_a, visit=visit))
     ProductFactory(name="Soda")
     return visits
 

@@ -13,7 +13,7 @@ from meetings.models import Meeting, Slot
 from meetings.services import checkin_submit, meetings_ensure_for_day
 from tests.factories import CustomerFactory
 from tests.meetings.factories import DAY, local
-from visits.services import sheet_open, visit_plan
+from visits.services.rep_day import sheet_open, visit_plan
 
 pytestmark = pytest.mark.django_db
 

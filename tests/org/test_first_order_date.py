@@ -12,13 +12,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from org.models import AuditEvent, Customer
-from reports import services as report_services
 from reports.models import PeriodKind, ProgressSnapshot
+from reports.night.run import night_compute
 from targets.models import Metric
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_target
 from tests.visits.factories import VisitFactory, VisitSheetFactory
-from visits import services as visit_services
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -135,7 +135,7 @@ def test_a_manager_of_another_team_cannot_correct_it(company, old_customer) -> N
 
 
 def new_customers_of(rep, metric: Metric) -> Decimal:
-    report_services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     row = ProgressSnapshot.objects.get(as_of=AS_OF, rep=rep, metric=metric, period_kind=PeriodKind.MONTH)
     return row.actual
 
@@ -166,7 +166,7 @@ def test_the_night_counts_new_customers_only_from_real_first_orders(company, old
     shop = Customer.objects.get(code="N-1")
     sheet = VisitSheetFactory(rep=company.rep_a, team=company.team_a, date=dt.date(2026, 3, 14))
     visit = VisitFactory(sheet=sheet, customer=shop, check_in_at=timezone.now())
-    visit_services.order_line_add(by=company.rep_a, visit=visit, product=ProductFactory(), quantity=2)
+    rep_day.order_line_add(by=company.rep_a, visit=visit, product=ProductFactory(), quantity=2)
     shop.refresh_from_db()
     assert shop.first_order_date == dt.date(2026, 3, 14)
     assert new_customers_of(company.rep_a, metric) == 1

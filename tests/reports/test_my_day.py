@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import services
 from reports.models import Alert
+from reports.night.run import night_compute
 from tests.factories import CustomerFactory
-from visits import services as visit_services
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def text_of(html: str) -> str:
 
 
 def test_on_the_first_of_the_month_this_month_is_the_new_month_beside_last_months_final(company, november) -> None:
-    services.night_compute(as_of=NOV_30)
+    night_compute(as_of=NOV_30)
     client = company.client_for(company.rep_a)
 
     with time_machine.travel(at(DEC_1, 9), tick=False):
@@ -60,7 +60,7 @@ def test_on_the_first_of_the_month_this_month_is_the_new_month_beside_last_month
 
 
 def test_on_the_first_of_the_month_the_chinese_home_names_both_months(company, november) -> None:
-    services.night_compute(as_of=NOV_30)
+    night_compute(as_of=NOV_30)
 
     with time_machine.travel(at(DEC_1, 9), tick=False):
         response = company.client_for(company.rep_a).get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
@@ -71,8 +71,8 @@ def test_on_the_first_of_the_month_the_chinese_home_names_both_months(company, n
 
 
 def test_later_in_the_month_the_figures_are_the_latest_nights_and_say_so(company, november) -> None:
-    services.night_compute(as_of=NOV_30)
-    services.night_compute(as_of=DEC_2)
+    night_compute(as_of=NOV_30)
+    night_compute(as_of=DEC_2)
 
     with time_machine.travel(at(DEC_3, 9), tick=False):
         response = company.client_for(company.rep_a).get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="en")
@@ -86,14 +86,14 @@ def test_later_in_the_month_the_figures_are_the_latest_nights_and_say_so(company
 def test_the_home_offers_the_next_planned_visit_with_a_check_in_and_todays_progress(company, november) -> None:
     second = CustomerFactory(team=company.team_a, owner=company.rep_a, name="Beta Shop")
     with time_machine.travel(at(DEC_3, 9), tick=False):
-        sheet = visit_services.sheet_open(rep=company.rep_a)
-        first = visit_services.visit_plan(
+        sheet = rep_day.sheet_open(rep=company.rep_a)
+        first = rep_day.visit_plan(
             by=company.rep_a, sheet=sheet, customer=november["customer"], planned_time=dt.time(9, 30)
         )
-        later = visit_services.visit_plan(by=company.rep_a, sheet=sheet, customer=second, planned_time=dt.time(11))
-        visit_services.visit_check_in(by=company.rep_a, visit=first)
+        later = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=second, planned_time=dt.time(11))
+        rep_day.visit_check_in(by=company.rep_a, visit=first)
     with time_machine.travel(at(DEC_3, 10), tick=False):
-        visit_services.visit_check_out(by=company.rep_a, visit=first, outcome="Order taken")
+        rep_day.visit_check_out(by=company.rep_a, visit=first, outcome="Order taken")
         client = company.client_for(company.rep_a)
         response = client.get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="en")
 
