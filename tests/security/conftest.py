@@ -26,6 +26,7 @@ from reports.models import (
     Robot,
     owner_key,
 )
+from salesops.transactions import request_transaction
 from targets.models import DistributionProfile, Metric, RampPlan, Target, TargetPeriod
 from tests.factories import CustomerFactory, ProductFactory
 from tests.targets.conftest import ensure_shipped_data
@@ -242,8 +243,11 @@ def write_counts() -> dict[str, int]:
 
 
 def send(client: Client, method: str, url: str, data=None, *, api: bool, watch: bool = True):
-    """One request in a savepoint that is rolled back; returns (response, tables written when ``watch``)."""
-    with transaction.atomic():
+    """One request in a transaction that is rolled back; returns (response, tables written when ``watch``).
+
+    The block is opened as the request's own transaction, so the services the request calls run in it as they
+    would in a request that stores its answer (an entry point's durable block becomes a savepoint)."""
+    with request_transaction():
         before = write_counts() if watch else {}
         kwargs = {}
         if data is not None:

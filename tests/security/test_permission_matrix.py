@@ -92,7 +92,7 @@ def every(status: Any) -> dict:
 # ------------------------------------------------------------------------------------------------------------
 MATRIX_ROWS: list[Row] = [
     # --- site ---
-    R("home", **every(302)),  # to the role's landing page
+    R("home", rep=200, manager=302, director=302),  # a rep's day in place; the others to their landing page
     R("healthz", anonymous=200, **every(200)),
     R("service-worker", anonymous=200, **every(200)),  # the offline pages' worker: static, no one's data
     R("manifest", anonymous=200, **every(200)),  # the web app manifest, fetched before any login

@@ -134,4 +134,7 @@ def test_every_api_operation_survives_fuzzed_input_for_each_role(case, signed_in
         real = real_id_for({"HTTP_AUTHORIZATION": signed_in["Authorization"]}, client, case.path)
         if real is not None:
             case.path_parameters["id"] = real
-    case.call_and_validate(headers=signed_in, checks=[not_a_server_error, response_schema_conformance])
+    # The test transport does not undo a gzip answer: ask for the body as it is.
+    case.call_and_validate(
+        headers={**signed_in, "Accept-Encoding": "identity"}, checks=[not_a_server_error, response_schema_conformance]
+    )
