@@ -311,7 +311,7 @@ def main() -> None:
                         visits.write(
                             f"{visit_id}\t{planned}\t{planned_minutes // 60:02d}:{planned_minutes % 60:02d}"
                             f"\t{rng.choice(PURPOSES)}\t{check_in.isoformat()}\t{check_out.isoformat()}"
-                            f"\t\t\tf\tf\t\t{now}\t{now}\t{customer}\t{sheet_id}\n"
+                            f"\t\t\tf\tf\t{now}\t{now}\t{customer}\t{sheet_id}\n"
                         )
                         for _line in range(rng.choice(LINES_PER_VISIT)):
                             product_id, new_line, _group, price = rng.choice(products)
@@ -341,7 +341,7 @@ def main() -> None:
             copy_rows(
                 "visits_visit",
                 "id, planned, planned_time, purpose, check_in_at, check_out_at, outcome, next_step,"
-                " is_new_customer, is_new_outlet, photo, created_at, updated_at, customer_id, sheet_id",
+                " is_new_customer, is_new_outlet, created_at, updated_at, customer_id, sheet_id",
                 visits,
             )
             copy_rows(
