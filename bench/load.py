@@ -53,8 +53,8 @@ from meetings import services as meeting_services  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from org.models import Customer, Product, Team  # noqa: E402
 from org.tokens import api_token_issue  # noqa: E402
-from reports import services as report_services  # noqa: E402
 from reports.models import NightlyRun  # noqa: E402
+from reports.night.run import night_compute  # noqa: E402
 from visits.models import Visit, VisitSheet  # noqa: E402
 
 CONNECTIONS = 32
@@ -179,7 +179,7 @@ def prepare_region_report() -> tuple[str, dict]:
     if night is None:
         as_of = timezone.localdate() - dt.timedelta(days=1)
         print(f"no finished night: computing {as_of} first", flush=True)
-        report_services.night_compute(as_of=as_of)
+        night_compute(as_of=as_of)
         night = NightlyRun.objects.get(as_of=as_of)
     manager = get_user_model().objects.get(username="scale-r01-manager")
     token = api_token_issue(user=manager, device="bench")[1]

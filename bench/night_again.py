@@ -12,14 +12,14 @@ import time
 
 from nightly import forget_night  # sets Django up
 
-from reports import services
+from reports.night.run import night_compute
 
 
 def main() -> None:
     for night in sorted(dt.date.fromisoformat(arg) for arg in sys.argv[1:]):
         forget_night(night)
         started = time.perf_counter()
-        services.night_compute(as_of=night)
+        night_compute(as_of=night)
         print(f"night {night}: {time.perf_counter() - started:.2f} s", flush=True)
 
 

@@ -4,7 +4,7 @@
 
 Needs the scale data set (bench/seed_scale.py) and a Redis broker (REDIS_URL). Prints, from one run:
 
-- a night computed in-process (reports.services.night_compute) early and late in the year, and the ratio;
+- a night computed in-process (reports.night.run.night_compute) early and late in the year, and the ratio;
 - the same night through Celery (reports.tasks.nightly_progress_task) with 1 worker process and with 2
   (``-P solo`` workers with different node names, as on two hosts), and each worker's peak RSS (psutil);
 - the floor: the year-to-date sums by hand-written SQL, from the sale records and from the daily roll-up;
@@ -43,8 +43,9 @@ from django.db.models import Count, Q, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from org.models import Customer, Membership, Role, Team  # noqa: E402
-from reports import services  # noqa: E402
 from reports.models import NightlyRun, NightlyShard  # noqa: E402
+from reports.night.periods import night_periods  # noqa: E402
+from reports.night.run import night_compute  # noqa: E402
 from reports.tasks import nightly_progress_task  # noqa: E402
 from targets.models import Metric, Target  # noqa: E402
 from visits.models import SaleRecord, Visit  # noqa: E402
@@ -60,7 +61,7 @@ def ensure_previous_night(as_of: dt.date) -> None:
     """Finish the night before ``as_of`` (once), so ``as_of`` rolls up only its new days."""
     previous = as_of - dt.timedelta(days=1)
     if not NightlyRun.objects.filter(as_of=previous, status=NightlyRun.Status.FINISHED).exists():
-        seconds = timed(lambda: services.night_compute(as_of=previous))
+        seconds = timed(lambda: night_compute(as_of=previous))
         print(f"  prepared the night of {previous} in {seconds:.1f} s", flush=True)
 
 
@@ -85,7 +86,7 @@ def in_process(as_of: dt.date, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         forget_night(as_of)
-        times.append(timed(lambda: services.night_compute(as_of=as_of)))
+        times.append(timed(lambda: night_compute(as_of=as_of)))
     return statistics.median(times)
 
 
@@ -259,7 +260,7 @@ def naive(as_of: dt.date, budget_seconds: float) -> tuple[float, int, int]:
 
     Returns (seconds extrapolated to every owner, owners measured, owners in all).
     """
-    periods = [(kind, start) for kind, start, _end in services.night_periods(as_of)]
+    periods = [(kind, start) for kind, start, _end in night_periods(as_of)]
     targets = list(
         Target.objects.filter(fiscal_year=as_of.year, status=Target.Status.APPROVED)
         .select_related("metric", "team")

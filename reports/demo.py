@@ -13,8 +13,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from org.models import Team
-from reports import services
 from reports.models import NightlyRun
+from reports.night.periods import month_range
+from reports.night.rollups import daily_actual_refresh
+from reports.night.run import night_compute
 
 RECENT_NIGHTS = 30
 
@@ -25,7 +27,7 @@ def demo_nights(today: dt.date) -> list[dt.date]:
     year_start = dt.date(yesterday.year, 1, 1)
     nights = set()
     for month in range(1, yesterday.month):
-        nights.add(services.month_range(dt.date(yesterday.year, month, 1))[1])
+        nights.add(month_range(dt.date(yesterday.year, month, 1))[1])
     for back in range(RECENT_NIGHTS):
         day = yesterday - dt.timedelta(days=back)
         if day >= year_start:
@@ -60,8 +62,8 @@ def seed(context: dict) -> None:
         for table in ANALYZED_TABLES:
             cursor.execute(f"ANALYZE {table}")
     with transaction.atomic():
-        services.daily_actual_refresh(
+        daily_actual_refresh(
             team_ids=list(Team.objects.values_list("id", flat=True)), start=dt.date(todo[0].year, 1, 1), end=todo[-1]
         )
     for night in todo:
-        services.night_compute(as_of=night, refresh_from=night + dt.timedelta(days=1))
+        night_compute(as_of=night, refresh_from=night + dt.timedelta(days=1))

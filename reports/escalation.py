@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -21,11 +20,10 @@ from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from reports import periods
 from reports.models import Alert, PeriodKind, ProgressSnapshot
+from reports.night.alerts import alerts_email
+from reports.night.context import NightContext
 from salesops.formatting import display_name
 from salesops.formulas import Status
-
-if TYPE_CHECKING:
-    from reports.services import NightContext
 
 CRITICAL, MISSING, OVERDUE = "escalation-critical", "escalation-missing", "escalation-problem"
 # The period an alert is about, by its kind: once that period is over the alert is archived. Kinds not
@@ -224,8 +222,6 @@ def alerts_escalate(ctx: NightContext) -> list[Alert]:
             new.append(alert)
     Alert.objects.bulk_create(new, ignore_conflicts=True)
     if new and ctx.settings.email_alerts:
-        from reports.services import alerts_email
-
         transaction.on_commit(lambda: alerts_email(sorted({a.user_id for a in new}), ctx.as_of))
     alerts_archive(as_of=ctx.as_of)
     return new

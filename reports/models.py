@@ -125,7 +125,7 @@ class ProgressSnapshot(OwnedRow):
     )
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
     # The numbers that were capped or left empty because they could not be stored as computed (a near-zero
-    # target makes an achievement of millions of per cent): see reports.services.SNAPSHOT_FLAGS.
+    # target makes an achievement of millions of per cent): see reports.night.copy.RowFit.
     flags = ArrayField(models.CharField(max_length=40), verbose_name=_("flags"), default=list, blank=True)
     computed_at = models.DateTimeField(_("computed at"))
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from celery import Task, group, shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
-from reports import services
-from targets.services import months_close_due
+from reports.night.failures import night_fail
+from reports.night.run import night_finish, run, shard_compute
 
 
 def _yesterday() -> dt.date:
@@ -20,10 +21,12 @@ class NightTask(Task):
     """A task of a night: when it fails for good (out of retries, or an error no retry helps), the night is
     marked failed and the directors alerted, instead of staying "running"."""
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+    def on_failure(
+        self, exc: Exception, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
+    ) -> None:
         as_of = kwargs.get("as_of") or (args[0] if args else None)
         day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
-        services.night_fail(as_of=day, error=f"{type(exc).__name__}: {exc}")
+        night_fail(as_of=day, error=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task(base=NightTask)
@@ -32,19 +35,13 @@ def nightly_progress_task(as_of: str | None = None) -> int:
 
     Nights left "running" by a lost worker are failed (and alerted) first."""
     day = dt.date.fromisoformat(as_of) if as_of else _yesterday()
-    services.stale_nights_fail()
-    months_close_due()  # the months ended long enough ago close by themselves, their last night frozen
-    services.actual_changes_apply(as_of=day)  # records changed since the last night, however old their date
-    shards = services.leaf_team_shards()
-    refresh_from = services.refresh_start(day)
-    services.nightly_run_start(as_of=day, shard_count=len(shards))
-    if not shards:
-        services.night_finish(as_of=day, refresh_from=refresh_from)
-        return 0
+    return run(as_of=day, dispatch=_shards_dispatch, scheduled=True)
+
+
+def _shards_dispatch(as_of: dt.date, shards: list[list[int]], refresh_from: dt.date) -> None:
     group(
-        compute_shard_task.s(day.isoformat(), team_ids, refresh_from.isoformat()) for team_ids in shards
+        compute_shard_task.s(as_of.isoformat(), team_ids, refresh_from.isoformat()) for team_ids in shards
     ).apply_async()
-    return len(shards)
 
 
 @shared_task(base=NightTask, bind=True, autoretry_for=(DatabaseError,), retry_backoff=5, max_retries=5)
@@ -57,8 +54,8 @@ def compute_shard_task(self, as_of: str, team_ids: list[int], refresh_from: str 
     """
     day = dt.date.fromisoformat(as_of)
     start = dt.date.fromisoformat(refresh_from) if refresh_from else None
-    services.shard_compute(as_of=day, team_ids=team_ids, refresh_from=start, worker=self.request.hostname or "")
-    return services.night_finish(as_of=day, refresh_from=start)
+    shard_compute(as_of=day, team_ids=team_ids, refresh_from=start, worker=self.request.hostname or "")
+    return night_finish(as_of=day, refresh_from=start)
 
 
 @shared_task

@@ -128,14 +128,21 @@ def seasonal_weights_error(weights: Sequence[Decimal]) -> str | None:
     return None
 
 
+def daily_targets(value: Decimal, working_days: Sequence[dt.date], precision: Decimal) -> dict[dt.date, Decimal]:
+    """The daily targets of a month: its value split equally over its working days (``working_days``, the
+    month's, in order; the first days take the units left over). The targets page, the reports and the night
+    all take a day's target from here."""
+    return dict(zip(working_days, equal_split(value, len(working_days), precision), strict=True))
+
+
 def daily_split(value: Decimal, year: int, month: int, precision: Decimal) -> dict[dt.date, Decimal]:
-    """A month's value over its days: equal shares on working days, 0 on the others."""
+    """A month's value over its days: the daily targets on working days, 0 on the others."""
     start, end = month_bounds(year, month)
     working = working_dates(start, end)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     result = dict.fromkeys(days, Decimal(0).quantize(precision))
     if working:
-        result.update(zip(working, equal_split(value, len(working), precision), strict=True))
+        result.update(daily_targets(value, working, precision))
     return result
 
 

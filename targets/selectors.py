@@ -13,6 +13,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped
 from salesops.formatting import display_name, name_sort_key
@@ -218,18 +219,12 @@ def my_targets(*, user: AbstractBaseUser, day: dt.date | None = None) -> list[My
         target_list_for(user=user).filter(rep=user, fiscal_year=day.year).order_by("metric__position", "metric_id")
     )
     start, end = breakdown.month_bounds(day.year, day.month)
-    from org.calendar import working_dates
-
     working = working_dates(start, end)
     result = []
     for target in targets:
         months = month_values(target)
         month_value = months[day.month - 1]
-        if day in working:
-            shares = breakdown.split(month_value, [1] * len(working), target.metric.precision)
-            today_value = shares[working.index(day)]
-        else:
-            today_value = ZERO
+        today_value = breakdown.daily_targets(month_value, working, target.metric.precision).get(day, ZERO)
         result.append(
             MyTarget(
                 target=target,

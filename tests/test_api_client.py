@@ -20,7 +20,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from reports import services as report_services
+from reports.night.run import night_compute
 from tests.factories import PASSWORD, CustomerFactory, ProductFactory
 from tests.reports.fixtures import night, sales_metric  # noqa: F401 - fixtures
 
@@ -85,7 +85,7 @@ def test_a_generated_client_runs_a_reps_day_and_a_managers_progress_list(
     shop = CustomerFactory(code="A1", name="Alpha Mart", team=company.team_a, owner=company.rep_a)
     soda = ProductFactory(code="SODA", name="Soda", unit_price=Decimal("3.50"))
     tea = ProductFactory(code="TEA", name="Tea", unit_price=Decimal("4.00"))
-    report_services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
 
     api = _module(client_package, "api.v1")
     models = _module(client_package, "models")

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from meetings.models import Attendance, CheckIn, Slot
-from reports import services
+from reports.night.run import night_compute
 from targets.models import TargetPeriod
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD, CustomerFactory, ProductFactory
@@ -59,7 +59,7 @@ def test_a_manager_sees_recorded_orders_the_reported_gap_and_the_stars(company, 
 
 def test_the_drill_down_shows_the_days_and_a_capped_achievement(company, night, new_page) -> None:
     TargetPeriod.objects.filter(target__rep=company.rep_a2, month=3).update(value="0.05")
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     page = new_page(locale="en")
     login(page, company.manager_a.username, PASSWORD)
     page.goto(f"/reports/reps/{company.rep_a.pk}/")

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 
 from meetings import services as meeting_services
 from org.models import AuditEvent, Customer, Product, Team
-from reports import services as report_services
+from reports.night.run import night_compute
 from salesops.formatting import display_name
 from targets.models import Metric
 from tests.e2e.conftest import login, screenshot
@@ -128,7 +128,7 @@ def walk(page) -> dict[str, str]:
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_every_page_speaks_one_language(transactional_db, company, night, customers, new_page, language) -> None:
-    report_services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     sheet = visit_services.sheet_open(rep=company.rep_a)
     visit_services.visit_plan(by=company.rep_a, sheet=sheet, customer=customers["a"])
     meeting_services.meetings_ensure_for_day(day=sheet.date)

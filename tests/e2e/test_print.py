@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reports import services
+from reports.night.run import night_compute
 from tests.e2e.conftest import SCREENSHOTS, login
 from tests.factories import PASSWORD
 from tests.reports import fixtures
@@ -19,7 +19,7 @@ A4_LANDSCAPE = re.compile(rb"/MediaBox \[0 0 841\.9\d* 59[45]\.9\d*\]")  # 297 x
 
 @pytest.mark.parametrize("path", ["/reports/", "/reports/scorecard/"])
 def test_a_report_prints_on_a4_landscape_without_the_navigation(transactional_db, company, night, new_page, path):
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     page = new_page(locale="zh-CN")
     login(page, company.manager_a.username, PASSWORD)
     page.goto(path)

@@ -7,7 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from reports import services
+from reports.night.run import night_compute
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD
 from tests.reports import fixtures
@@ -21,7 +21,7 @@ sales_metric = fixtures.sales_metric
 def test_a_manager_sorts_the_daily_report_opens_a_rep_and_exports(
     transactional_db, company, night, new_page, locale, tmp_path
 ) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     page = new_page(locale=locale)
     login(page, company.manager_a.username, PASSWORD)
     page.goto("/reports/")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports import services
 from reports.models import ForecastMethod, ReportSettings
+from reports.night.run import night_compute
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD
 from tests.reports import fixtures
@@ -19,7 +19,7 @@ def test_a_rep_sees_the_three_forecasts_on_the_drill_down(
     transactional_db, company, night, new_page, locale, viewport
 ) -> None:
     ReportSettings.objects.update_or_create(pk=1, defaults={"forecast_method": ForecastMethod.SEASONAL})
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     page = new_page(locale=locale)
     login(page, company.rep_a.username, PASSWORD)
     page.set_viewport_size({"width": viewport[0], "height": viewport[1]})

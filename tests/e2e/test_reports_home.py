@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from reports import services
+from reports.night.run import night_compute
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD
 from tests.reports import fixtures
@@ -20,7 +20,7 @@ sales_metric = fixtures.sales_metric
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
 def test_home_pages_show_progress_and_alerts(transactional_db, company, night, new_page, locale) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     page = new_page(locale=locale)
     login(page, company.rep_a.username, PASSWORD)
     # The morning after the night: "this month" is the night's month.

@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from org.models import AuditEvent, Customer
-from reports import services as report_services
 from reports.models import PeriodKind, ProgressSnapshot
+from reports.night.run import night_compute
 from targets.models import Metric
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_target
@@ -135,7 +135,7 @@ def test_a_manager_of_another_team_cannot_correct_it(company, old_customer) -> N
 
 
 def new_customers_of(rep, metric: Metric) -> Decimal:
-    report_services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     row = ProgressSnapshot.objects.get(as_of=AS_OF, rep=rep, metric=metric, period_kind=PeriodKind.MONTH)
     return row.actual
 

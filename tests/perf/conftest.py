@@ -17,8 +17,8 @@ from django.test import Client
 from meetings import services as meeting_services
 from meetings.models import CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem
 from org.models import Customer, Membership, Product, Role, Team
-from reports import services as report_services
 from reports.models import Alert
+from reports.night.run import night_compute
 from targets.models import Metric, RampCheckpoint, RampPlan, Target, TargetPeriod
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
@@ -243,7 +243,7 @@ def _build() -> dict[int, SizedTeam]:
                 for rep in sized[5 if meeting.team_id == sized[5].team.pk else 50].reps
             ]
         )
-        report_services.night_compute(as_of=YESTERDAY)
+        night_compute(as_of=YESTERDAY)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return sized

@@ -16,8 +16,8 @@ import pytest
 from django.db import close_old_connections, connections
 from django.urls import reverse
 
-from reports import services
 from reports.models import ProgressSnapshot
+from reports.night.run import night_compute
 from tests.factories import CustomerFactory
 from tests.reports.fixtures import AS_OF, night, sales_metric  # noqa: F401 (fixtures)
 from visits.services import sheet_open
@@ -59,13 +59,13 @@ def test_reports_read_the_replica_pages_read_their_own_writes_and_a_stopped_repl
 ) -> None:
     assert _one("replica", "SELECT pg_is_in_recovery()") is True  # a real standby, not a second name for one
     director = company.client_for(company.director)
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     _replica_caught_up()
     first = ProgressSnapshot.objects.using("default").filter(as_of=AS_OF).count()
     assert first > 0 and _count(director, AS_OF) == first
 
     _one("replica", "SELECT pg_wal_replay_pause()::text")
-    services.night_compute(as_of=NEXT_NIGHT)
+    night_compute(as_of=NEXT_NIGHT)
     written = ProgressSnapshot.objects.using("default").filter(as_of=NEXT_NIGHT).count()
     assert written > 0
     # The report API reads the replica, which has not replayed the second night yet.

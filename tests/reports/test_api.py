@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from reports import services
 from reports.models import Alert, NightlyRun
+from reports.night.run import night_compute
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def computed(company, night) -> dict:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     return night
 
 
@@ -76,7 +76,7 @@ def test_count_metrics_come_back_as_whole_numbers(company, night) -> None:
         defaults={"name": "New customers", "unit": Metric.Unit.COUNT, "actual_kind": Metric.ActualKind.NEW_CUSTOMERS},
     )
     target = make_target(company.team_a, company.rep_a, customers, {3: "15"})
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     client = company.client_for(company.manager_a)
     query = {"owner": f"rep:{company.rep_a.pk}", "period": "month", "metric": customers.pk}
     listed = client.get("/api/v1/progress-snapshots/", query).json()["results"]

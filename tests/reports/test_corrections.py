@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from reports import services
 from reports.models import ActualChange, Alert, HeldCorrection, ProgressSnapshot
+from reports.night.run import night_compute
 from targets.models import NightRecompute
 from targets.services import month_close, month_reopen
 from tests.factories import CustomerFactory, ProductFactory
@@ -79,7 +79,7 @@ def night(day: dt.date) -> None:
     """The night of ``day``, computed in the early morning after it, as the schedule does."""
     after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1), tzinfo=SHANGHAI)
     with time_machine.travel(after, tick=False):
-        services.night_compute(as_of=day)
+        night_compute(as_of=day)
 
 
 def snapshot(owner_key: str, as_of: dt.date, kind: str) -> ProgressSnapshot:

@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from org.models import Role
-from reports import escalation, selectors, services
+from reports import escalation, selectors
 from reports.models import Alert, PeriodKind, ProgressSnapshot, ReportSettings
+from reports.night.context import NightContext
+from reports.night.run import night_compute
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,7 @@ def at(day: dt.date):
 
 def escalate(day: dt.date) -> list[Alert]:
     with at(day):
-        return escalation.alerts_escalate(services.NightContext(day))
+        return escalation.alerts_escalate(NightContext(day))
 
 
 @pytest.fixture
@@ -162,7 +164,7 @@ def test_the_night_escalates_with_its_alerts(company, night, east_manager) -> No
         created_at=dt.datetime(2026, 3, 1, 9, tzinfo=SHANGHAI),
     )
     with at(night["as_of"]):
-        services.night_compute(as_of=night["as_of"])
+        night_compute(as_of=night["as_of"])
     assert Alert.objects.filter(user=company.director, cause__startswith="escalation-problem:").count() == 1
 
 

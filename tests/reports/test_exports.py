@@ -10,14 +10,14 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from reports import services
+from reports.night.run import night_compute
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def computed(company, night) -> dict:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     return night
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from meetings.models import Attendance, CheckIn, CorrectiveAction, Meeting, Problem
-from reports import services
 from reports.models import ExecutionKpiSnapshot
+from reports.night.run import night_compute
 from tests.factories import CustomerFactory
 from tests.reports.factories import make_target
 from visits.models import Visit, VisitReview, VisitSheet
@@ -70,7 +70,7 @@ def execution(company) -> None:
 
 
 def test_a_reps_month_kpis(company, execution) -> None:
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     kpi = ExecutionKpiSnapshot.objects.get(as_of=AS_OF, owner_key=f"rep:{company.rep_a.pk}", period_kind="month")
     assert kpi.plan_completion_rate == D("0.5")
     assert kpi.on_time_filing_rate == D("0.090909")  # 1 sheet on time of 11 working days
@@ -82,7 +82,7 @@ def test_a_reps_month_kpis(company, execution) -> None:
 
 
 def test_a_teams_kpis_count_every_member(company, execution) -> None:
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     kpi = ExecutionKpiSnapshot.objects.get(as_of=AS_OF, owner_key=f"team:{company.team_a.pk}", period_kind="month")
     assert kpi.attendance_rate == D("0.5")  # rep_a2 never checked in
     assert kpi.on_time_filing_rate == D("0.045455")  # 1 of 2 reps × 11 days
@@ -92,7 +92,7 @@ def test_a_teams_kpis_count_every_member(company, execution) -> None:
 
 def test_the_daily_report_shows_resolution_time_and_action_timeliness(company, execution, sales_metric) -> None:
     make_target(company.team_a, company.rep_a, sales_metric, {3: "220000"})
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     client = company.client_for(company.manager_a)
     query = f"?team={company.team_a.pk}&metric={sales_metric.pk}&period=month"
     html = client.get(reverse("reports:daily") + query).content.decode()

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import services
 from reports.models import Alert
+from reports.night.run import night_compute
 from tests.factories import CustomerFactory
 from visits import services as visit_services
 
@@ -31,7 +31,7 @@ def text_of(html: str) -> str:
 
 
 def test_on_the_first_of_the_month_this_month_is_the_new_month_beside_last_months_final(company, november) -> None:
-    services.night_compute(as_of=NOV_30)
+    night_compute(as_of=NOV_30)
     client = company.client_for(company.rep_a)
 
     with time_machine.travel(at(DEC_1, 9), tick=False):
@@ -60,7 +60,7 @@ def test_on_the_first_of_the_month_this_month_is_the_new_month_beside_last_month
 
 
 def test_on_the_first_of_the_month_the_chinese_home_names_both_months(company, november) -> None:
-    services.night_compute(as_of=NOV_30)
+    night_compute(as_of=NOV_30)
 
     with time_machine.travel(at(DEC_1, 9), tick=False):
         response = company.client_for(company.rep_a).get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="zh-Hans")
@@ -71,8 +71,8 @@ def test_on_the_first_of_the_month_the_chinese_home_names_both_months(company, n
 
 
 def test_later_in_the_month_the_figures_are_the_latest_nights_and_say_so(company, november) -> None:
-    services.night_compute(as_of=NOV_30)
-    services.night_compute(as_of=DEC_2)
+    night_compute(as_of=NOV_30)
+    night_compute(as_of=DEC_2)
 
     with time_machine.travel(at(DEC_3, 9), tick=False):
         response = company.client_for(company.rep_a).get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="en")

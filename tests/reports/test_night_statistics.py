@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.db import connection
 
-from reports import services
 from reports.models import ProgressSnapshot
+from reports.night.run import night_compute
 from tests.reports.fixtures import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _planner_rows(table: str) -> float:
 
 def test_tonights_night_analyzes_the_snapshots_it_wrote(company, night) -> None:
     with time_machine.travel(dt.datetime.combine(AS_OF + dt.timedelta(days=1), dt.time(2)), tick=False):
-        services.night_compute(as_of=AS_OF)
+        night_compute(as_of=AS_OF)
     written = ProgressSnapshot.objects.count()
     assert written > 0
     assert _planner_rows("reports_progresssnapshot") == written

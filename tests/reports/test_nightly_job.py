@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.db import connection
 
 from org.models import Team
-from reports import services
 from reports.models import (
     Alert,
     DailyActual,
@@ -21,6 +20,9 @@ from reports.models import (
     ProgressSnapshot,
     ReportSettings,
 )
+from reports.night.rollups import daily_actual_refresh
+from reports.night.run import night_compute, night_finish, nightly_run_start, shard_compute
+from reports.night.shards import leaf_team_shards, shard_key
 from targets.models import Target
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +33,7 @@ def month_row(owner_key: str, as_of: dt.date = dt.date(2026, 3, 16)) -> Progress
 
 
 def test_a_rep_month_matches_the_hand_worked_example(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     row = month_row(f"rep:{company.rep_a.pk}")
     assert (row.target, row.actual) == (D("220000.00"), D("90000.00"))
     assert row.time_progress == D("0.5")
@@ -45,7 +47,7 @@ def test_a_rep_month_matches_the_hand_worked_example(company, night) -> None:
 
 
 def test_quarter_and_year_count_earlier_months(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     quarter = ProgressSnapshot.objects.get(owner_key=f"rep:{company.rep_a.pk}", period_kind="quarter")
     # Q1: 21 + 16 + 11 of 21 + 16 + 22 working days; plan 100k + 80k + 220k × 11/22.
     assert (quarter.target, quarter.actual) == (D("400000.00"), D("240000.00"))
@@ -58,7 +60,7 @@ def test_quarter_and_year_count_earlier_months(company, night) -> None:
 
 
 def test_teams_are_rolled_up_over_their_subtree(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     team_a = month_row(f"team:{company.team_a.pk}")
     assert (team_a.target, team_a.actual, team_a.status) == (D("330000.00"), D("156000.00"), "watch")
     assert team_a.gap_pp == D("-2.73")
@@ -69,7 +71,7 @@ def test_teams_are_rolled_up_over_their_subtree(company, night) -> None:
 
 def test_calendar_days_can_be_the_time_basis(company, night) -> None:
     ReportSettings.objects.update_or_create(pk=1, defaults={"time_basis": "calendar_days"})
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     assert month_row(f"rep:{company.rep_a.pk}").time_progress == D("0.516129")  # 16 / 31
 
 
@@ -96,14 +98,14 @@ def _snapshot_values() -> list[tuple]:
 
 
 def test_the_same_night_twice_gives_identical_rows(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     first = (
         _snapshot_values(),
         ExecutionKpiSnapshot.objects.count(),
         DailyActual.objects.count(),
         Alert.objects.count(),
     )
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     second = (
         _snapshot_values(),
         ExecutionKpiSnapshot.objects.count(),
@@ -115,16 +117,16 @@ def test_the_same_night_twice_gives_identical_rows(company, night) -> None:
 
 
 def test_a_night_is_published_only_when_finished(company, night) -> None:
-    run = services.nightly_run_start(as_of=night["as_of"], shard_count=2)
-    services.shard_compute(as_of=night["as_of"], team_ids=[company.team_a.pk])
-    assert services.night_finish(as_of=night["as_of"]) is False
+    run = nightly_run_start(as_of=night["as_of"], shard_count=2)
+    shard_compute(as_of=night["as_of"], team_ids=[company.team_a.pk])
+    assert night_finish(as_of=night["as_of"]) is False
     run.refresh_from_db()
     assert run.status == NightlyRun.Status.RUNNING
-    services.shard_compute(as_of=night["as_of"], team_ids=[company.team_b.pk])
-    assert services.night_finish(as_of=night["as_of"]) is True
+    shard_compute(as_of=night["as_of"], team_ids=[company.team_b.pk])
+    assert night_finish(as_of=night["as_of"]) is True
     run.refresh_from_db()
     assert run.status == NightlyRun.Status.FINISHED
-    assert services.night_finish(as_of=night["as_of"]) is False  # only once
+    assert night_finish(as_of=night["as_of"]) is False  # only once
 
 
 @pytest.mark.django_db(transaction=True)
@@ -133,7 +135,7 @@ def test_two_workers_on_the_same_night_leave_no_duplicates(company, night) -> No
 
     def work() -> None:
         try:
-            services.night_compute(as_of=night["as_of"])
+            night_compute(as_of=night["as_of"])
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -152,25 +154,25 @@ def test_two_workers_on_the_same_night_leave_no_duplicates(company, night) -> No
 
 
 def test_falling_behind_alerts_the_rep_and_the_manager_once(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     cause = f"progress:{company.rep_a.pk}:{night['metric'].pk}:behind"
     alerts = Alert.objects.filter(cause=cause)
     assert sorted(a.user.username for a in alerts) == ["manager_a", "rep_a"]
     assert "9.09" in alerts[0].message
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     assert Alert.objects.filter(cause=cause).count() == 2
 
 
 def test_a_missing_sheet_alerts_the_rep_and_the_manager(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     missing = Alert.objects.filter(cause=f"missing-sheet:{company.rep_b.pk}")
     assert sorted(a.user.username for a in missing) == ["manager_b", "rep_b"]
 
 
 def test_no_alert_when_the_status_was_already_behind(company, night) -> None:
-    services.night_compute(as_of=dt.date(2026, 3, 13))
+    night_compute(as_of=dt.date(2026, 3, 13))
     assert month_row(f"rep:{company.rep_a.pk}", dt.date(2026, 3, 13)).status in ("behind", "critical")
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     assert not Alert.objects.filter(day=night["as_of"], cause__startswith="progress:", user=company.rep_a).exists()
 
 
@@ -189,24 +191,24 @@ def test_the_command_computes_one_night(company, night) -> None:
 
 
 def test_a_night_rolls_up_late_data_of_the_last_days(company, night) -> None:
-    services.night_compute(as_of=dt.date(2026, 3, 15))
+    night_compute(as_of=dt.date(2026, 3, 15))
     from tests.reports.factories import make_sale
     from visits.models import SaleRecord
 
     first = SaleRecord.objects.filter(rep=company.rep_a).first()
     make_sale(dt.date(2026, 3, 12), company.rep_a, first.customer, first.product, D("1000"))
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     assert month_row(f"rep:{company.rep_a.pk}").actual == D("91000.00")
 
 
 def test_a_backdated_import_is_rolled_up_the_next_night(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     from tests.reports.factories import make_sale
     from visits.models import SaleRecord
 
     first = SaleRecord.objects.filter(rep=company.rep_a).first()
     make_sale(dt.date(2026, 1, 20), company.rep_a, first.customer, first.product, D("5000"))
-    services.night_compute(as_of=dt.date(2026, 3, 17))
+    night_compute(as_of=dt.date(2026, 3, 17))
     year = ProgressSnapshot.objects.get(
         as_of=dt.date(2026, 3, 17), owner_key=f"rep:{company.rep_a.pk}", period_kind="year"
     )
@@ -218,7 +220,7 @@ def test_alerts_can_also_be_emailed(company, night, mailoutbox, django_capture_o
     company.rep_a.email = "rep_a@example.com"
     company.rep_a.save()
     with django_capture_on_commit_callbacks(execute=True):
-        services.night_compute(as_of=night["as_of"])
+        night_compute(as_of=night["as_of"])
     sent = [m for m in mailoutbox if m.to == ["rep_a@example.com"]]
     assert len(sent) == 1
     assert "9.09" in sent[0].body
@@ -271,26 +273,26 @@ def test_the_task_fans_out_and_the_last_shard_publishes(company, night) -> None:
 
 def test_leaf_teams_are_grouped_into_as_many_shards_as_asked_each_team_once(company) -> None:
     leaves = [company.team_a.pk, company.team_b.pk]
-    assert sorted(sum(services.leaf_team_shards(2), [])) == sorted(leaves)
-    assert len(services.leaf_team_shards(2)) == 2
-    assert services.leaf_team_shards(1) == [sorted(leaves, key=lambda pk: Team.objects.get(pk=pk).path)]
+    assert sorted(sum(leaf_team_shards(2), [])) == sorted(leaves)
+    assert len(leaf_team_shards(2)) == 2
+    assert leaf_team_shards(1) == [sorted(leaves, key=lambda pk: Team.objects.get(pk=pk).path)]
 
 
 def test_the_key_of_a_shard_of_many_teams_fits_its_column_and_stays_distinct() -> None:
     many = list(range(100_000, 100_100))
-    key = services.shard_key(many)
+    key = shard_key(many)
     assert len(key) <= NightlyShard._meta.get_field("key").max_length
-    assert key == services.shard_key(reversed(many))
-    assert key != services.shard_key(many[:-1] + [999_999])
-    assert services.shard_key([3, 1]) == "1,3"
+    assert key == shard_key(reversed(many))
+    assert key != shard_key(many[:-1] + [999_999])
+    assert shard_key([3, 1]) == "1,3"
 
 
 def test_a_night_computed_again_drops_the_snapshots_of_a_deleted_target(company, night) -> None:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     rep_a2 = f"rep:{company.rep_a2.pk}"
     assert ProgressSnapshot.objects.filter(owner_key=rep_a2).count() == 5
     Target.objects.filter(rep=company.rep_a2).delete()
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     assert not ProgressSnapshot.objects.filter(owner_key=rep_a2).exists()
     assert ProgressSnapshot.objects.filter(owner_key=f"rep:{company.rep_a.pk}").count() == 5
 
@@ -307,8 +309,8 @@ def test_the_night_records_the_seasonal_and_last_year_forecasts(company, night) 
         (dt.date(2025, 3, 25), "50000"),
     ]:
         make_sale(day, company.rep_a, customer, product, D(amount))
-    services.daily_actual_refresh(team_ids=[company.team_a.pk], start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
-    services.night_compute(as_of=night["as_of"])
+    daily_actual_refresh(team_ids=[company.team_a.pk], start=dt.date(2025, 1, 1), end=dt.date(2025, 12, 31))
+    night_compute(as_of=night["as_of"])
     month = month_row(f"rep:{company.rep_a.pk}")
     # 90,000 sold where 110,000 of 220,000 were planned: 90,000 ÷ 0.5.
     assert month.forecast_seasonal == D("180000.00")

@@ -17,15 +17,15 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reports import services
 from reports.models import Alert, ForecastMethod, ReportSettings
+from reports.night.run import night_compute
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def computed(company, night) -> dict:
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     return night
 
 
@@ -184,7 +184,7 @@ def test_the_daily_report_runs_the_same_queries_for_more_members(company, night)
     from tests.factories import MembershipFactory, UserFactory
     from tests.reports.factories import make_target
 
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     client = company.client_for(company.manager_a)
     url = daily_url(company, night)
     client.get(url)
@@ -193,7 +193,7 @@ def test_the_daily_report_runs_the_same_queries_for_more_members(company, night)
     for index in range(3):
         rep = MembershipFactory(user=UserFactory(username=f"extra{index}"), team=company.team_a).user
         make_target(company.team_a, rep, night["metric"], {3: "1000"})
-    services.night_compute(as_of=night["as_of"])
+    night_compute(as_of=night["as_of"])
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(response.context["report"].rows) == 5

@@ -8,8 +8,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from reports import services
 from reports.models import ExecutionKpiSnapshot, ProgressSnapshot
+from reports.night.periods import night_periods
+from reports.night.run import night_compute
 from targets.breakdown import MONEY, WHOLE, equal_split, split
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_sale, make_target
@@ -28,19 +29,19 @@ def test_equal_split_gives_the_parts_of_split_with_equal_weights() -> None:
 @pytest.mark.django_db
 def test_the_week_runs_monday_to_sunday_and_the_day_only_on_working_days() -> None:
     working = {dt.date(2026, 3, 16), dt.date(2026, 10, 10), dt.date(2026, 1, 2)}
-    periods = dict((kind, (start, end)) for kind, start, end in services.night_periods(AS_OF, working_days=working))
+    periods = dict((kind, (start, end)) for kind, start, end in night_periods(AS_OF, working_days=working))
     assert periods["week"] == (dt.date(2026, 3, 16), dt.date(2026, 3, 22))
     assert periods["day"] == (AS_OF, AS_OF)
     assert periods["month"] == (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     # The make-up Saturday of the October holiday is a working day, so it has a day period.
-    october = dict((k, (s, e)) for k, s, e in services.night_periods(dt.date(2026, 10, 10), working_days=working))
+    october = dict((k, (s, e)) for k, s, e in night_periods(dt.date(2026, 10, 10), working_days=working))
     assert october["day"] == (dt.date(2026, 10, 10),) * 2
     assert october["week"] == (dt.date(2026, 10, 5), dt.date(2026, 10, 11))
     # An ordinary Sunday has no daily target: no day period.
-    sunday = {k for k, _s, _e in services.night_periods(dt.date(2026, 3, 22), working_days=working)}
+    sunday = {k for k, _s, _e in night_periods(dt.date(2026, 3, 22), working_days=working)}
     assert sunday == {"month", "quarter", "year", "week"}
     # The first week of the year is cut at 1 January (targets are annual).
-    january = dict((k, (s, e)) for k, s, e in services.night_periods(dt.date(2026, 1, 2), working_days=working))
+    january = dict((k, (s, e)) for k, s, e in night_periods(dt.date(2026, 1, 2), working_days=working))
     assert january["week"] == (dt.date(2026, 1, 1), dt.date(2026, 1, 4))
 
 
@@ -51,7 +52,7 @@ def snapshot(owner_key: str, kind: str, as_of: dt.date = AS_OF) -> ProgressSnaps
 @pytest.mark.django_db
 def test_the_week_and_the_day_of_the_hand_worked_month(company, night) -> None:
     """March 2026 has 22 working days: 220,000 is 10,000 a working day; the 16th is a Monday."""
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     week = snapshot(f"rep:{company.rep_a.pk}", "week")
     assert (week.period_start, week.period_end) == (dt.date(2026, 3, 16), dt.date(2026, 3, 22))
     assert (week.target, week.actual) == (D("50000.00"), D("40000.00"))  # Mon–Fri × 10,000; the 16th's sale
@@ -84,7 +85,7 @@ def test_a_week_across_two_months_sums_each_months_daily_targets(company, sales_
     for day, amount in [((3, 27), "7000"), ((3, 30), "12000"), ((4, 1), "15000"), ((4, 2), "99999")]:
         make_sale(dt.date(2026, *day), company.rep_a, customer, product, D(amount))
     as_of = dt.date(2026, 4, 1)
-    services.night_compute(as_of=as_of)
+    night_compute(as_of=as_of)
     key = f"rep:{company.rep_a.pk}"
     week = snapshot(key, "week", as_of)
     assert (week.period_start, week.period_end) == (dt.date(2026, 3, 30), dt.date(2026, 4, 5))
@@ -104,7 +105,7 @@ def test_a_week_across_two_months_sums_each_months_daily_targets(company, sales_
 @pytest.mark.django_db
 def test_a_sunday_night_has_week_rows_but_no_day_rows(company, night) -> None:
     sunday = dt.date(2026, 3, 22)
-    services.night_compute(as_of=sunday)
+    night_compute(as_of=sunday)
     kinds = set(ProgressSnapshot.objects.filter(as_of=sunday).values_list("period_kind", flat=True))
     assert kinds == {"month", "quarter", "year", "week"}
     week = snapshot(f"rep:{company.rep_a.pk}", "week", sunday)
@@ -113,7 +114,7 @@ def test_a_sunday_night_has_week_rows_but_no_day_rows(company, night) -> None:
 
 @pytest.mark.django_db
 def test_kpis_are_kept_per_week_and_day(company, night) -> None:
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     kinds = set(
         ExecutionKpiSnapshot.objects.filter(as_of=AS_OF, owner_key=f"rep:{company.rep_a.pk}").values_list(
             "period_kind", flat=True

@@ -22,7 +22,7 @@ from django.utils import timezone, translation
 from meetings.models import Slot
 from reports import robots
 from reports.models import Robot, RobotMessage
-from reports.services import night_compute
+from reports.night.run import night_compute
 from salesops.formatting import display_name
 from tests.factories import PASSWORD
 from tests.meetings.factories import MeetingFactory

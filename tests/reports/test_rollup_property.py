@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from org.models import Customer
-from reports import services
 from reports.models import ActualChange, DailyActual, MonthlyActual
+from reports.night.changes import actual_changes_apply
+from reports.night.rollups import daily_actual_refresh
 from tests.factories import CustomerFactory, ProductFactory
 from visits.models import SaleRecord, Visit, VisitSheet
 
@@ -48,7 +49,7 @@ def rollups() -> tuple[set, set]:
 def rebuild(team_ids: list[int]) -> None:
     DailyActual.objects.all().delete()
     MonthlyActual.objects.all().delete()
-    services.daily_actual_refresh(team_ids=team_ids, start=YEAR_START, end=dt.date(2026, 12, 31))
+    daily_actual_refresh(team_ids=team_ids, start=YEAR_START, end=dt.date(2026, 12, 31))
 
 
 def apply(operation: tuple, people: list, products: list) -> None:
@@ -120,7 +121,7 @@ def test_incremental_rollups_equal_a_rebuild_after_any_mix_of_late_changes(world
         ActualChange.objects.all().delete()
         for operation in ops:
             apply(operation, world["people"], world["products"])
-        services.actual_changes_apply(as_of=dt.date(2026, 12, 2))  # tonight: only the changed days
+        actual_changes_apply(as_of=dt.date(2026, 12, 2))  # tonight: only the changed days
         incremental = rollups()
         rebuild(world["teams"])
         assert incremental == rollups()

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from reports import services
+from reports.night.run import night_compute
 from targets.models import Metric, TargetPeriod
 from tests.reports.factories import make_target
 
@@ -18,7 +18,7 @@ AS_OF = dt.date(2026, 3, 16)
 
 
 def test_the_api_gives_the_working_days_elapsed_and_in_the_period(company, night) -> None:
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     results = (
         company.client_for(company.manager_a)
         .get("/api/v1/progress-snapshots/", {"owner": f"rep:{company.rep_a.pk}", "as_of_from": "2026-03-16"})
@@ -37,7 +37,7 @@ def test_a_count_metric_comes_back_as_whole_numbers(company, night) -> None:
         code="visits", defaults={"name": "Visits", "unit": Metric.Unit.COUNT, "actual_kind": Metric.ActualKind.VISITS}
     )
     make_target(company.team_a, company.rep_a, visits, {3: "15"})
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     row = (
         company.client_for(company.manager_a)
         .get(
@@ -54,7 +54,7 @@ def test_a_count_metric_comes_back_as_whole_numbers(company, night) -> None:
 
 def test_the_drill_down_shows_the_days_and_marks_a_capped_achievement(company, night) -> None:
     TargetPeriod.objects.filter(target__rep=company.rep_a2, month=3).update(value="0.05")  # 66,000 sold
-    services.night_compute(as_of=AS_OF)
+    night_compute(as_of=AS_OF)
     page = company.client_for(company.manager_a).get(reverse("reports:rep", args=[company.rep_a.pk])).content.decode()
     assert "11/22" in page
     capped = company.client_for(company.manager_a).get(reverse("reports:rep", args=[company.rep_a2.pk]))

@@ -15,8 +15,10 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from reports import selectors, services
+from reports import selectors
 from reports.models import ExecutionKpiSnapshot, NightlyRun, ProgressSnapshot
+from reports.night.run import night_compute
+from reports.night.shards import shard_key
 from reports.tasks import nightly_progress_task
 from tests.utils import database_url_for_subprocess
 
@@ -89,7 +91,7 @@ def shard_waits_for_lock() -> bool:
 
 def test_a_killed_worker_leaves_no_partial_night_and_the_rerun_gives_the_same_rows(company, night) -> None:
     as_of = night["as_of"]
-    services.night_compute(as_of=as_of)
+    night_compute(as_of=as_of)
     expected, expected_kpis = rows(as_of), kpi_rows(as_of)
     assert expected
     ProgressSnapshot.objects.filter(as_of=as_of).delete()
@@ -100,7 +102,7 @@ def test_a_killed_worker_leaves_no_partial_night_and_the_rerun_gives_the_same_ro
     # blocks inside team B's, mid-transaction.
     db = connection.settings_dict
     blocker = psycopg2.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"] or None, port=db["PORT"] or None)
-    key = services.shard_key([company.team_b.pk])
+    key = shard_key([company.team_b.pk])
     blocker.cursor().execute(
         "SELECT pg_advisory_xact_lock(%s, %s)", [as_of.toordinal(), zlib.crc32(key.encode()) & 0x7FFFFFFF]
     )

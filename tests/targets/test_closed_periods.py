@@ -12,8 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from org.models import AuditEvent
 from reports import selectors as report_selectors
-from reports import services as night
 from reports.models import NightlyRun, PeriodKind, ProgressSnapshot
+from reports.night.run import night_compute, nights_compute
 from targets import selectors, services
 from targets.models import ClosedMonth, Metric, NightRecompute, Target, TargetChange
 from tests.factories import CustomerFactory, ProductFactory
@@ -108,7 +108,7 @@ def test_an_allocation_after_months_closed_keeps_the_childrens_closed_months(sal
 
 def test_a_directors_reopening_changes_one_closed_month_and_the_night_recomputes_it(sales_team, company_target) -> None:
     with at(2026, 7, 1, 2):
-        night.night_compute(as_of=dt.date(2026, 6, 30))
+        night_compute(as_of=dt.date(2026, 6, 30))
     june = ProgressSnapshot.objects.get(
         as_of=dt.date(2026, 6, 30), rep__isnull=True, team=sales_team.team, period_kind=PeriodKind.MONTH
     )
@@ -137,7 +137,7 @@ def test_a_directors_reopening_changes_one_closed_month_and_the_night_recomputes
         )
         assert AuditEvent.objects.filter(summary__contains="reopened_month[6]").exists()
         assert list(NightRecompute.objects.values_list("night", flat=True)) == [dt.date(2026, 6, 30)]
-        night.night_compute(as_of=dt.date(2026, 12, 2))
+        night_compute(as_of=dt.date(2026, 12, 2))
     june.refresh_from_db()
     assert june.target == D("150000.00")
     quarter = ProgressSnapshot.objects.get(
@@ -163,7 +163,7 @@ def november_scores(sales_team):
     product = ProductFactory()
     make_sale(dt.date(2026, 11, 10), rep, customer, product, D("55000"))
     with at(2026, 12, 1, 2):
-        night.night_compute(as_of=dt.date(2026, 11, 30))
+        night_compute(as_of=dt.date(2026, 11, 30))
     return {"rep": rep, "customer": customer, "product": product}
 
 
@@ -192,7 +192,7 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
             november_scores["product"],
             D("33000"),
         )
-        night.nights_compute(start=dt.date(2026, 11, 28), end=dt.date(2026, 11, 30))
+        nights_compute(start=dt.date(2026, 11, 28), end=dt.date(2026, 11, 30))
     assert _november_achievement(director, team) == D("0.5")
     # Even while a backfill has that night open, the closed month reads its frozen rows.
     NightlyRun.objects.filter(as_of=dt.date(2026, 11, 30)).update(status=NightlyRun.Status.RUNNING)
@@ -207,7 +207,7 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
             services.month_reopen(by=director, month=dt.date(2026, 11, 1), reason="")
         assert "reason" in error.value.message_dict
         services.month_reopen(by=director, month=dt.date(2026, 11, 1), reason="ERP correction of 20 November")
-        night.night_compute(as_of=dt.date(2026, 12, 2))
+        night_compute(as_of=dt.date(2026, 12, 2))
     assert _november_achievement(director, team) == D("0.8")  # (55,000 + 33,000) / 110,000
     assert AuditEvent.objects.filter(summary__contains="2026-11 reopened (ERP correction").exists()
 

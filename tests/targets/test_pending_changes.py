@@ -8,8 +8,8 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from reports import services as night
 from reports.models import Alert, PeriodKind, ProgressSnapshot
+from reports.night.run import night_compute
 from targets import selectors, services
 from targets.models import Metric, PendingChange, Target, TargetChange
 from tests.targets.test_pages import client_for
@@ -57,7 +57,7 @@ def test_a_managers_change_of_an_approved_target_waits_and_the_reports_keep_the_
     with pytest.raises(PermissionDenied):
         services.pending_change_approve(by=sales_team.manager, change=change)
     # Meanwhile the night computes January on the approved 10.
-    night.night_compute(as_of=dt.date(2026, 1, 5))
+    night_compute(as_of=dt.date(2026, 1, 5))
     snapshot = ProgressSnapshot.objects.get(
         as_of=dt.date(2026, 1, 5), team=sales_team.team, rep__isnull=True, period_kind=PeriodKind.MONTH
     )

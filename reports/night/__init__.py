@@ -1,0 +1,1 @@
+"""The nightly computation, one module per step; ``run.run`` shows their order."""
