@@ -24,6 +24,7 @@ $(VENDOR): node_modules/.package-lock.json
 	   node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js \
 	   node_modules/chart.js/dist/chart.umd.min.js.map node_modules/leaflet/dist/leaflet.js \
 	   node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css static/vendor/
+	cp -r node_modules/leaflet/dist/images static/vendor/
 	cp node_modules/idb-keyval/dist/umd.js static/vendor/idb-keyval.js
 	touch $@
 

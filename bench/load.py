@@ -187,10 +187,10 @@ def prepare_region_report() -> tuple[str, dict]:
     return path, {"Authorization": f"Token {token}"}
 
 
-def run_wrk(url: str, script: str, duration: int, threads: int) -> dict:
+def run_wrk(url: str, script: str, duration: int, threads: int, connections: int = CONNECTIONS) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
-    command = ["wrk", f"-t{threads}", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency"]
     output = subprocess.run([*command, "-s", handle.name, url], capture_output=True, text=True, check=True).stdout
     os.unlink(handle.name)
 
@@ -252,6 +252,12 @@ def main() -> None:
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rounds", type=int, default=1, help="run the scenarios this many times in turn")
+    parser.add_argument(
+        "--only", default="", help="the scenarios to run besides the floor, by letter (e.g. ade); default: all"
+    )
+    parser.add_argument(
+        "--floor-each", action="store_true", help="run the floor right before every scenario and compare with that one"
+    )
     args = parser.parse_args()
     today = timezone.localdate()
 
@@ -297,40 +303,62 @@ def main() -> None:
             "(d) live table, 50 reps": ("GET", live_path, dashboard_headers, ""),
             "(e) live table, screen has it": ("GET", live_path, {**dashboard_headers, "If-None-Match": etag}, ""),
         }
+        if args.only:
+            scenarios = {name: s for name, s in scenarios.items() if name.startswith("floor") or name[1] in args.only}
         runs: dict[str, list[dict]] = {name: [] for name in scenarios}
+        floor_name = "floor: one-query view"
+        paired: dict[str, list[float]] = {name: [] for name in scenarios}  # the floor's req/s beside each run
+        floor_script = LUA_ROTATE % {"requests": lua_table([scenarios[floor_name]]), "threads": args.wrk_threads}
         for number in range(args.rounds):
             for name, single in scenarios.items():
+                if args.floor_each and name != floor_name:
+                    # The floor right before the scenario: a burst of other work moves both alike.
+                    floor_run = run_wrk(base, floor_script, args.duration, args.wrk_threads)
+                    paired[name].append(floor_run["rps"])
+                    print(f"round {number + 1} floor before {name}: {floor_run}", flush=True)
                 # Each round files its own visits: a visit is checked out once.
                 rows = filing[number :: args.rounds] if single is None else [single]
+                if single is not None and "If-None-Match" in single[2]:
+                    # The version the screen holds now (it changes each minute and with each write).
+                    fresh = {**single[2], "If-None-Match": live_table_etag(base, single[1], dashboard_headers)}
+                    rows = [(single[0], single[1], fresh, single[3])]
                 if single is not None and number == 0 and "If-None-Match" not in single[2]:
                     print(f"{name}: {check_answer(base, *single[:3])}", flush=True)
                 script = LUA_ROTATE % {"requests": lua_table(rows), "threads": args.wrk_threads}
                 warm = run_wrk(base, script, 2, args.wrk_threads) if single is not None else None  # noqa: F841
                 runs[name].append(run_wrk(base, script, args.duration, args.wrk_threads))
+                runs[name][-1]["loadavg"] = Path("/proc/loadavg").read_text().split()[0]
                 print(f"round {number + 1} {name}: {runs[name][-1]}", flush=True)
+                if name == floor_name:
+                    for other in paired:
+                        if not args.floor_each:
+                            paired[other].append(runs[name][-1]["rps"])
         results = {name: median_run(found) for name, found in runs.items()}
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
 
-    floors = [run["rps"] for run in runs["floor: one-query view"]]
-    goals = {"(a)": 0.40, "(b)": 0.50, "(c)": 0.50, "(d)": 0.50, "(e)": 0.50}
+    # (throughput against the floor, p99 ms): issue 18 for (a), (d), (e); issue 8 for (b), (c).
+    goals = {"(a)": (0.20, 300), "(b)": (0.50, 100), "(c)": (0.50, 100), "(d)": (0.50, 100), "(e)": (0.50, 100)}
     print()
     print(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; wrk {args.wrk_threads} threads,")
     print(f"{CONNECTIONS} connections, {args.duration} s per scenario, loopback, median of {args.rounds} round(s)")
-    print(f"{'scenario':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9}  goals")
+    print(f"/proc/loadavg after the run: {Path('/proc/loadavg').read_text().strip()}")
+    print(f"{'scenario':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9} load   goals")
     for name, result in results.items():
-        # Each round's throughput against the floor of the same round, the median of those ratios.
+        # Each round's throughput against the floor of the same round (or right before it), the median of those.
+        floors = paired[name] if name != floor_name else [run["rps"] for run in runs[name]]
         ratio = statistics.median(run["rps"] / floor for run, floor in zip(runs[name], floors, strict=True))
-        goal = goals.get(name[:3])
+        result["loadavg"] = "–".join(sorted({run["loadavg"] for run in runs[name]}, key=float))
+        goal, p99_goal = goals.get(name[:3], (None, None))
         met = []
         if goal is not None:
             met.append(f"throughput ≥{goal:.0%} {'met' if ratio >= goal else 'MISSED'}")
-            met.append(f"p99 ≤100 ms {'met' if result['p99'] <= 100 else 'MISSED'}")
+            met.append(f"p99 ≤{p99_goal} ms {'met' if result['p99'] <= p99_goal else 'MISSED'}")
             met.append(f"0 errors {'met' if result['errors'] == 0 else 'MISSED'}")
         print(
             f"{name:34} {result['rps']:8.1f} {result['p50']:8.1f} {result['p99']:8.1f} {result['errors']:7d}"
-            f" {ratio:8.0%}  {'; '.join(met)}"
+            f" {ratio:8.0%} {result['loadavg']}  {'; '.join(met)}"
         )
 
 

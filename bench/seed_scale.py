@@ -1,13 +1,15 @@
 """Generate a company-scale data set reproducibly, with PostgreSQL COPY.
 
     DJANGO_SETTINGS_MODULE=salesops.settings .venv/bin/python bench/seed_scale.py --reps 100 --reset
+    DJANGO_SETTINGS_MODULE=salesops.settings .venv/bin/python bench/seed_scale.py --reps 5000 --days 20 --reset
 
 The data set of the performance issue at ``--reps 1000``: reps in teams of 8 (one team of 50 for the
 dashboard benchmark) under 10 regions, 100 customers per rep, 8 visits per rep per working day of the
 year, about 1.5 order lines per visit (each also a SaleRecord), approved targets on the 6 shipped
 metrics for every rep, team, region and the company, split by a seasonal profile. A fixed random seed
 makes every run produce the same rows. Foreign-key triggers are off during the COPY (the rows are
-consistent by construction), which is why it takes minutes rather than hours.
+consistent by construction), which is why it takes minutes rather than hours. ``--days N`` seeds only the
+last N working days up to today (a 5,000-rep company with a year of history is too big for a small machine).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from org.calendar import working_dates  # noqa: E402
 from org.models import Membership, Product, Role, Team  # noqa: E402
+from org.scoping import scopes_changed  # noqa: E402
 from targets.breakdown import MONEY, WHOLE, split  # noqa: E402
 from targets.models import DistributionProfile, Metric  # noqa: E402
 
@@ -187,6 +190,7 @@ def build_tree(reps: int, year_start: dt.date) -> tuple[Team, list[Team], list[T
     )
     reset_sequence("auth_user")
     Membership.objects.bulk_create(memberships, batch_size=2000)
+    scopes_changed()  # bulk_create sends no signal: no scope kept from an earlier data set is taken
     return company, regions, teams, reps_of, people
 
 
@@ -212,12 +216,23 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=dt.date.today().year)
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--reset", action="store_true", help="remove a previous data set first")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="seed only the last N working days up to today (default: every working day of the year); the targets"
+        " are still annual, scaled up from those days",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     rng = random.Random(args.seed)
     tz = ZoneInfo("Asia/Shanghai")
     year_start, year_end = dt.date(args.year, 1, 1), dt.date(args.year, 12, 31)
     days = working_dates(year_start, year_end)
+    year_days = len(days)
+    if args.days:
+        # A short history for a big company (the meeting-time traffic model): the last N working days to today.
+        days = [day for day in days if day <= min(dt.date.today(), year_end)][-args.days :]
     with transaction.atomic():
         with connection.cursor() as cursor:
             # The rows are consistent by construction: skip the per-row foreign-key triggers.
@@ -358,6 +373,9 @@ def main() -> None:
                 started,
             )
 
+        if len(days) < year_days:  # annual targets from a short history: scaled up to the year
+            scale = year_days / max(1, len(days))
+            actual = defaultdict(float, {key: value * scale for key, value in actual.items()})
         build_targets(rng, args.year, company, regions, teams, reps_of, actual, new_customers, people)
         log("targets", started)
         for table in ("org_customer", "visits_visitsheet", "visits_visit", "visits_salerecord", "visits_orderline"):

@@ -9,6 +9,8 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
-        from meetings import live_table
+        # Imported once the apps are loaded: these modules import models.
+        from meetings import live_table, receivers
 
         live_table.connect()
+        receivers.connect()

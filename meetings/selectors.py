@@ -27,6 +27,7 @@ from org.models import Membership, Role
 from org.scoping import scope_for, scoped
 from salesops import formulas
 from salesops.formatting import sorted_by_name
+from visits import actuals
 from visits.models import SaleRecord
 from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for_reps
 
@@ -146,12 +147,12 @@ def month_to_date_for_reps(
     time_progress = formulas.time_progress(units)
     if time_progress is None:  # a month without working days
         time_progress = ZERO
-    amounts = dict(
-        SaleRecord.objects.filter(rep_id__in=rep_ids, date__range=(month_start, day))
-        .values("rep_id")
-        .annotate(total=Sum("amount"))
-        .values_list("rep_id", "total")
-    )
+    amounts = {
+        rep_id: total
+        for (rep_id, _bucket), total in actuals.family_totals(
+            actuals.SALES_FAMILIES, start=month_start, end=day, rep_ids=rep_ids, per_rep=True
+        ).items()
+    }
     targets = dict(
         TargetPeriod.objects.filter(
             target__rep_id__in=rep_ids,

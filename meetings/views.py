@@ -24,7 +24,7 @@ from meetings.forms import (
     ResolveForm,
     ScheduleForm,
 )
-from meetings.live_table import live_table_response
+from meetings.live_table import live_table_response, meeting_team_id
 from meetings.models import CheckIn, Meeting, Problem
 from org.action_time import acted_at, action_time
 from org.calendar import is_working_day
@@ -186,9 +186,15 @@ def dashboard_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard's table alone, for htmx polling (every open screen, every 30 seconds): rendered once per change
     of its data for all its viewers, 304 for a screen that has it (meetings/live_table.py); from the replica when
     there is one, which may lag a moment behind."""
-    meeting = _leader_meeting(request, pk)
+    # A repeat poll reads no table: the role and scope and the meeting's team come from the cache.
+    team_id = meeting_team_id(pk)
+    if not require_role(request.user, *LEADERS).can_read(team_id):
+        raise Http404
     return live_table_response(
-        request, meeting=meeting, render_data=lambda: {"d": selectors.dashboard_for(meeting=meeting)}
+        request,
+        meeting_id=pk,
+        team_id=team_id,
+        render_data=lambda: {"d": selectors.dashboard_for(meeting=_leader_meeting(request, pk))},
     )
 
 

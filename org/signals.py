@@ -1,16 +1,18 @@
-"""Audit events for logins; a password change ends the user's API tokens, a deactivation every session too."""
+"""Audit events for logins; a password change ends the user's API tokens, a deactivation every session too; a change
+to memberships or teams sets a new version of the kept scopes (org/scoping.py)."""
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.contrib.sessions.models import Session
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from org.audit import audit_record
-from org.models import AuditEvent
+from org.models import AuditEvent, Membership, Team
+from org.scoping import scopes_changed
 from org.tokens import api_tokens_end
 
 
@@ -62,3 +64,11 @@ def _password_changed_or_deactivated(sender, instance, **kwargs) -> None:
             obj=instance,
             summary=f"{instance.get_username()}: {ended} session(s) and all tokens ended",
         )
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="scope-membership-save")
+@receiver(post_delete, sender=Membership, dispatch_uid="scope-membership-delete")
+@receiver(post_save, sender=Team, dispatch_uid="scope-team-save")
+@receiver(post_delete, sender=Team, dispatch_uid="scope-team-delete")
+def _memberships_or_teams_changed(sender, instance, **kwargs) -> None:
+    scopes_changed()

@@ -31,7 +31,7 @@ from reports.night.families import FAMILIES_OF, MONEY_FAMILIES
 from reports.night.periods import DAILY_KINDS
 from salesops import formulas
 from salesops.formatting import display_name, sorted_by_name
-from targets import breakdown
+from targets import breakdown, profiles
 from targets.models import ClosedMonth, Metric, Target
 from targets.selectors import closed_month_of
 
@@ -336,7 +336,7 @@ def burn_up(*, snapshot: ProgressSnapshot) -> dict:
     daily_targets: dict[dt.date, Decimal] = {}
     if snapshot.period_kind in DAILY_KINDS:  # a week or a day: the plan is the sum of the daily targets
         for (year, month), value in months.items():
-            daily_targets.update(breakdown.daily_split(value, year, month, snapshot.metric.precision))
+            daily_targets.update(profiles.daily_split(value, year, month, snapshot.metric.precision))
     cumulative, planned, actual, plan, time_line = ZERO, ZERO, [], [], []
     for day in days:
         cumulative += daily.get(day, ZERO)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -110,8 +110,15 @@ class SessionLimitsMiddleware:
                 request.session.setdefault("last_seen", now)
             return self.get_response(request)
         response = self.get_response(request)
-        if getattr(request, "user", None) is not None and request.user.is_authenticated and hasattr(request, "session"):
-            # The login itself: the limits count from here, not from the next request.
+        if (
+            getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+            and hasattr(request, "session")
+            and SESSION_KEY in request.session
+        ):
+            # The login itself: the limits count from here, not from the next request. Not a request signed by an
+            # API token (DRF sets its user on the request too): that one has no session to write, and writing one
+            # would store a new session row for every call of a phone.
             now = int(time.time())
             request.session["login_at"] = request.session["last_seen"] = now
         return response

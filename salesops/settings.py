@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "salesops.routers.ReplicaReadsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and fragments compressed (static files come compressed from whitenoise, before this).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -278,12 +280,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        # Hashed, compressed files once `collectstatic` has run (as every deployment does).
-        if env_bool("STATIC_MANIFEST", not DEBUG and (STATIC_ROOT / "staticfiles.json").exists())
+        # Hashed names cached for good, gzip and brotli copies, once `collectstatic` has run (salesops/staticfiles.py);
+        # with DEBUG the files as they are, served fresh by runserver.
+        "BACKEND": "salesops.staticfiles.HashedStaticFilesStorage"
+        if env_bool("STATIC_MANIFEST", not DEBUG)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Files whose names carry their hash get whitenoise's "forever" (ten years, immutable); the few without one
+# (the icons the web manifest names) are kept a day.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 24 * 3600
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 # The visit maps' background, e.g. https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png; none by default, so the maps

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from targets.models import (
     TargetChange,
     TargetPeriod,
 )
+from visits import actuals
 
 User = get_user_model()
 ZERO = Decimal(0)
@@ -273,11 +274,6 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
 
     The plans' checkpoints should be prefetched (``ramp_plans_for`` does), or each plan costs one more query.
     """
-    from django.db.models import Count, Sum
-
-    from org.models import Customer
-    from visits.models import SaleRecord, Visit
-
     day = day or timezone.localdate()
     plans = list(plans)
     # rep -> (first day, last day) counted for any of their plans.
@@ -292,28 +288,25 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
         known = spans.get(plan.rep_id)
         spans[plan.rep_id] = (min(first, known[0]), max(last, known[1])) if known else (first, last)
 
-    def daily(queryset, rep_field: str, date_field: str, value) -> dict[int, tuple[list[dt.date], list]]:
+    def daily(families: tuple[str, ...]) -> dict[int, tuple[list[dt.date], list]]:
         """rep -> (sorted days, that day's value) for the reps' spans, in one grouped query."""
         if not spans:
             return {}
-        where = Q()
-        for rep_id, span in spans.items():
-            where |= Q(**{rep_field: rep_id, f"{date_field}__range": span})
-        rows = queryset.filter(where).values_list(rep_field, date_field).annotate(value=value).order_by(date_field)
+        rows = actuals.family_totals(families, spans=spans, by="day")
         by_rep: dict[int, tuple[list[dt.date], list]] = {}
-        for rep_id, when, amount in rows:
+        for rep_id, when in sorted(rows, key=lambda key: key[1]):
             dates, values = by_rep.setdefault(rep_id, ([], []))
             dates.append(when)
-            values.append(amount)
+            values.append(rows[rep_id, when])
         return by_rep
 
     def total(series: dict[int, tuple[list[dt.date], list]], rep_id: int, start: dt.date, end: dt.date):
         dates, values = series.get(rep_id, ((), ()))
         return sum(values[bisect_left(dates, start) : bisect_right(dates, end)], start=0)
 
-    visits = daily(Visit.objects.filter(check_in_at__isnull=False), "sheet__rep_id", "sheet__date", Count("id"))
-    customers = daily(Customer.objects.all(), "owner_id", "first_order_date", Count("id"))
-    amounts = daily(SaleRecord.objects.all(), "rep_id", "date", Sum("amount"))
+    visits = daily((actuals.VISITS,))
+    customers = daily((actuals.NEW_CUSTOMERS,))
+    amounts = daily(actuals.SALES_FAMILIES)
     result: dict[int, list[CheckpointProgress]] = {}
     for plan in plans:
         progress = []

@@ -22,7 +22,7 @@ from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from salesops.formatting import month_label
 from salesops.params import next_url
-from targets import breakdown, excel, selectors, services
+from targets import breakdown, excel, profiles, selectors, services
 from targets.forms import AllocateForm, ImportForm, LockForm, ReopenForm
 from targets.models import DistributionProfile, Metric, PendingChange, Target
 
@@ -282,7 +282,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     day_month = min(max(day_month, 1), 12)
     months = selectors.month_values(target)
     periods = list(target.periods.all())
-    daily = breakdown.daily_split(months[day_month - 1], target.fiscal_year, day_month, target.metric.precision)
+    daily = profiles.daily_split(months[day_month - 1], target.fiscal_year, day_month, target.metric.precision)
     context = {
         "target": target,
         "periods": periods,
@@ -310,7 +310,7 @@ def _profile_sources(target: Target) -> dict:
     """For the last-year profile: where each month's weight came from, and the months that fell back."""
     if target.profile is None or target.profile.kind != DistributionProfile.Kind.LAST_YEAR:
         return {"profile_sources": None, "fallback_text": ""}
-    profile = breakdown.last_year_profile_of(target)
+    profile = profiles.last_year_profile_of(target)
     return {"profile_sources": profile, "fallback_text": _fallback_text(profile)}
 
 

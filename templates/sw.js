@@ -16,6 +16,8 @@ var ASSETS = [
   "{% static 'js/offline-page.js' %}",
   "{% static 'js/visits-sheet.js' %}",
   "{% static 'js/visits-checkins.js' %}",
+  "{% static 'js/photo-resize.js' %}",
+  "{% static 'js/sheet-submit.js' %}",
 ];
 // Pages that hold someone's data or change state are never kept.
 var NEVER_KEPT = /^\/(api|admin|accounts|i18n)\//;
@@ -65,9 +67,12 @@ self.addEventListener("fetch", function (event) {
   );
 });
 
-function tellPages() {
+function tellPages(report) {
+  var fragments = report.sent.map(function (sent) { return sent.fragment; });
   return self.clients.matchAll({ type: "window" }).then(function (pages) {
-    pages.forEach(function (page) { page.postMessage("salesops-queue-changed"); });
+    pages.forEach(function (page) {
+      page.postMessage(report.sent.length ? { type: "salesops-queue-sent", fragments: fragments } : "salesops-queue-changed");
+    });
   });
 }
 
@@ -78,7 +83,7 @@ self.addEventListener("sync", function (event) {
         if (report.offline) {
           throw new Error("still offline");  // the browser tries the sync again later
         }
-        return tellPages();
+        return tellPages(report);
       })
     );
   }

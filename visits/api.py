@@ -41,9 +41,10 @@ from salesops.schema import (
     conflict_of,
     is_version_conflict,
 )
-from visits import excel, selectors, services
+from visits import excel, selectors
 from visits.idempotency import IdempotentMixin
 from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSheet
+from visits.services import manager_review, rep_day, sales_import, visit_photos
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -362,7 +363,7 @@ class VisitSheetViewSet(
         day = serializer.validated_data.get("date") or timezone.localdate()
         was_there = VisitSheet.objects.filter(rep=request.user, date=day).exists()
         with service_errors():
-            sheet = services.sheet_open(rep=request.user, day=day)
+            sheet = rep_day.sheet_open(rep=request.user, day=day)
         sheet = self.get_queryset().get(pk=sheet.pk)
         return Response(
             self.get_serializer(sheet).data, status=status.HTTP_200_OK if was_there else status.HTTP_201_CREATED
@@ -391,7 +392,7 @@ class VisitSheetViewSet(
         serializer.is_valid(raise_exception=True)
         reasons = {item["visit"]: item["reason"] for item in serializer.validated_data.get("undone_reasons", [])}
         with service_errors():
-            sheet = services.sheet_submit(by=request.user, sheet=sheet, undone_reasons=reasons)
+            sheet = rep_day.sheet_submit(by=request.user, sheet=sheet, undone_reasons=reasons)
         return self._respond(sheet)
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
@@ -399,7 +400,7 @@ class VisitSheetViewSet(
     def copy_unfinished(self, request: Request, pk: str) -> Response:
         """Copy the planned visits not finished on the previous sheet."""
         with service_errors():
-            services.sheet_copy_unfinished(by=request.user, sheet=self.get_object())
+            rep_day.sheet_copy_unfinished(by=request.user, sheet=self.get_object())
         return self._respond(self.get_object())
 
     @extend_schema(
@@ -414,7 +415,7 @@ class VisitSheetViewSet(
         serializer.is_valid(raise_exception=True)
         sheet = self.get_object()
         with service_errors(), self._version_conflicts(sheet):
-            sheet = services.sheet_comment(
+            sheet = manager_review.sheet_comment(
                 by=request.user,
                 sheet=sheet,
                 comment=serializer.validated_data["comment"],
@@ -434,7 +435,7 @@ class VisitSheetViewSet(
         serializer.is_valid(raise_exception=True)
         sheet = self.get_object()
         with service_errors(), self._version_conflicts(sheet):
-            sheet = services.sheet_reopen(
+            sheet = manager_review.sheet_reopen(
                 by=request.user,
                 sheet=sheet,
                 comment=serializer.validated_data["comment"],
@@ -489,7 +490,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with service_errors():
-            visit = services.visit_plan(
+            visit = rep_day.visit_plan(
                 by=request.user,
                 sheet=data["sheet"],
                 customer=data["customer"],
@@ -504,7 +505,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with service_errors():
-            visit = services.visit_record(
+            visit = rep_day.visit_record(
                 by=request.user,
                 visit=serializer.instance,
                 **{
@@ -524,7 +525,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
 
     def destroy(self, request: Request, pk: str) -> Response:
         with service_errors():
-            services.visit_remove(by=request.user, visit=self.get_object())
+            rep_day.visit_remove(by=request.user, visit=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=VisitCheckInSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
@@ -536,7 +537,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         data = serializer.validated_data
         loaded = self.get_object()
         with service_errors():
-            visit = services.visit_check_in(
+            visit = rep_day.visit_check_in(
                 by=request.user,
                 visit=loaded,
                 at=data.get("at"),
@@ -554,7 +555,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         loaded = self.get_object()
         with service_errors():
-            visit = services.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
+            visit = rep_day.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
         return self._respond(visit, loaded=loaded)
 
     @extend_schema(
@@ -576,15 +577,17 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         if request.method == "GET":
             return Response(VisitPhotoSerializer(visit.photos.all(), many=True).data)
         with service_errors():
-            services.visit_photos_writable(by=request.user, visit=visit)  # a refused writer hears so before the body
+            visit_photos.visit_photos_writable(
+                by=request.user, visit=visit
+            )  # a refused writer hears so before the body
         serializer = VisitPhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         with service_errors():
-            photo = services.visit_photo_add(
+            photo = visit_photos.visit_photo_add(
                 by=request.user,
                 visit=visit,
-                photo=services.PhotoUpload(
+                photo=visit_photos.PhotoUpload(
                     file=data["file"],
                     taken_at=data.get("taken_at"),
                     latitude=data.get("latitude"),
@@ -598,7 +601,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
     def photo_remove(self, request: Request, pk: str, photo_id: str) -> Response:
         photo = get_object_or_404(VisitPhoto, pk=photo_id, visit=self.get_object())
         with service_errors():
-            services.visit_photo_remove(by=request.user, photo=photo)
+            visit_photos.visit_photo_remove(by=request.user, photo=photo)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -622,7 +625,7 @@ class OrderLineViewSet(
     def perform_create(self, serializer: OrderLineSerializer) -> None:
         data = serializer.validated_data
         with service_errors():
-            serializer.instance = services.order_line_add(
+            serializer.instance = rep_day.order_line_add(
                 by=self.request.user,
                 visit=data["visit"],
                 product=data["product"],
@@ -632,7 +635,7 @@ class OrderLineViewSet(
 
     def perform_destroy(self, instance: OrderLine) -> None:
         with service_errors():
-            services.order_line_remove(by=self.request.user, line=instance)
+            rep_day.order_line_remove(by=self.request.user, line=instance)
 
 
 class ReviewFilter(filters.FilterSet):
@@ -657,7 +660,7 @@ class VisitReviewViewSet(
     def perform_create(self, serializer: VisitReviewSerializer) -> None:
         data = serializer.validated_data
         with service_errors():
-            serializer.instance = services.visit_review_create(
+            serializer.instance = manager_review.visit_review_create(
                 by=self.request.user,
                 visit=data["visit"],
                 method=data["method"],
@@ -670,7 +673,7 @@ class VisitReviewViewSet(
     def resolve(self, request: Request, pk: str) -> Response:
         """Mark a discrepancy as followed up."""
         with service_errors():
-            review = services.visit_review_resolve(by=request.user, review=self.get_object())
+            review = manager_review.visit_review_resolve(by=request.user, review=self.get_object())
         return Response(self.get_serializer(review).data)
 
 
@@ -719,7 +722,7 @@ class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveM
                 serializer = SaleImportSerializer(data=request.data)
                 serializer.is_valid(raise_exception=True)
                 rows, source = serializer.validated_data.get("rows", []), SaleRecord.Source.API
-            result = services.sale_records_import(by=request.user, rows=rows, source=source)
+            result = sales_import.sale_records_import(by=request.user, rows=rows, source=source)
         body = {
             "applied": result.applied,
             "created": result.created,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from org.calendar import working_dates
 from org.models import Customer, Membership, Role
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
-from visits.services import check_in_location
+from visits.services.customer_positions import check_in_location
 
 BATCH = 2000
 CENT = Decimal("0.01")

@@ -15,7 +15,7 @@ from org.models import Customer, Team
 from org.selectors import customer_list_for, team_list_for
 from salesops.params import date_outside_message
 from visits.models import MAX_PHOTOS_PER_VISIT, Visit, VisitReview
-from visits.services import PhotoUpload
+from visits.services.visit_photos import PhotoUpload
 
 
 def _style(form: forms.Form) -> None:

@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from salesops.middleware import is_queued_write
+from salesops.transactions import request_transaction
 from visits.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -61,7 +62,7 @@ class IdempotentMixin:
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         if request.method != "POST" or not request.headers.get(HEADER):
             return super().dispatch(request, *args, **kwargs)
-        with transaction.atomic():
+        with request_transaction():
             return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -180,7 +181,7 @@ def idempotent_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         if len(key) > MAX_KEY_LENGTH:
             return HttpResponseBadRequest(_("The idempotency key is too long."))
         endpoint = request.path[:300]
-        with transaction.atomic():
+        with request_transaction():
             stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
             if stored is None:
                 try:

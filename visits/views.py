@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +28,7 @@ from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
 from salesops.middleware import is_queued_write
-from visits import excel, selectors, services
+from visits import excel, selectors
 from visits.forms import (
     CheckInForm,
     CommentForm,
@@ -39,6 +43,7 @@ from visits.forms import (
 )
 from visits.idempotency import idempotent_page
 from visits.models import MAX_PHOTOS_PER_VISIT, OrderLine, Visit, VisitPhoto, VisitSettings, VisitSheet
+from visits.services import customer_positions, manager_review, rep_day, sales_import, sheet_rules
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 
@@ -135,14 +140,15 @@ def _attach_entries(visits: list[Visit], refused: RefusedEntry | None) -> None:
             (visit.photo_errors if name == "photo" else visit.entry_errors).extend(texts)
 
 
-def _sheet_page(
+def _sheet_context(
     request: HttpRequest,
     sheet: VisitSheet,
     *,
     refused: RefusedEntry | None = None,
     submit_refused: RefusedEntry | None = None,
-    status: int = 200,
-) -> HttpResponse:
+    whole_page: bool = True,
+) -> dict[str, Any]:
+    """What the sheet's templates show: the whole page, or (``whole_page=False``) a fragment of it (no route)."""
     scope = require_role(request.user)
     sheet = selectors.sheet_with_visits(VisitSheet.objects.filter(pk=sheet.pk).select_related("rep", "team")).get()
     is_owner = sheet.rep_id == request.user.pk
@@ -159,6 +165,7 @@ def _sheet_page(
     products = list(Product.objects.filter(active=True).order_by("group", "name")) if editable else []
     planned = sheet.n_planned
     is_today = sheet.date == timezone.localdate()
+    rules = VisitSettings.load()
     context = {
         "sheet": sheet,
         "visits": visits,
@@ -166,25 +173,125 @@ def _sheet_page(
         "editable": editable,
         "can_review": can_review,
         "completion": round(100 * sheet.n_done / planned) if planned else None,
-        "plan_form": PlanVisitForm(user=request.user) if editable else None,
-        "unplanned_form": UnplannedVisitForm(user=request.user, prefix="u") if editable else None,
         "products": products,
         "review_form": ReviewForm() if can_review else None,
-        "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
-        if can_review
-        else None,
         "is_today": is_today,
         "is_past_deadline": timezone.now() > sheet.deadline,
-        "track": selectors.day_track(visits),
-        "check_in_rules": VisitSettings.load(),
-        "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
-        "nav_active": "today" if is_owner and sheet.date == timezone.localdate() else "sheets",
+        "check_in_rules": rules,
         "undone": undone,
         "submit_refused": submit_refused is not None,
         "max_photos": MAX_PHOTOS_PER_VISIT,
-        "photo_max_bytes": VisitSettings.load().photo_max_bytes,
+        "photo_max_bytes": rules.photo_max_bytes,
     }
+    if whole_page:
+        context.update(
+            {
+                "plan_form": PlanVisitForm(user=request.user) if editable else None,
+                "unplanned_form": UnplannedVisitForm(user=request.user, prefix="u") if editable else None,
+                "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
+                if can_review
+                else None,
+                "track": selectors.day_track(visits),
+                "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
+                "nav_active": "today" if is_owner and is_today else "sheets",
+            }
+        )
+    return context
+
+
+def _sheet_page(
+    request: HttpRequest,
+    sheet: VisitSheet,
+    *,
+    refused: RefusedEntry | None = None,
+    submit_refused: RefusedEntry | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = _sheet_context(request, sheet, refused=refused, submit_refused=submit_refused)
     return render(request, "visits/sheet.html", context, status=status)
+
+
+# --- a write answered in place -------------------------------------------------------------
+#
+# Every write on the sheet goes through the phone's queue (static/js/offline-queue.js), sent at once when there is
+# signal and later when there is none, each with its Idempotency-Key. A write sent with ``HX-Request`` is answered
+# with a fragment: the changed visit's card and the totals (htmx out-of-band swaps), never the whole sheet; a retry
+# of the same key (``idempotent_page`` replays its outcome) gets the same fragment, drawn from the visit as it is.
+
+FRAGMENT_MESSAGES_HEADER = "X-Messages"
+_VISIT_ANCHOR = re.compile(r"#visit-(\d+)$")
+_SHEET_PATH = re.compile(r"/visits/sheets/(\d+)/")
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    return is_queued_write(request) and request.headers.get("HX-Request") == "true"
+
+
+def _sheet_fragment(
+    request: HttpRequest,
+    sheet: VisitSheet,
+    visit_id: int,
+    *,
+    shown: list[dict[str, str]],
+    with_submit: bool,
+    creates: bool,
+) -> str:
+    context = _sheet_context(request, sheet, whole_page=False)
+    visits = context["visits"]
+    found = next((number for number, visit in enumerate(visits) if visit.pk == visit_id), None)
+    if found is None:
+        context["removed_id"] = visit_id
+    else:
+        context["visit"] = visits[found]
+        if creates:
+            # A new card goes before the next one in the sheet's order (the page replaces it if it has it).
+            following = visits[found + 1] if found + 1 < len(visits) else None
+            context["insert_at"] = f"beforebegin:#visit-{following.pk}" if following else "beforeend:#visit-list"
+    context.update(shown_messages=shown, with_submit=with_submit and context["editable"])
+    return render_to_string("visits/_sheet_fragment.html", context, request=request)
+
+
+def answers_in_place(*, changes_undone: bool = False, creates: bool = False, removes: bool = False) -> Callable:
+    """A sheet write asked for in place gets its fragment back (200 done, 422 refused) with its messages in the
+    ``X-Messages`` header (JSON), for the queue to show; any other request gets what the view answers."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, pk: int, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, pk, *args, **kwargs)
+            if not wants_fragment(request) or not response.get("Content-Type", "").startswith("application/json"):
+                return response
+            answer = json.loads(response.content)
+            location = answer.get("location", "")
+            anchor = _VISIT_ANCHOR.search(location)
+            if removes:
+                visit_id = pk
+                sheet_id = Visit.objects.filter(pk=pk).values_list("sheet_id", flat=True).first()
+                sheet_match = _SHEET_PATH.search(location)
+                sheet_id = sheet_id or (int(sheet_match.group(1)) if sheet_match else None)
+            elif anchor:
+                visit_id = int(anchor.group(1))
+                sheet_id = Visit.objects.filter(pk=visit_id).values_list("sheet_id", flat=True).first()
+            else:
+                return response  # a refused plan: nothing changed on the sheet
+            sheet = selectors.sheet_list_for(user=request.user).filter(pk=sheet_id).first()
+            if sheet is None:
+                return response
+            shown = answer.get("messages", [])
+            list(messages.get_messages(request))  # shown by this fragment, not again on the next page
+            fragment = _sheet_fragment(
+                request, sheet, visit_id, shown=shown, with_submit=changes_undone, creates=creates
+            )
+            answered = HttpResponse(fragment, status=response.status_code)
+            answered[FRAGMENT_MESSAGES_HEADER] = json.dumps(shown, sort_keys=True)  # ASCII: \u escapes
+            answered["Vary"] = "HX-Request"
+            if response.has_header("Idempotent-Replayed"):
+                answered["Idempotent-Replayed"] = response["Idempotent-Replayed"]
+            return answered
+
+        return wrapper
+
+    return decorate
 
 
 def _attach_doubts(visits: list[Visit]) -> None:
@@ -210,7 +317,7 @@ def _start_from(request: HttpRequest) -> tuple[float, float] | None:
 def today(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.REP)
     try:
-        sheet = services.sheet_open(rep=request.user)
+        sheet = rep_day.sheet_open(rep=request.user)
     except ValidationError as error:
         _flash(request, error)
         return redirect("home")
@@ -232,6 +339,7 @@ def sheet_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True, creates=True)
 @idempotent_page
 def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
@@ -241,7 +349,8 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_sheet_url(sheet.pk, "plan"))
     customer = form.cleaned_data["customer"]
     already = list(sheet.visits.filter(customer=customer).order_by("planned_time", "id"))
-    if _attempt(request, lambda: services.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data)):
+    planned: list[Visit] = []
+    if _attempt(request, lambda: planned.append(rep_day.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data))):
         if already:
             messages.warning(
                 request,
@@ -250,11 +359,14 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             messages.success(request, _("Visit planned."))
+    if planned and wants_fragment(request):
+        return redirect(_sheet_url(sheet.pk, f"visit-{planned[0].pk}"))
     return redirect(_sheet_url(sheet.pk, "plan"))
 
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True, creates=True)
 @idempotent_page
 def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
@@ -268,13 +380,13 @@ def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
     def work() -> None:
         if data["customer"] is not None:
             created.append(
-                services.visit_plan(
+                rep_day.visit_plan(
                     by=request.user, sheet=sheet, customer=data["customer"], purpose=data["purpose"], planned=False
                 )
             )
         else:
             created.append(
-                services.visit_plan_new_customer(
+                rep_day.visit_plan_new_customer(
                     by=request.user,
                     sheet=sheet,
                     name=data["new_customer_name"],
@@ -295,7 +407,7 @@ def visit_unplanned(request: HttpRequest, pk: int) -> HttpResponse:
 def sheet_copy(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     copied: list[int] = []
-    if _attempt(request, lambda: copied.append(services.sheet_copy_unfinished(by=request.user, sheet=sheet))):
+    if _attempt(request, lambda: copied.append(rep_day.sheet_copy_unfinished(by=request.user, sheet=sheet))):
         if copied[0]:
             messages.success(
                 request, _("%(count)d unfinished visits copied from your previous sheet.") % {"count": copied[0]}
@@ -320,7 +432,7 @@ def _undone_reasons_from(request: HttpRequest) -> dict[int, str]:
 def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     try:
-        done = services.sheet_submit(
+        done = rep_day.sheet_submit(
             by=request.user, sheet=sheet, undone_reasons=_undone_reasons_from(request), at=acted_at(request.POST)
         )
     except ValidationError as error:
@@ -339,15 +451,17 @@ def sheet_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True, removes=True)
 @idempotent_page
 def visit_remove(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
-    _attempt(request, lambda: services.visit_remove(by=request.user, visit=visit), _("Visit removed."))
+    _attempt(request, lambda: rep_day.visit_remove(by=request.user, visit=visit), _("Visit removed."))
     return redirect(_sheet_url(visit.sheet_id, "plan"))
 
 
 @login_required
 @require_POST
+@answers_in_place(changes_undone=True)
 @idempotent_page
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
@@ -357,7 +471,7 @@ def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(
             request,
-            lambda: services.visit_check_in(
+            lambda: rep_day.visit_check_in(
                 by=request.user, visit=visit, at=acted_at(request.POST), **form.cleaned_data
             ),
             _("Checked in."),
@@ -409,13 +523,14 @@ def _visit_entry(request: HttpRequest, visit: Visit, work: Callable[[dict], Any]
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     return _visit_entry(
         request,
         visit,
-        lambda data: services.visit_check_out(
+        lambda data: rep_day.visit_check_out(
             by=request.user,
             visit=visit,
             at=acted_at(request.POST),
@@ -429,13 +544,14 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
     return _visit_entry(
         request,
         visit,
-        lambda data: services.visit_record(
+        lambda data: rep_day.visit_record(
             by=request.user,
             visit=visit,
             photos=photo_uploads_from(request),
@@ -448,13 +564,14 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
     visit = _visible_visit(request, pk)
 
     def work() -> None:
         for line in _order_lines_from(request):
-            services.order_line_add(by=request.user, visit=visit, **line)
+            rep_day.order_line_add(by=request.user, visit=visit, **line)
 
     _attempt(request, work, _("Order recorded."))
     return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
@@ -462,13 +579,14 @@ def order_line_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@answers_in_place()
 @idempotent_page
 def order_line_remove(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(
         OrderLine.objects.filter(visit__in=selectors.visit_list_for(user=request.user)).select_related("visit__sheet"),
         pk=pk,
     )
-    _attempt(request, lambda: services.order_line_remove(by=request.user, line=line), _("Order line removed."))
+    _attempt(request, lambda: rep_day.order_line_remove(by=request.user, line=line), _("Order line removed."))
     return redirect(_sheet_url(line.visit.sheet_id, f"visit-{line.visit_id}"))
 
 
@@ -491,7 +609,7 @@ def sheet_route(request: HttpRequest, pk: int) -> HttpResponse:
     visit_ids = [int(value) for value in request.POST.getlist("visit") if value.isdigit()]
     _attempt(
         request,
-        lambda: services.sheet_route_accept(by=request.user, sheet=sheet, visit_ids=visit_ids),
+        lambda: rep_day.sheet_route_accept(by=request.user, sheet=sheet, visit_ids=visit_ids),
         _("Route saved: your visits are listed in this order."),
     )
     return redirect(_sheet_url(sheet.pk, "route"))
@@ -527,7 +645,7 @@ def visit_review(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _attempt(
             request,
-            lambda: services.visit_review_create(by=request.user, visit=visit, **form.cleaned_data),
+            lambda: manager_review.visit_review_create(by=request.user, visit=visit, **form.cleaned_data),
             _("Verification recorded."),
         )
     return redirect(_sheet_url(visit.sheet_id, f"visit-{visit.pk}"))
@@ -547,13 +665,17 @@ def sheet_comment(request: HttpRequest, pk: int) -> HttpResponse:
     if "reopen" in request.POST:
         _attempt(
             request,
-            lambda: services.sheet_reopen(by=request.user, sheet=sheet, comment=comment, expected_version=version),
+            lambda: manager_review.sheet_reopen(
+                by=request.user, sheet=sheet, comment=comment, expected_version=version
+            ),
             _("Sheet reopened: the rep can change it again."),
         )
     else:
         _attempt(
             request,
-            lambda: services.sheet_comment(by=request.user, sheet=sheet, comment=comment, expected_version=version),
+            lambda: manager_review.sheet_comment(
+                by=request.user, sheet=sheet, comment=comment, expected_version=version
+            ),
             _("Comment saved."),
         )
     return redirect(_sheet_url(sheet.pk))
@@ -577,7 +699,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
         "totals": selectors.team_day_totals(rows),
         "previous_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1) if day < today_ else None,
-        "deadline_passed": timezone.now() > services.sheet_deadline(day),
+        "deadline_passed": timezone.now() > sheet_rules.sheet_deadline(day),
         "open_discrepancies": selectors.discrepancy_list_for(user=request.user).count(),
     }
     # A day or team the form refuses is a bad address: its errors show on the page, with a 400.
@@ -608,9 +730,9 @@ def customer_position(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, *LEADERS)
     customer = get_object_or_404(customer_list_for(user=request.user), pk=pk)
     if request.POST.get("action") == "confirm":
-        work, done = services.customer_position_confirm, _("Position confirmed for %(customer)s.")
+        work, done = customer_positions.customer_position_confirm, _("Position confirmed for %(customer)s.")
     else:
-        work, done = services.customer_position_dismiss, _("Proposed position dismissed for %(customer)s.")
+        work, done = customer_positions.customer_position_dismiss, _("Proposed position dismissed for %(customer)s.")
     _attempt(request, lambda: work(by=request.user, customer=customer), done % {"customer": customer.name})
     return redirect(reverse("visits:to_verify") + "#positions")
 
@@ -630,7 +752,9 @@ def review_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, *LEADERS)
     review = get_object_or_404(selectors.review_list_for(user=request.user), pk=pk)
     _attempt(
-        request, lambda: services.visit_review_resolve(by=request.user, review=review), _("Marked as followed up.")
+        request,
+        lambda: manager_review.visit_review_resolve(by=request.user, review=review),
+        _("Marked as followed up."),
     )
     return redirect("visits:discrepancies")
 
@@ -664,7 +788,7 @@ def sale_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             rows = excel.sale_rows_from_file(upload=form.cleaned_data["file"])
-            result = services.sale_records_import(by=request.user, rows=rows)
+            result = sales_import.sale_records_import(by=request.user, rows=rows)
         except ValidationError as error:
             form.add_error("file", error.message_dict.get("file", error.messages))
         else:

@@ -1,26 +1,19 @@
 """The metric families of the roll-ups: which families make a metric's actual, and that actual from an owner's sums.
 
-Constants and one pure function; the report pages read the same mapping as the night.
+Constants and one pure function; the report pages read the same mapping as the night, the targets' live reads
+(``targets.profiles.FAMILIES_OF``).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from reports.models import DailyActual
 from targets.models import Metric
+from targets.profiles import FAMILIES_OF
+from visits.actuals import SALES_FAMILIES
 
 ZERO = Decimal(0)
-
-FAMILIES_OF: dict[str, tuple[str, ...]] = {
-    Metric.ActualKind.SALES_AMOUNT: (DailyActual.Family.NEW_LINE_AMOUNT, DailyActual.Family.ESTABLISHED_AMOUNT),
-    Metric.ActualKind.NEW_LINE_AMOUNT: (DailyActual.Family.NEW_LINE_AMOUNT,),
-    Metric.ActualKind.ESTABLISHED_AMOUNT: (DailyActual.Family.ESTABLISHED_AMOUNT,),
-    Metric.ActualKind.NEW_CUSTOMERS: (DailyActual.Family.NEW_CUSTOMERS,),
-    Metric.ActualKind.NEW_OUTLETS: (DailyActual.Family.NEW_OUTLETS,),
-    Metric.ActualKind.VISITS: (DailyActual.Family.VISITS,),
-}
-MONEY_FAMILIES = {DailyActual.Family.NEW_LINE_AMOUNT, DailyActual.Family.ESTABLISHED_AMOUNT}
+MONEY_FAMILIES = set(SALES_FAMILIES)
 METRIC_FAMILIES = {family for families in FAMILIES_OF.values() for family in families}
 
 

@@ -140,13 +140,47 @@
     return active && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.type !== "submit";
   }
 
-  // Send what is waiting; reload the page once something was sent, so it shows the server's state.
+  // A sent write's fragment (the changed visit's card, the totals, the messages: htmx out-of-band swaps) goes into
+  // the page in place. A card the page already has is replaced rather than added twice; a new card whose neighbour
+  // the page lacks goes at the end of the list.
+  function apply(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    template.content.querySelectorAll("[hx-swap-oob^=before]").forEach(function (wrapper) {
+      var card = wrapper.firstElementChild;
+      if (card && card.id && document.getElementById(card.id)) {
+        card.setAttribute("hx-swap-oob", "true");
+        wrapper.replaceWith(card);
+        return;
+      }
+      var target = wrapper.getAttribute("hx-swap-oob").split(":")[1];
+      if (!document.querySelector(target)) {
+        wrapper.setAttribute("hx-swap-oob", "beforeend:#visit-list");
+      }
+    });
+    window.htmx.swap(document.body, template.innerHTML, { swapStyle: "none" });
+    document.dispatchEvent(new CustomEvent("salesops:sheet-changed"));
+  }
+
+  function applyAll(fragments) {
+    if (!window.htmx || !document.getElementById("visit-list") || !fragments.length || !fragments.every(Boolean)) {
+      return false;
+    }
+    fragments.forEach(apply);
+    return true;
+  }
+
+  // Send what is waiting; what was sent shows in place (or, for a write without a fragment, by loading the page
+  // again, so it shows the server's state).
   function run(fromTap) {
     return queue.flush(user).then(function (report) {
       if (report.login) {
         sessionStorage.setItem(SENT_NOTES, gettext("Logged in again: what you entered is being sent."));
         window.location.assign(report.login);
         return;
+      }
+      if (report.sent.length && applyAll(report.sent.map(function (sent) { return sent.fragment; }))) {
+        return refresh();
       }
       if (report.sent.length && (fromTap || !typing())) {
         window.location.reload();
@@ -206,6 +240,10 @@
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data === "salesops-queue-changed") {
+        refresh();
+      } else if (event.data && event.data.type === "salesops-queue-sent") {
+        // Sent by the service worker's background sync: its fragments go into the page as well.
+        applyAll(event.data.fragments || []);
         refresh();
       }
     });

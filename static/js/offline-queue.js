@@ -93,11 +93,21 @@
       method: "POST",
       body: body(item),
       credentials: "same-origin",
-      headers: { "Idempotency-Key": item.key, "X-Queued-Write": "1", "X-CSRFToken": token },
+      // HX-Request: a write on the visit sheet is answered with the fragment of what it changed (the visit's card and
+      // the totals), the same whether it is sent at once or from the queue later.
+      headers: { "Idempotency-Key": item.key, "X-Queued-Write": "1", "X-CSRFToken": token, "HX-Request": "true" },
     }).then(
       function (response) {
-        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-        var read = json ? response.json() : Promise.resolve(null);
+        var type = response.headers.get("Content-Type") || "";
+        var json = type.indexOf("application/json") === 0;
+        var fragment = type.indexOf("text/html") === 0 && response.headers.has("X-Messages");
+        var read = json
+          ? response.json()
+          : fragment
+            ? response.text().then(function (html) {
+                return { fragment: html, messages: JSON.parse(response.headers.get("X-Messages") || "[]") };
+              })
+            : Promise.resolve(null);
         return read.then(function (answer) {
           if (response.status === 401) {
             return { outcome: "login", login: answer && answer.login };
@@ -106,7 +116,7 @@
             return { outcome: "offline" };
           }
           if (response.ok) {
-            return { outcome: "sent", messages: (answer && answer.messages) || [] };
+            return { outcome: "sent", messages: (answer && answer.messages) || [], fragment: (answer && answer.fragment) || "" };
           }
           var texts = answer && answer.messages ? answer.messages.map(function (m) { return m.text; }) : [];
           return { outcome: "failed", error: texts.join(" ") || String(response.status) };
@@ -143,7 +153,7 @@
           var item = items[index];
           return send(item, token).then(function (result) {
             if (result.outcome === "sent") {
-              report.sent.push({ label: item.label, messages: result.messages });
+              report.sent.push({ label: item.label, messages: result.messages, fragment: result.fragment });
               return remove(item.key).then(function () { return next(index + 1); });
             }
             if (result.outcome === "failed") {

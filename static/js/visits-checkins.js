@@ -5,7 +5,7 @@
 
   var hints = document.querySelectorAll("[data-distance-to]");
   var fromHere = document.querySelector("[data-route-from-here]");
-  if (!("geolocation" in navigator) || (!hints.length && !fromHere)) {
+  if (!("geolocation" in navigator)) {
     return;
   }
 
@@ -49,15 +49,19 @@
   var ask = function () {
     navigator.geolocation.getCurrentPosition(show, function () {}, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   };
-  if (hints.length) {
-    if (navigator.permissions && navigator.permissions.query) {
+  var hint = function () {
+    hints = document.querySelectorAll("[data-distance-to]");
+    if (hints.length && navigator.permissions && navigator.permissions.query) {
       navigator.permissions.query({ name: "geolocation" }).then(function (status) {
         if (status.state === "granted") {
           ask();
         }
       }, function () {});
     }
-  }
+  };
+  hint();
+  // A card swapped in after a write (offline-page.js) gets its distance too.
+  document.addEventListener("salesops:sheet-changed", hint);
 
   if (fromHere) {
     fromHere.hidden = false;

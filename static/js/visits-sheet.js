@@ -2,21 +2,29 @@
 (function () {
   "use strict";
 
-  // Check-in: ask the browser for the position (with its accuracy); submit without it if refused or slow.
-  document.querySelectorAll("form[data-geolocate]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.located || !("geolocation" in navigator)) {
+  // Check-in: ask the browser for the position (with its accuracy); submit without it if refused or slow. Listened
+  // to on the document while capturing, so it runs before the offline queue takes the write, and for a card
+  // swapped in after a write as well.
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (!form.matches("form[data-geolocate]") || form.dataset.located || !("geolocation" in navigator)) {
         return;
       }
       event.preventDefault();
+      event.stopPropagation();
       var button = form.querySelector("button[type=submit]");
       if (button) {
         button.disabled = true;
       }
       var done = function () {
         form.dataset.located = "1";
+        if (button) {
+          button.disabled = false;
+        }
         // requestSubmit, not submit: the offline queue (offline-page.js) takes the write from the submit event.
-        form.requestSubmit();
+        form.requestSubmit(button || undefined);
       };
       var timer = window.setTimeout(done, 10000);
       navigator.geolocation.getCurrentPosition(
@@ -33,8 +41,9 @@
         },
         { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 }
       );
-    });
-  });
+    },
+    true
+  );
 
   // Suggest quantity × unit price as the amount, until the rep types one.
   function suggest(row) {
@@ -62,15 +71,17 @@
     }
   });
 
-  document.querySelectorAll("[data-add-order-row]").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var rows = button.closest("[data-order-rows]").querySelectorAll("[data-order-row]");
-      var copy = rows[rows.length - 1].cloneNode(true);
-      copy.querySelectorAll("input").forEach(function (input) {
-        input.value = "";
-      });
-      copy.querySelector("select").selectedIndex = 0;
-      button.parentNode.insertBefore(copy, button);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-order-row]");
+    if (!button) {
+      return;
+    }
+    var rows = button.closest("[data-order-rows]").querySelectorAll("[data-order-row]");
+    var copy = rows[rows.length - 1].cloneNode(true);
+    copy.querySelectorAll("input").forEach(function (input) {
+      input.value = "";
     });
+    copy.querySelector("select").selectedIndex = 0;
+    button.parentNode.insertBefore(copy, button);
   });
 })();

@@ -19,7 +19,7 @@ from targets.models import Metric
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD
 from tests.reports import fixtures
-from visits import services as visit_services
+from visits.services import rep_day
 
 night = fixtures.night
 sales_metric = fixtures.sales_metric
@@ -129,8 +129,8 @@ def walk(page) -> dict[str, str]:
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
 def test_every_page_speaks_one_language(transactional_db, company, night, customers, new_page, language) -> None:
     night_compute(as_of=night["as_of"])
-    sheet = visit_services.sheet_open(rep=company.rep_a)
-    visit_services.visit_plan(by=company.rep_a, sheet=sheet, customer=customers["a"])
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=customers["a"])
     meeting_services.meetings_ensure_for_day(day=sheet.date)
     texts: dict[str, str] = {}
     violations: list[str] = []

@@ -15,8 +15,8 @@ from PIL import Image
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_visits_journeys import login_on_phone
 from tests.factories import PASSWORD, CustomerFactory, ProductFactory
-from visits import services
 from visits.models import OrderLine, SaleRecord, Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,10 +59,10 @@ def day(company) -> dict:
         ProductFactory(code="SODA", name="Soda 500ml", unit_price=Decimal("3.50")),
         ProductFactory(code="TEA", name="Oolong tea", unit_price=Decimal("4.00")),
     ]
-    sheet = services.sheet_open(rep=company.rep_a)
-    first = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[0], purpose="order")
-    services.visit_check_in(by=company.rep_a, visit=first, at=timezone.now() - dt.timedelta(minutes=40))
-    second = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[1])
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    first = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[0], purpose="order")
+    rep_day.visit_check_in(by=company.rep_a, visit=first, at=timezone.now() - dt.timedelta(minutes=40))
+    second = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[1])
     return {"sheet": sheet, "first": first, "second": second, "products": products}
 
 
@@ -131,7 +131,7 @@ def test_a_check_out_without_signal_waits_on_the_phone_and_is_sent_once_when_bac
     assert page.locator("select[name=line_product] option").count() >= 3  # the products are there to pick
 
     # Meanwhile the next visit was checked in from another device: the queued check-in will be refused.
-    services.visit_check_in(by=company.rep_a, visit=day["second"])
+    rep_day.visit_check_in(by=company.rep_a, visit=day["second"])
     time.sleep(2)  # the sync comes a while after the tap
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")

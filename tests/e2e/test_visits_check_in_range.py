@@ -11,8 +11,8 @@ import pytest
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_visits_journeys import login_on_phone
 from tests.factories import CustomerFactory
-from visits import services
 from visits.models import Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,9 +43,9 @@ def test_a_check_in_5_km_away_is_marked_out_of_range_for_the_rep_and_the_manager
         )
         for name, north in (("Alpha Mart", 0.0), ("Avenue Shop", 0.02), ("Atlas Store", 0.01))
     )
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     for shop in (far_shop, near_shop, last_shop):
-        services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+        rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
 
     # The rep stands 5 km north of Alpha Mart.
     page = phone(locale, SHOP_GPS[0] + FIVE_KM_NORTH, SHOP_GPS[1])

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from tests.e2e.conftest import login, screenshot
 from tests.factories import PASSWORD, CustomerFactory, ProductFactory
-from visits import services
 from visits.models import SaleRecord, Visit, VisitReview, VisitSheet
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,8 +61,10 @@ def test_a_rep_plans_visits_checks_in_and_out_with_orders_and_submits_on_a_phone
         form.locator("select[name=customer]").select_option(str(shop.pk))
         form.locator("input[name=planned_time]").fill(time)
         form.locator("select[name=purpose]").select_option(purpose)
-        with page.expect_navigation():  # the write goes through the phone's queue, then the page reloads
-            form.locator("button[type=submit]").click()
+        count = page.locator("[data-testid=visit-card]").count()
+        # The write goes through the phone's queue; its answer, the new card and the totals, goes in place.
+        form.locator("button[type=submit]").click()
+        page.wait_for_function(f"() => document.querySelectorAll('[data-testid=visit-card]').length === {count + 1}")
     cards = page.locator("[data-testid=visit-card]")
     assert cards.count() == 3
     screenshot(page, f"visits-rep-planned-{locale}")
@@ -72,8 +74,7 @@ def test_a_rep_plans_visits_checks_in_and_out_with_orders_and_submits_on_a_phone
         card = page.locator("[data-testid=visit-card]").nth(index)
         check_in = card.locator("[data-testid=check-in]")
         assert check_in.inner_text().strip() == TEXT[locale]["check_in"]
-        with page.expect_navigation():
-            check_in.click()
+        check_in.click()
         card = page.locator(f"#visit-{Visit.objects.order_by('planned_time')[index].pk}")
         card.locator("[data-testid=check-out-form]").wait_for()
         assert "121.4737" in card.locator("[data-testid=visit-location]").inner_text()
@@ -81,15 +82,15 @@ def test_a_rep_plans_visits_checks_in_and_out_with_orders_and_submits_on_a_phone
         card.locator("input[name=next_step]").fill("Bring the new price list")
         card.locator("select[name=line_product]").first.select_option(str(product.pk))
         card.locator("input[name=line_quantity]").first.fill(quantity)
-        with page.expect_navigation():
-            card.locator("[data-testid=check-out]").click()
+        card.locator("[data-testid=check-out]").click()
+        page.locator(f"#{card.get_attribute('id')}.border-success").wait_for()
     screenshot(page, f"visits-rep-two-done-{locale}")
 
     unplanned = page.locator("[data-testid=unplanned-form]")
     unplanned.locator("input[name=u-new_customer_name]").fill("Corner Kiosk")
     unplanned.locator("select[name=u-purpose]").select_option("new_outlet")
-    with page.expect_navigation():
-        unplanned.locator("button[type=submit]").click()
+    unplanned.locator("button[type=submit]").click()
+    page.locator("[data-testid=visit-card][data-customer='Corner Kiosk']").wait_for()
     assert page.locator("[data-testid=visit-card][data-customer='Corner Kiosk']").count() == 1
 
     # The third planned visit was not made: the sheet asks why before it is submitted.
@@ -120,21 +121,21 @@ def test_a_rep_plans_visits_checks_in_and_out_with_orders_and_submits_on_a_phone
 
 @pytest.fixture
 def filed_day(company, rep_world) -> VisitSheet:
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     for shop in rep_world["shops"][:2]:
-        visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
-        services.visit_check_in(by=company.rep_a, visit=visit)
-        services.visit_check_out(
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+        rep_day.visit_check_in(by=company.rep_a, visit=visit)
+        rep_day.visit_check_out(
             by=company.rep_a,
             visit=visit,
             outcome="Took an order",
             order_lines=[{"product": rep_world["products"][0], "quantity": "10"}],
         )
-    skipped = services.visit_plan(by=company.rep_a, sheet=sheet, customer=rep_world["shops"][2])
-    services.sheet_submit(
+    skipped = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=rep_world["shops"][2])
+    rep_day.sheet_submit(
         by=company.rep_a, sheet=sheet, at=timezone.now(), undone_reasons={skipped.pk: "Shop closed for stocktaking"}
     )
-    services.sheet_open(rep=company.rep_a2)  # started, not submitted
+    rep_day.sheet_open(rep=company.rep_a2)  # started, not submitted
     return sheet
 
 

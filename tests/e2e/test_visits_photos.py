@@ -12,8 +12,8 @@ from PIL import Image
 from tests.e2e.conftest import SCREENSHOTS, screenshot
 from tests.e2e.test_visits_journeys import login_on_phone
 from tests.factories import CustomerFactory, ProductFactory
-from visits import services
 from visits.models import OrderLine, Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,12 +37,12 @@ def camera_jpeg(path, *, width: int = 4000, height: int = 3000, seed: int = 1, q
 @pytest.fixture
 def checked_in(company):
     """Two visits of rep_a's sheet today, both checked in."""
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     visits = []
     for name in ("Alpha Mart", "Avenue Shop"):
         shop = CustomerFactory(name=name, team=company.team_a, owner=company.rep_a)
-        visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
-        visits.append(services.visit_check_in(by=company.rep_a, visit=visit))
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+        visits.append(rep_day.visit_check_in(by=company.rep_a, visit=visit))
     ProductFactory(name="Soda")
     return visits
 
@@ -83,9 +83,9 @@ def test_a_10_mb_camera_photo_goes_up_below_1_mb_with_two_more(phone, checked_in
     card.scroll_into_view_if_needed()
     card.screenshot(path=str(SCREENSHOTS / f"visits-photos-form-{locale}.png"))
 
-    with page.expect_navigation():
-        card.locator("[data-testid=check-out]").tap()
-    assert TEXT[locale]["checked_out"] in page.locator(".alert-success").first.inner_text()
+    card.locator("[data-testid=check-out]").tap()  # answered in place: the card, the totals and the message
+    page.locator("#sheet-messages .alert-success").wait_for()
+    assert TEXT[locale]["checked_out"] in page.locator("#sheet-messages .alert-success").first.inner_text()
     assert sent and sent[0] < 3 * 1_000_000  # three shrunk photos and the form, against 10 MB + 2 × 3 MB picked
     photos = list(Visit.objects.get(pk=visit.pk).photos.all())
     assert len(photos) == 3
@@ -138,8 +138,8 @@ def test_a_file_that_is_not_a_photo_is_refused_beside_the_field_and_the_form_sta
     page.wait_for_function("el => el.textContent.trim().length > 0", arg=error.element_handle())
     assert card.locator("textarea[name=outcome]").input_value() == "Owner away, spoke to the clerk"
     _photos_ready(card)
-    with page.expect_navigation():
-        card.locator("[data-testid=check-out]").tap()
+    card.locator("[data-testid=check-out]").tap()
+    page.locator(f"#visit-{checked_in[1].pk}.border-success").wait_for()
     done = Visit.objects.get(pk=checked_in[1].pk)
     assert done.check_out_at is not None and done.outcome == "Owner away, spoke to the clerk"
     assert done.photos.count() == 0

@@ -13,7 +13,7 @@ from meetings.models import Meeting, Slot
 from meetings.services import checkin_submit, meetings_ensure_for_day
 from tests.factories import CustomerFactory
 from tests.meetings.factories import DAY, local
-from visits.services import sheet_open, visit_plan
+from visits.services.rep_day import sheet_open, visit_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +56,25 @@ def test_a_screen_that_has_the_table_gets_304_without_the_table_being_read(
     first = _poll(manager, morning)
     assert first.status_code == 200 and first["ETag"] and first["Cache-Control"] == "private, no-cache"
     assert 'data-testid="dashboard-table"' in first.content.decode()
-    # Session, user, role and the meeting: nothing of the table.
-    with django_assert_max_num_queries(4):
+    # The session's user alone: the role, the scope and the meeting's team are kept in the cache.
+    with django_assert_max_num_queries(1):
         again = _poll(manager, morning, etag=first["ETag"])
     assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
     assert renders == [morning.pk]
+
+
+def test_another_teams_manager_gets_404_even_with_the_meeting_kept(company, morning) -> None:
+    assert _poll(company.client_for(company.manager_a), morning).status_code == 200  # the meeting's team is kept
+    assert _poll(company.client_for(company.manager_b), morning).status_code == 404
+    assert _poll(company.client_for(company.rep_a), morning).status_code == 403
+
+
+def test_a_deleted_meeting_is_not_found(company, morning) -> None:
+    manager = company.client_for(company.manager_a)
+    assert _poll(manager, morning).status_code == 200
+    pk = morning.pk
+    morning.delete()
+    assert manager.get(reverse("meetings:dashboard_live", args=[pk])).status_code == 404
 
 
 def test_every_viewer_of_the_team_gets_the_one_rendering(company, morning, renders) -> None:

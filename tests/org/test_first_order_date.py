@@ -18,7 +18,7 @@ from targets.models import Metric
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_target
 from tests.visits.factories import VisitFactory, VisitSheetFactory
-from visits import services as visit_services
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ def test_the_night_counts_new_customers_only_from_real_first_orders(company, old
     shop = Customer.objects.get(code="N-1")
     sheet = VisitSheetFactory(rep=company.rep_a, team=company.team_a, date=dt.date(2026, 3, 14))
     visit = VisitFactory(sheet=sheet, customer=shop, check_in_at=timezone.now())
-    visit_services.order_line_add(by=company.rep_a, visit=visit, product=ProductFactory(), quantity=2)
+    rep_day.order_line_add(by=company.rep_a, visit=visit, product=ProductFactory(), quantity=2)
     shop.refresh_from_db()
     assert shop.first_order_date == dt.date(2026, 3, 14)
     assert new_customers_of(company.rep_a, metric) == 1

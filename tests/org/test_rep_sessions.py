@@ -15,8 +15,8 @@ from tests.factories import PASSWORD
 from tests.meetings.factories import DAY
 from tests.meetings.factories import local as meeting_local
 from tests.visits.conftest import TODAY, local, shops  # noqa: F401 - the reps' customers
-from visits import services
 from visits.models import Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +82,9 @@ def test_a_password_change_ends_the_reps_other_sessions(company) -> None:
 @pytest.fixture
 def checked_in(company, shops):  # noqa: F811
     with time_machine.travel(local(TODAY, 9), tick=False) as clock:
-        sheet = services.sheet_open(rep=company.rep_a)
-        visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
-        services.visit_check_in(by=company.rep_a, visit=visit)
+        sheet = rep_day.sheet_open(rep=company.rep_a)
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+        rep_day.visit_check_in(by=company.rep_a, visit=visit)
         yield visit, clock
 
 

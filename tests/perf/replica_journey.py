@@ -20,7 +20,7 @@ from reports.models import ProgressSnapshot
 from reports.night.run import night_compute
 from tests.factories import CustomerFactory
 from tests.reports.fixtures import AS_OF, night, sales_metric  # noqa: F401 (fixtures)
-from visits.services import sheet_open
+from visits.services.rep_day import sheet_open
 
 pytestmark = [
     pytest.mark.skipif(not os.environ.get("DATABASE_REPLICA_URL"), reason="needs a real replica"),

@@ -250,7 +250,7 @@ def test_a_leaf_team_without_a_target_of_its_own_is_the_sum_of_its_reps(company,
     make_sale(dt.date(2026, 11, 4), rep_d1, CustomerFactory(team=team_d, owner=rep_d1), product, D("12000"))
     make_sale(dt.date(2026, 11, 9), rep_d2, CustomerFactory(team=team_d, owner=rep_d2), product, D("3000"))
     with at(AS_OF):
-        services.night_compute(as_of=AS_OF)
+        night_compute(as_of=AS_OF)
 
     home = cockpit.cockpit(user=manager_d, team=None, as_of=AS_OF)
     month = tile(home["tiles"], PeriodKind.MONTH).figure

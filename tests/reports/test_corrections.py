@@ -17,8 +17,8 @@ from targets.models import NightRecompute
 from targets.services import month_close, month_reopen
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_sale, make_target
-from visits import services as visit_services
 from visits.models import SaleRecord
+from visits.services import rep_day, sales_import
 
 pytestmark = pytest.mark.django_db
 
@@ -58,16 +58,16 @@ def test_every_change_of_a_sale_line_records_the_days_it_leaves_and_reaches(comp
 def test_a_visit_a_sheet_and_a_first_order_record_their_day(company, shop) -> None:
     with time_machine.travel(dt.datetime(2026, 3, 10, 9, tzinfo=SHANGHAI), tick=False):
         ActualChange.objects.all().delete()
-        sheet = visit_services.sheet_open(rep=company.rep_a)
+        sheet = rep_day.sheet_open(rep=company.rep_a)
         assert changed_days() == {(company.team_a.pk, dt.date(2026, 3, 10))}
         ActualChange.objects.all().delete()
-        visit = visit_services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
         assert changed_days() == {(company.team_a.pk, dt.date(2026, 3, 10))}
         ActualChange.objects.all().delete()
         sheet.refresh_from_db()
         sheet.save()  # touched without a change the roll-ups read: nothing to roll up
         assert changed_days() == set()
-        visit_services.visit_check_in(by=company.rep_a, visit=visit)
+        rep_day.visit_check_in(by=company.rep_a, visit=visit)
         assert changed_days() == {(company.team_a.pk, dt.date(2026, 3, 10))}
     ActualChange.objects.all().delete()
     shop.first_order_date = dt.date(2026, 2, 3)
@@ -92,7 +92,7 @@ def autumn(company, sales_metric, product, shop) -> dict:
     the month-end nights of August to November and the night of 1 December computed."""
     make_target(company.team_a, company.rep_a, sales_metric, {m: "10000" for m in range(1, 13)})
     with time_machine.travel(dt.datetime(2026, 12, 2, 9, tzinfo=SHANGHAI), tick=False):
-        visit_services.sale_records_import(
+        sales_import.sale_records_import(
             by=company.manager_a,
             rows=[
                 {
@@ -116,7 +116,7 @@ def autumn(company, sales_metric, product, shop) -> dict:
 
 def reimport_e1(company, amount: str) -> None:
     with time_machine.travel(dt.datetime(2026, 12, 2, 9, tzinfo=SHANGHAI), tick=False):
-        result = visit_services.sale_records_import(
+        result = sales_import.sale_records_import(
             by=company.manager_a,
             rows=[
                 {

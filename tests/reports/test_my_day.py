@@ -14,7 +14,7 @@ from django.urls import reverse
 from reports.models import Alert
 from reports.night.run import night_compute
 from tests.factories import CustomerFactory
-from visits import services as visit_services
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -86,14 +86,14 @@ def test_later_in_the_month_the_figures_are_the_latest_nights_and_say_so(company
 def test_the_home_offers_the_next_planned_visit_with_a_check_in_and_todays_progress(company, november) -> None:
     second = CustomerFactory(team=company.team_a, owner=company.rep_a, name="Beta Shop")
     with time_machine.travel(at(DEC_3, 9), tick=False):
-        sheet = visit_services.sheet_open(rep=company.rep_a)
-        first = visit_services.visit_plan(
+        sheet = rep_day.sheet_open(rep=company.rep_a)
+        first = rep_day.visit_plan(
             by=company.rep_a, sheet=sheet, customer=november["customer"], planned_time=dt.time(9, 30)
         )
-        later = visit_services.visit_plan(by=company.rep_a, sheet=sheet, customer=second, planned_time=dt.time(11))
-        visit_services.visit_check_in(by=company.rep_a, visit=first)
+        later = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=second, planned_time=dt.time(11))
+        rep_day.visit_check_in(by=company.rep_a, visit=first)
     with time_machine.travel(at(DEC_3, 10), tick=False):
-        visit_services.visit_check_out(by=company.rep_a, visit=first, outcome="Order taken")
+        rep_day.visit_check_out(by=company.rep_a, visit=first, outcome="Order taken")
         client = company.client_for(company.rep_a)
         response = client.get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="en")
 
@@ -138,3 +138,17 @@ def test_the_alerts_card_dates_each_alert_and_folds_repeats_of_a_cause(company) 
     assert "gap -18.30 pp. 12-02 · 3 times since 11-20" in card
     assert card.count("is Critical on Sales amount") == 1
     assert "12-01" in card
+
+
+def test_the_phones_home_address_answers_the_reps_day_without_a_redirect(company, november) -> None:
+    """The home screen icon opens ``/``: a redirect would cost a slow network one more round trip."""
+    night_compute(as_of=NOV_30)
+    client = company.client_for(company.rep_a)
+    with time_machine.travel(at(DEC_1, 9), tick=False):
+        home = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+        day = client.get(reverse("reports:my_day"), HTTP_ACCEPT_LANGUAGE="en")
+    assert home.status_code == 200
+    assert home.templates[0].name == day.templates[0].name == "reports/my_day.html"
+    assert home.context["month"].month == day.context["month"].month
+    manager = company.client_for(company.manager_a).get(reverse("home"))
+    assert manager.status_code == 302 and manager.url == reverse("reports:cockpit")

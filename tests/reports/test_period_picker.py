@@ -150,7 +150,7 @@ def test_a_closed_months_daily_report_and_drill_down_keep_the_figures_it_was_clo
     customer = CustomerFactory(team=company.team_a, owner=company.rep_a)
     make_sale(D(2026, 2, 28), company.rep_a, customer, ProductFactory(), 7000)
     with at(D(2026, 3, 17)):
-        services.night_compute(as_of=D(2026, 2, 28))  # a night of the closed month, computed after its close
+        night_compute(as_of=D(2026, 2, 28))  # a night of the closed month, computed after its close
     assert NightlyRun.objects.get(as_of=D(2026, 2, 28)).status == NightlyRun.Status.FINISHED
 
     for backfill_open in (False, True):

@@ -10,13 +10,12 @@ import pytest
 from targets.breakdown import (
     MONEY,
     WHOLE,
-    daily_split,
     quarter_values,
     seasonal_weights_error,
     split,
     split_columns,
-    working_day_weights,
 )
+from targets.profiles import daily_split, working_day_weights
 
 # 2,000,000.00 = 200,000,000 fen; /12 = 16,666,666.67 fen each: 8 fen are left after flooring,
 # and every remainder is the same (0.67), so the first eight months get one fen more.

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from org.services import calendar_seed
-from targets import breakdown, services
+from targets import breakdown, profiles, services
 from targets.models import DistributionProfile, Metric, Target
 from tests.factories import CustomerFactory, ProductFactory
 from visits.models import SaleRecord
@@ -71,7 +71,7 @@ def test_an_unfinished_december_follows_the_working_days(sales_team, december_20
     assert sum(months) == D("12000000.00")
     assert D(DECEMBER_2027) / YEAR_2027 * 12000000 == pytest.approx(months[11], abs=D("0.01"))
 
-    profile = breakdown.last_year_profile_of(target)
+    profile = profiles.last_year_profile_of(target)
     assert profile.fallback_months == [12]
     assert profile.sources[:11] == [breakdown.MonthSource.LAST_YEAR] * 11
 
@@ -132,7 +132,7 @@ def test_months_with_no_sales_last_year_follow_the_working_days(sales_team) -> N
     rep = sales_team.reps[0]
     sell(sales_team, rep, dt.date(2025, 3, 10), "300")
     sell(sales_team, rep, dt.date(2025, 6, 10), "100")
-    profile = breakdown.last_year_profile(metric=Metric.objects.get(code="sales"), year=2026, rep=rep)
+    profile = profiles.last_year_profile(metric=Metric.objects.get(code="sales"), year=2026, rep=rep)
     assert profile.fallback_months == [1, 2, 4, 5, 7, 8, 9, 10, 11, 12]
     # 2026 has 248 working days, March 22 and June 21: the ten other months get 205/248 of the year by their
     # working days, March and June the other 43/248 as 3 : 1.
@@ -145,6 +145,6 @@ def test_months_with_no_sales_last_year_follow_the_working_days(sales_team) -> N
 
 def test_a_year_without_sales_is_the_working_days_profile(sales_team) -> None:
     rep = sales_team.reps[0]
-    profile = breakdown.last_year_profile(metric=Metric.objects.get(code="new-line-sales"), year=2026, rep=rep)
+    profile = profiles.last_year_profile(metric=Metric.objects.get(code="new-line-sales"), year=2026, rep=rep)
     assert profile.fallback_months == list(range(1, 13))
-    assert profile.weights == breakdown.working_day_weights(2026)
+    assert profile.weights == profiles.working_day_weights(2026)

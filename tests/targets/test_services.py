@@ -10,7 +10,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from org.models import Customer
-from targets import breakdown, services
+from targets import profiles, services
 from targets.models import DistributionProfile, Metric, Target, TargetChange
 from tests.factories import CustomerFactory, ProductFactory
 from tests.targets.factories import DistributionProfileFactory
@@ -149,7 +149,7 @@ def test_last_years_new_customers_count_first_orders(sales_team) -> None:
     rep = sales_team.reps[0]
     CustomerFactory(team=sales_team.team, owner=rep, first_order_date=dt.date(2025, 4, 2))
     CustomerFactory(team=sales_team.team, owner=rep, first_order_date=dt.date(2025, 4, 9), kind=Customer.Kind.OUTLET)
-    actuals = breakdown.monthly_actuals(metric=metric("new-customers"), year=2025, rep=rep)
+    actuals = profiles.monthly_actuals(metric=metric("new-customers"), year=2025, rep=rep)
     assert actuals == [D(0)] * 3 + [D(2)] + [D(0)] * 8
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.visits.conftest import TODAY, local
-from visits import services
 from visits.models import OrderLine, SaleRecord
+from visits.services import rep_day, sales_import
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,9 @@ TOO_MUCH = "100000000000"  # 10^11
 
 @pytest.fixture
 def visit_a(company, clock, shops):
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
-    services.visit_check_in(by=company.rep_a, visit=visit)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+    rep_day.visit_check_in(by=company.rep_a, visit=visit)
     return visit
 
 
@@ -28,15 +28,13 @@ def test_an_order_line_of_ten_to_the_eleventh_is_refused_by_the_service_naming_t
     company, visit_a, products
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        services.order_line_add(
-            by=company.rep_a, visit=visit_a, product=products["soda"], quantity="1", amount=TOO_MUCH
-        )
+        rep_day.order_line_add(by=company.rep_a, visit=visit_a, product=products["soda"], quantity="1", amount=TOO_MUCH)
     assert error.value.message_dict == {"amount": ["金额不能超过 10,000,000,000。"]}
     assert not OrderLine.objects.exists() and not SaleRecord.objects.exists()
 
 
 def test_an_order_line_of_exactly_the_limit_is_taken(company, visit_a, products) -> None:
-    line = services.order_line_add(
+    line = rep_day.order_line_add(
         by=company.rep_a, visit=visit_a, product=products["soda"], quantity="1", amount="10000000000"
     )
     assert line.sale_record.amount == 10**10
@@ -95,6 +93,6 @@ def test_an_import_row_above_the_limit_is_refused_with_its_column(company, clock
         "external_id": "ERP-1",
     }
     with translation.override("zh-hans"):
-        result = services.sale_records_import(by=company.manager_a, rows=[row])
+        result = sales_import.sale_records_import(by=company.manager_a, rows=[row])
     assert result.errors == [{"row": 1, "errors": {"amount": ["金额不能超过 10,000,000,000。"]}}]
     assert not SaleRecord.objects.exists()

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.visits.conftest import TODAY, local
-from visits import services
 from visits.models import IdempotencyKey, OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
+from visits.services import rep_day, sales_import
 
 pytestmark = pytest.mark.django_db
 
@@ -20,12 +20,12 @@ def post(client, url: str, data: dict | None = None, key: str | None = None):
 
 @pytest.fixture
 def sheet_a(company, clock):
-    return services.sheet_open(rep=company.rep_a)
+    return rep_day.sheet_open(rep=company.rep_a)
 
 
 @pytest.fixture
 def visit_a(company, sheet_a, shops):
-    return services.visit_plan(by=company.rep_a, sheet=sheet_a, customer=shops["a1"])
+    return rep_day.visit_plan(by=company.rep_a, sheet=sheet_a, customer=shops["a1"])
 
 
 def test_a_rep_opens_todays_sheet_and_a_second_post_returns_it(company, clock) -> None:
@@ -169,8 +169,8 @@ def test_a_manager_of_another_team_can_neither_read_nor_verify(company, sheet_a,
 
 
 def test_the_manager_verifies_comments_and_reopens(company, sheet_a, visit_a, clock) -> None:
-    services.visit_check_in(by=company.rep_a, visit=visit_a)
-    services.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
+    rep_day.visit_check_in(by=company.rep_a, visit=visit_a)
+    rep_day.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
     client = company.client_for(company.manager_a)
     assert client.get(f"/api/v1/visit-sheets/{sheet_a.pk}/").status_code == 200
     review = post(
@@ -187,7 +187,7 @@ def test_the_manager_verifies_comments_and_reopens(company, sheet_a, visit_a, cl
 
 
 def test_a_rep_cannot_verify_through_the_api(company, sheet_a, visit_a, clock) -> None:
-    services.visit_check_in(by=company.rep_a, visit=visit_a)
+    rep_day.visit_check_in(by=company.rep_a, visit=visit_a)
     response = post(
         company.client_for(company.rep_a),
         "/api/v1/visit-reviews/",
@@ -229,7 +229,7 @@ def test_a_sales_file_is_imported_through_the_api(company, shops, products, cloc
 
 
 def test_sale_records_are_scoped(company, shops, products, clock) -> None:
-    services.sale_records_import(
+    sales_import.sale_records_import(
         by=company.director,
         rows=[
             {

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from tests.visits.conftest import TODAY, local
-from visits import geo, services
+from visits import geo
 from visits.models import Visit, VisitSettings
+from visits.services import customer_positions, rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +24,11 @@ def _degrees(metres_north: float) -> Decimal:
 
 
 def _check_in(company, shop, *, north_m: float | None, accuracy: str | None = "15", at=None) -> Visit:
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
     if north_m is None:
-        return services.visit_check_in(by=company.rep_a, visit=visit, at=at)
-    return services.visit_check_in(
+        return rep_day.visit_check_in(by=company.rep_a, visit=visit, at=at)
+    return rep_day.visit_check_in(
         by=company.rep_a,
         visit=visit,
         at=at,
@@ -119,7 +120,7 @@ def test_an_imprecise_check_in_proposes_nothing(company, clock, shops) -> None:
 def test_a_manager_confirms_the_proposal_and_the_check_in_is_measured(company, clock, shops) -> None:
     shop = shops["a2"]
     visit = _check_in(company, shop, north_m=0)
-    services.customer_position_confirm(by=company.manager_a, customer=shop)
+    customer_positions.customer_position_confirm(by=company.manager_a, customer=shop)
     shop.refresh_from_db()
     visit.refresh_from_db()
     assert (shop.latitude, shop.longitude, shop.position_datum) == (SHOP[0], SHOP[1], "wgs84")
@@ -132,7 +133,7 @@ def test_a_rep_cannot_confirm_a_proposal_nor_another_teams_manager(company, cloc
     _check_in(company, shop, north_m=0)
     for user in (company.rep_a, company.manager_b):
         with pytest.raises(PermissionDenied):
-            services.customer_position_confirm(by=user, customer=shop)
+            customer_positions.customer_position_confirm(by=user, customer=shop)
     shop.refresh_from_db()
     assert shop.latitude is None and shop.proposed_latitude is not None
 
@@ -140,13 +141,13 @@ def test_a_rep_cannot_confirm_a_proposal_nor_another_teams_manager(company, cloc
 def test_a_dismissed_proposal_is_proposed_again_by_the_next_check_in(company, clock, shops) -> None:
     shop = shops["a2"]
     _check_in(company, shop, north_m=0)
-    services.customer_position_dismiss(by=company.manager_a, customer=shop)
+    customer_positions.customer_position_dismiss(by=company.manager_a, customer=shop)
     shop.refresh_from_db()
     assert shop.proposed_latitude is None
     clock.move_to(local(TODAY, 10))
-    sheet = services.sheet_open(rep=company.rep_a)
-    again = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop, planned=False)
-    services.visit_check_in(
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    again = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop, planned=False)
+    rep_day.visit_check_in(
         by=company.rep_a, visit=again, latitude=SHOP[0] + _degrees(30), longitude=SHOP[1], accuracy_m=Decimal("10")
     )
     shop.refresh_from_db()

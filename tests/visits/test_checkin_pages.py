@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from tests.visits.conftest import TODAY, local
-from visits import selectors, services
+from visits import selectors
 from visits.models import Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,8 @@ def placed_shops(shops) -> dict:
 
 
 def _out_of_range_check_in(company, shop) -> Visit:
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shop)
     client = company.client_for(company.rep_a)
     client.post(
         reverse("visits:check_in", args=[visit.pk]),
@@ -63,9 +64,9 @@ def test_another_teams_manager_does_not_see_the_doubtful_visit(company, clock, p
 
 
 def test_the_manager_confirms_a_proposed_position_from_the_to_verify_page(company, clock, shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
-    services.visit_check_in(
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+    rep_day.visit_check_in(
         by=company.rep_a, visit=visit, latitude=Decimal("31.2"), longitude=Decimal("121.4"), accuracy_m=Decimal("9")
     )
     manager = company.client_for(company.manager_a)
@@ -90,9 +91,9 @@ def test_a_manager_cannot_confirm_another_teams_customer(company, clock, shops) 
 
 def test_the_rep_accepts_the_suggested_route_and_the_sheet_follows_it(company, clock, placed_shops) -> None:
     client = company.client_for(company.rep_a)
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     planned = [
-        services.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key]) for key in ("a1", "a2", "a3")
+        rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key]) for key in ("a1", "a2", "a3")
     ]
     page = client.get(reverse("visits:today"), {"from": "31.19,121.4"}).content.decode()
     assert 'data-testid="route"' in page
@@ -111,10 +112,10 @@ def test_the_rep_accepts_the_suggested_route_and_the_sheet_follows_it(company, c
 
 
 def test_a_route_naming_another_sheets_visit_changes_nothing(company, clock, placed_shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
-    mine = services.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops["a1"])
-    other_sheet = services.sheet_open(rep=company.rep_b)
-    theirs = services.visit_plan(by=company.rep_b, sheet=other_sheet, customer=placed_shops["b"])
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    mine = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops["a1"])
+    other_sheet = rep_day.sheet_open(rep=company.rep_b)
+    theirs = rep_day.visit_plan(by=company.rep_b, sheet=other_sheet, customer=placed_shops["b"])
     company.client_for(company.rep_a).post(reverse("visits:route", args=[sheet.pk]), {"visit": [theirs.pk, mine.pk]})
     assert list(Visit.objects.filter(route_order__isnull=False)) == []
 
@@ -130,12 +131,12 @@ def test_the_map_page_carries_the_check_ins_and_draws_without_a_tile_server(comp
 
 
 def test_the_day_track_shows_the_distance_between_check_ins(company, clock, placed_shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     for hour, key in ((9, "a1"), (10, "a3")):
-        visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key], planned=False)
+        visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key], planned=False)
         shop = placed_shops[key]
         clock.move_to(local(TODAY, hour))
-        services.visit_check_in(by=company.rep_a, visit=visit, latitude=shop.latitude, longitude=shop.longitude)
+        rep_day.visit_check_in(by=company.rep_a, visit=visit, latitude=shop.latitude, longitude=shop.longitude)
     page = company.client_for(company.manager_a).get(reverse("visits:sheet", args=[sheet.pk])).content.decode()
     legs = page.split('data-testid="track-leg">')[1:]
     assert len(legs) == 1
@@ -143,28 +144,26 @@ def test_the_day_track_shows_the_distance_between_check_ins(company, clock, plac
 
 
 def test_accepting_the_route_after_a_check_in_keeps_the_visit_made_ahead(company, clock, placed_shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     a1, a2, a3 = (
-        services.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key]) for key in ("a1", "a2", "a3")
+        rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key]) for key in ("a1", "a2", "a3")
     )
-    services.visit_check_in(
-        by=company.rep_a, visit=a2, latitude=placed_shops["a2"].latitude, longitude=Decimal("121.4")
-    )
+    rep_day.visit_check_in(by=company.rep_a, visit=a2, latitude=placed_shops["a2"].latitude, longitude=Decimal("121.4"))
     visits = list(sheet.visits.select_related("customer"))
     route = selectors.day_route(visits)  # from the check-in at the north end: a3 (1 km), then a1
     assert route.visit_ids == [a3.pk, a1.pk]
-    services.sheet_route_accept(by=company.rep_a, sheet=sheet, visit_ids=route.visit_ids)
+    rep_day.sheet_route_accept(by=company.rep_a, sheet=sheet, visit_ids=route.visit_ids)
     assert list(sheet.visits.values_list("pk", flat=True)) == [a2.pk, a3.pk, a1.pk]
     assert selectors.day_route(list(sheet.visits.select_related("customer"))).is_accepted
 
 
 def test_the_route_says_where_it_starts_from(company, clock, placed_shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     for key in ("a1", "a2", "a3"):
-        services.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key])
+        rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key])
     visits = list(sheet.visits.select_related("customer"))
     assert selectors.day_route(visits).start_kind == ""
     assert selectors.day_route(visits, start=(31.19, 121.4)).start_kind == "phone"
-    services.visit_check_in(by=company.rep_a, visit=visits[0], latitude=Decimal("31.2"), longitude=Decimal("121.4"))
+    rep_day.visit_check_in(by=company.rep_a, visit=visits[0], latitude=Decimal("31.2"), longitude=Decimal("121.4"))
     route = selectors.day_route(list(sheet.visits.select_related("customer")))
     assert (route.start_kind, route.start) == ("check_in", (31.2, 121.4))

@@ -12,8 +12,9 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from tests.visits.conftest import TODAY, local
-from visits import selectors, services
+from visits import selectors
 from visits.models import IdempotencyKey, OrderLine, SaleRecord, Visit
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -31,9 +32,9 @@ JPEG = _jpeg()
 
 @pytest.fixture
 def visit(company, clock, shops):
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"], purpose="order")
-    return services.visit_check_in(by=company.rep_a, visit=visit, at=local(TODAY, 9))
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"], purpose="order")
+    return rep_day.visit_check_in(by=company.rep_a, visit=visit, at=local(TODAY, 9))
 
 
 def check_out_form(products, **extra) -> dict:
@@ -149,7 +150,7 @@ def test_a_check_out_sent_later_keeps_the_time_of_the_tap_and_is_flagged(company
 
 def test_a_check_out_sent_at_once_is_not_flagged(company, clock, visit, products) -> None:
     clock.move_to(local(TODAY, 10, 5))
-    services.visit_check_out(by=company.rep_a, visit=visit, at=local(TODAY, 10, 4), order_lines=[])
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, at=local(TODAY, 10, 4), order_lines=[])
     visit.refresh_from_db()
     assert selectors.LATE_SYNC not in [flag.code for flag in selectors.plausibility_flags([visit]).get(visit.pk, [])]
 
@@ -189,8 +190,8 @@ def test_a_phone_a_few_minutes_fast_is_believed(company, clock, visit, products)
 
 
 def test_a_check_in_and_a_submission_carry_the_time_of_the_tap(company, clock, shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
-    planned = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a2"])
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    planned = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a2"])
     clock.move_to(local(TODAY, 12))
     client = company.client_for(company.rep_a)
     client.post(reverse("visits:check_in", args=[planned.pk]), {"acted_at": local(TODAY, 11, 30).isoformat()})

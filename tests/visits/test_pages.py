@@ -10,20 +10,20 @@ from django.urls import reverse
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 from tests.visits.conftest import TODAY, local
 from tests.visits.factories import VisitFactory, VisitSheetFactory, picture
-from visits import services
 from visits.models import SaleRecord, Visit, VisitReview, VisitSheet
+from visits.services import rep_day, visit_photos
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sheet_a(company, clock):
-    return services.sheet_open(rep=company.rep_a)
+    return rep_day.sheet_open(rep=company.rep_a)
 
 
 @pytest.fixture
 def visit_a(company, sheet_a, shops):
-    return services.visit_plan(by=company.rep_a, sheet=sheet_a, customer=shops["a1"])
+    return rep_day.visit_plan(by=company.rep_a, sheet=sheet_a, customer=shops["a1"])
 
 
 def test_todays_sheet_is_created_when_the_rep_first_opens_it(company, clock) -> None:
@@ -105,8 +105,8 @@ def test_a_manager_of_another_team_cannot_open_the_sheet(company, clock, sheet_a
 
 
 def test_the_manager_verifies_a_visit_from_the_sheet(company, clock, sheet_a, visit_a) -> None:
-    services.visit_check_in(by=company.rep_a, visit=visit_a)
-    services.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
+    rep_day.visit_check_in(by=company.rep_a, visit=visit_a)
+    rep_day.sheet_submit(by=company.rep_a, sheet=sheet_a, undone_reasons={visit_a.pk: "Owner left mid-visit"})
     client = company.client_for(company.manager_a)
     page = client.get(reverse("visits:sheet", args=[sheet_a.pk]))
     assert b'data-testid="review-form"' in page.content and b'data-testid="plan-form"' not in page.content
@@ -196,11 +196,11 @@ def test_a_rep_cannot_import(company, clock) -> None:
 
 def test_the_photo_is_served_only_within_scope(company, clock, visit_a, shops, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    services.visit_check_in(by=company.rep_a, visit=visit_a)
-    upload = services.PhotoUpload(file=SimpleUploadedFile("p.png", picture()))
-    (photo,) = services.visit_record(by=company.rep_a, visit=visit_a, photos=[upload]).photos.all()
+    rep_day.visit_check_in(by=company.rep_a, visit=visit_a)
+    upload = visit_photos.PhotoUpload(file=SimpleUploadedFile("p.png", picture()))
+    (photo,) = rep_day.visit_record(by=company.rep_a, visit=visit_a, photos=[upload]).photos.all()
     url = reverse("visits:photo", args=[visit_a.pk, photo.pk])
     assert company.client_for(company.manager_a).get(url).status_code == 200
     assert company.client_for(company.rep_b).get(url).status_code == 404
-    other = services.visit_plan(by=company.rep_a, sheet=visit_a.sheet, customer=shops["a2"])
+    other = rep_day.visit_plan(by=company.rep_a, sheet=visit_a.sheet, customer=shops["a2"])
     assert company.client_for(company.rep_a).get(reverse("visits:photo", args=[other.pk, photo.pk])).status_code == 404

@@ -15,8 +15,8 @@ from PIL import Image
 
 from tests.visits.conftest import TODAY, local
 from tests.visits.factories import picture
-from visits import services
 from visits.models import OrderLine, PhotoUploadDay, VisitPhoto
+from visits.services import rep_day, visit_photos
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,13 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def visit(company, clock, shops):
-    sheet = services.sheet_open(rep=company.rep_a)
-    planned = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
-    return services.visit_check_in(by=company.rep_a, visit=planned)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    planned = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+    return rep_day.visit_check_in(by=company.rep_a, visit=planned)
 
 
-def upload(seed: int = 0, **fields) -> services.PhotoUpload:
-    return services.PhotoUpload(file=SimpleUploadedFile(f"shelf-{seed}.png", picture(seed=seed)), **fields)
+def upload(seed: int = 0, **fields) -> visit_photos.PhotoUpload:
+    return visit_photos.PhotoUpload(file=SimpleUploadedFile(f"shelf-{seed}.png", picture(seed=seed)), **fields)
 
 
 def stored_files(media) -> list[str]:
@@ -43,11 +43,11 @@ def stored_files(media) -> list[str]:
 
 
 def test_a_visit_takes_three_photos_and_refuses_a_fourth_storing_nothing_of_it(company, visit, media) -> None:
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2)])
-    services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(3))
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2)])
+    visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(3))
     assert visit.photos.count() == 3
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(4))
+        visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(4))
     assert "at most 3 photos" in error.value.message_dict["photo"][0]
     assert visit.photos.count() == 3 and len(stored_files(media)) == 3
     assert PhotoUploadDay.objects.get(rep=company.rep_a).count == 3
@@ -56,7 +56,7 @@ def test_a_visit_takes_three_photos_and_refuses_a_fourth_storing_nothing_of_it(c
 def test_a_check_out_with_four_photos_is_refused_whole(company, visit, products, media) -> None:
     lines = [{"product": products["tea"], "quantity": "2", "amount": None}]
     with pytest.raises(ValidationError):
-        services.visit_check_out(by=company.rep_a, visit=visit, order_lines=lines, photos=[upload(n) for n in range(4)])
+        rep_day.visit_check_out(by=company.rep_a, visit=visit, order_lines=lines, photos=[upload(n) for n in range(4)])
     visit.refresh_from_db()
     assert visit.check_out_at is None and not OrderLine.objects.exists() and stored_files(media) == []
 
@@ -64,10 +64,10 @@ def test_a_check_out_with_four_photos_is_refused_whole(company, visit, products,
 def test_replacing_a_photo_deletes_the_old_file_once_the_change_commits(
     company, visit, media, django_capture_on_commit_callbacks
 ) -> None:
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2)])
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2)])
     first, second = visit.photos.all()
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_record(by=company.rep_a, visit=visit, photos=[upload(3)], remove_photos=[first.pk])
+        rep_day.visit_record(by=company.rep_a, visit=visit, photos=[upload(3)], remove_photos=[first.pk])
     assert not (media / first.file.name).exists()
     assert (media / second.file.name).exists()
     (new,) = visit.photos.exclude(pk=second.pk)
@@ -77,11 +77,11 @@ def test_replacing_a_photo_deletes_the_old_file_once_the_change_commits(
 def test_a_refused_replacement_keeps_the_old_photo_and_its_file(
     company, visit, media, django_capture_on_commit_callbacks
 ) -> None:
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1)])
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1)])
     (kept,) = visit.photos.all()
-    bad = services.PhotoUpload(file=SimpleUploadedFile("notes.txt", b"not a picture"))
+    bad = visit_photos.PhotoUpload(file=SimpleUploadedFile("notes.txt", b"not a picture"))
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
-        services.visit_record(by=company.rep_a, visit=visit, photos=[bad], remove_photos=[kept.pk])
+        rep_day.visit_record(by=company.rep_a, visit=visit, photos=[bad], remove_photos=[kept.pk])
     assert list(visit.photos.all()) == [kept] and (media / kept.file.name).exists()
 
 
@@ -89,44 +89,44 @@ def test_the_daily_quota_counts_every_upload_and_starts_again_the_next_day(
     company, visit, settings, clock, django_capture_on_commit_callbacks
 ) -> None:
     settings.PHOTO_DAILY_QUOTA = 3
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2)])
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2)])
     first = visit.photos.first()
     with django_capture_on_commit_callbacks(execute=True):
-        services.visit_photo_remove(by=company.rep_a, photo=first)  # a removed photo still counts
-    services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(3))
+        visit_photos.visit_photo_remove(by=company.rep_a, photo=first)  # a removed photo still counts
+    visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(3))
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(4))
+        visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(4))
     assert error.value.message_dict["photo"] == [
         "You have uploaded 3 of today's 3 photos; this would go over the limit. Try again tomorrow."
     ]
     with translation.override("zh-hans"), pytest.raises(ValidationError) as chinese:
-        services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(4))
+        visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(4))
     assert "3" in chinese.value.message_dict["photo"][0] and "明天" in chinese.value.message_dict["photo"][0]
     assert visit.photos.count() == 2
 
     tomorrow = TODAY + dt.timedelta(days=1)
     clock.move_to(local(tomorrow, 9))
-    sheet = services.sheet_open(rep=company.rep_a)
-    next_visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=visit.customer)
-    services.visit_check_in(by=company.rep_a, visit=next_visit)
-    services.visit_photo_add(by=company.rep_a, visit=next_visit, photo=upload(5))
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    next_visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=visit.customer)
+    rep_day.visit_check_in(by=company.rep_a, visit=next_visit)
+    visit_photos.visit_photo_add(by=company.rep_a, visit=next_visit, photo=upload(5))
     assert PhotoUploadDay.objects.get(rep=company.rep_a, date=tomorrow).count == 1
 
 
 def test_the_quota_is_each_reps_own(company, visit, settings, shops) -> None:
     settings.PHOTO_DAILY_QUOTA = 1
-    services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(1))
-    sheet = services.sheet_open(rep=company.rep_a2)
-    theirs = services.visit_plan(by=company.rep_a2, sheet=sheet, customer=shops["a2x"])
-    services.visit_check_in(by=company.rep_a2, visit=theirs)
-    services.visit_photo_add(by=company.rep_a2, visit=theirs, photo=upload(2))
+    visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(1))
+    sheet = rep_day.sheet_open(rep=company.rep_a2)
+    theirs = rep_day.visit_plan(by=company.rep_a2, sheet=sheet, customer=shops["a2x"])
+    rep_day.visit_check_in(by=company.rep_a2, visit=theirs)
+    visit_photos.visit_photo_add(by=company.rep_a2, visit=theirs, photo=upload(2))
     assert VisitPhoto.objects.count() == 2
 
 
 def test_a_large_picture_from_another_client_is_shrunk_to_1600_px(company, visit, media) -> None:
     big = picture(3000, 2000, kind="JPEG", noise=True, quality=60)
-    photo = services.visit_photo_add(
-        by=company.rep_a, visit=visit, photo=services.PhotoUpload(file=SimpleUploadedFile("cam.jpg", big))
+    photo = visit_photos.visit_photo_add(
+        by=company.rep_a, visit=visit, photo=visit_photos.PhotoUpload(file=SimpleUploadedFile("cam.jpg", big))
     )
     stored = Image.open(media / photo.file.name)
     assert stored.size == (1600, 1067) and stored.format == "JPEG"
@@ -139,9 +139,9 @@ def test_the_capture_time_is_the_cameras_then_the_phones_then_now(company, visit
     image = Image.new("RGB", (40, 30), (10, 20, 30))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", exif=exif)
-    camera = services.PhotoUpload(file=SimpleUploadedFile("cam.jpg", buffer.getvalue()))
+    camera = visit_photos.PhotoUpload(file=SimpleUploadedFile("cam.jpg", buffer.getvalue()))
     phone = upload(1, taken_at=local(TODAY, 8, 55), latitude=Decimal("31.230400"), longitude=Decimal("121.473700"))
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[camera, phone, upload(2)])
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[camera, phone, upload(2)])
     times = {photo.file.name.rsplit(".", 1)[1]: photo for photo in visit.photos.all()}
     assert times["jpg"].taken_at == local(TODAY, 8, 41) + dt.timedelta(seconds=7)
     placed = visit.photos.get(taken_at=local(TODAY, 8, 55))
@@ -151,7 +151,7 @@ def test_the_capture_time_is_the_cameras_then_the_phones_then_now(company, visit
 
 def test_a_capture_time_in_the_future_is_refused(company, visit) -> None:
     with pytest.raises(ValidationError) as error:
-        services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(1, taken_at=local(TODAY, 11)))
+        visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(1, taken_at=local(TODAY, 11)))
     assert "photo" in error.value.message_dict
 
 
@@ -212,7 +212,7 @@ def test_the_check_out_page_stores_the_slots_photos_with_their_time_and_position
 def test_the_record_form_replaces_a_photo_and_deletes_its_file(
     company, visit, media, django_capture_on_commit_callbacks
 ) -> None:
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2), upload(3)])
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[upload(1), upload(2), upload(3)])
     old = visit.photos.first()
     client = company.client_for(company.rep_a)
     page = client.get(reverse("visits:sheet", args=[visit.sheet_id])).content.decode()
@@ -272,7 +272,7 @@ def test_a_visit_is_patched_with_json_only(company, visit) -> None:
 
 @pytest.mark.parametrize(("role", "expected"), [("rep_b", 404), ("manager_a", 403), ("director", 403)])
 def test_only_the_visits_rep_adds_or_removes_its_photos(company, visit, role, expected) -> None:
-    photo = services.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(1))
+    photo = visit_photos.visit_photo_add(by=company.rep_a, visit=visit, photo=upload(1))
     client = _api(getattr(company, role))
     url = f"/api/v1/visits/{visit.pk}/photos/"
     added = client.post(url, {"file": SimpleUploadedFile("a.png", picture())}, format="multipart")

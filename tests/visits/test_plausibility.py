@@ -18,8 +18,9 @@ from tests.visits.factories import (
     VisitSheetFactory,
     picture,
 )
-from visits import selectors, services
+from visits import selectors
 from visits.models import Visit, VisitSettings
+from visits.services import rep_day, visit_photos
 
 pytestmark = pytest.mark.django_db
 
@@ -132,15 +133,15 @@ def test_a_follow_up_of_90_seconds_or_an_order_visit_of_3_minutes_is_not(sheet, 
 
 def test_a_photo_handed_in_again_is_flagged_on_the_later_visit(sheet, company, shops, clock) -> None:
     shelf = b"\xff\xd8\xff\xe0" + b"shelf" * 50
-    fingerprint = services.photo_fingerprint(SimpleUploadedFile("p.jpg", shelf))
+    fingerprint = visit_photos.photo_fingerprint(SimpleUploadedFile("p.jpg", shelf))
     earlier_sheet = VisitSheetFactory(rep=company.rep_a, team=company.team_a, date=TODAY - dt.timedelta(days=3))
     earlier = _visit(earlier_sheet, shops["a1"], at=local(TODAY - dt.timedelta(days=3), 10))
     later = _visit(sheet, shops["a2"], at=local(TODAY, 9, 30), north_m=8000)
     for visit in (earlier, later):
         VisitPhotoFactory(visit=visit, sha256=fingerprint)
-    VisitPhotoFactory(visit=later, sha256=services.photo_fingerprint(SimpleUploadedFile("r.jpg", shelf + b"r")))
+    VisitPhotoFactory(visit=later, sha256=visit_photos.photo_fingerprint(SimpleUploadedFile("r.jpg", shelf + b"r")))
     other = _visit(sheet, shops["a3"], at=local(TODAY, 11), north_m=20_000)
-    VisitPhotoFactory(visit=other, sha256=services.photo_fingerprint(SimpleUploadedFile("q.jpg", shelf + b"x")))
+    VisitPhotoFactory(visit=other, sha256=visit_photos.photo_fingerprint(SimpleUploadedFile("q.jpg", shelf + b"x")))
     codes = _codes([earlier, later, other])
     assert codes == {later.pk: [selectors.PHOTO_REPEATED]}
     assert (TODAY - dt.timedelta(days=3)).isoformat() in selectors.plausibility_flags([later])[later.pk][0].message
@@ -159,11 +160,11 @@ def test_a_repeated_photo_is_found_from_prefetched_photos_too(sheet, company, sh
 def test_the_check_out_stores_the_photos_fingerprint(company, clock, shops, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     shelf = picture()
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
-    services.visit_check_in(by=company.rep_a, visit=visit)
-    upload = services.PhotoUpload(file=SimpleUploadedFile("shelf.png", shelf))
-    services.visit_check_out(by=company.rep_a, visit=visit, photos=[upload])
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+    rep_day.visit_check_in(by=company.rep_a, visit=visit)
+    upload = visit_photos.PhotoUpload(file=SimpleUploadedFile("shelf.png", shelf))
+    rep_day.visit_check_out(by=company.rep_a, visit=visit, photos=[upload])
     (photo,) = visit.photos.all()
     assert photo.sha256 == hashlib.sha256(shelf).hexdigest()
     assert photo.file.read() == shelf

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from visits import excel, services
+from visits import excel
 from visits.models import SaleRecord
+from visits.services import sales_import
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +33,17 @@ def row(external_id: str = "ERP-1", **changes) -> dict:
 
 def test_importing_the_same_lines_twice_changes_nothing(company, clock, shops, products) -> None:
     rows = [row("ERP-1"), row("ERP-2", customer="A2", amount="70.00")]
-    first = services.sale_records_import(by=company.manager_a, rows=rows)
+    first = sales_import.sale_records_import(by=company.manager_a, rows=rows)
     assert (first.created, first.updated, first.unchanged, first.errors) == (2, 0, 0, [])
     before = list(SaleRecord.objects.order_by("external_id").values())
-    second = services.sale_records_import(by=company.manager_a, rows=rows)
+    second = sales_import.sale_records_import(by=company.manager_a, rows=rows)
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
     assert list(SaleRecord.objects.order_by("external_id").values()) == before
 
 
 def test_a_changed_line_updates_its_record(company, clock, shops, products) -> None:
-    services.sale_records_import(by=company.manager_a, rows=[row("ERP-1")])
-    result = services.sale_records_import(by=company.manager_a, rows=[row("ERP-1", amount="40.00")])
+    sales_import.sale_records_import(by=company.manager_a, rows=[row("ERP-1")])
+    result = sales_import.sale_records_import(by=company.manager_a, rows=[row("ERP-1", amount="40.00")])
     assert (result.created, result.updated) == (0, 1)
     record = SaleRecord.objects.get()
     assert record.amount == Decimal("40.00") and record.team == company.team_a and record.source == "erp"
@@ -56,7 +57,7 @@ def test_one_bad_row_lists_every_error_and_applies_nothing(company, clock, shops
         row("ERP-1"),
         row("ERP-5", rep="rep_b"),
     ]
-    result = services.sale_records_import(by=company.manager_a, rows=rows)
+    result = sales_import.sale_records_import(by=company.manager_a, rows=rows)
     assert not result.applied
     assert [(e["row"], sorted(e["errors"])) for e in result.errors] == [
         (2, ["product", "quantity"]),
@@ -69,7 +70,7 @@ def test_one_bad_row_lists_every_error_and_applies_nothing(company, clock, shops
 
 def test_a_rep_cannot_import(company, clock, shops, products) -> None:
     with pytest.raises(PermissionDenied):
-        services.sale_records_import(by=company.rep_a, rows=[row()])
+        sales_import.sale_records_import(by=company.rep_a, rows=[row()])
 
 
 def test_a_csv_file_is_read_by_its_header(company, clock) -> None:
@@ -97,7 +98,7 @@ def test_an_xlsx_file_with_chinese_headers_is_imported(company, clock, shops, pr
     buffer = io.BytesIO()
     book.save(buffer)
     rows = excel.sale_rows_from_file(upload=SimpleUploadedFile("sales.xlsx", buffer.getvalue()))
-    result = services.sale_records_import(by=company.director, rows=rows)
+    result = sales_import.sale_records_import(by=company.director, rows=rows)
     assert result.created == 1
     assert SaleRecord.objects.get(external_id="X-1").amount == Decimal("10.50")
 
@@ -129,7 +130,7 @@ CHINESE_HEADER = ["日期", "业务员", "客户编码", "产品编码", "数量
 )
 def test_each_date_format_excel_writes_is_read(typed, company, clock, shops, products) -> None:
     upload = xlsx(CHINESE_HEADER, [typed, "rep_a", "A1", "SODA", 1, 3.5, "E1"])
-    result = services.sale_records_import(by=company.manager_a, rows=excel.sale_rows_from_file(upload=upload))
+    result = sales_import.sale_records_import(by=company.manager_a, rows=excel.sale_rows_from_file(upload=upload))
     assert result.errors == []
     assert SaleRecord.objects.get(external_id="E1").date == dt.date(2026, 3, 9)
 
@@ -143,7 +144,7 @@ def test_an_excel_date_cell_is_read_as_its_date(company, clock, shops, products)
 
 @pytest.mark.parametrize("typed", ["9/3/2026", "2026-02-30", "yesterday", ""])
 def test_a_date_that_is_not_one_is_refused_by_name(typed, company, clock, shops, products) -> None:
-    result = services.sale_records_import(by=company.manager_a, rows=[row(date=typed)])
+    result = sales_import.sale_records_import(by=company.manager_a, rows=[row(date=typed)])
     assert list(result.errors[0]["errors"]) == ["date"]
 
 
@@ -154,7 +155,7 @@ def test_an_error_names_the_row_as_the_spreadsheet_shows_it(company, clock, shop
         [None] * 7,  # an empty row keeps its number
         ["2026/3/9", "rep_a", "A1", "SODA", "abc", 3.5, "E2"],
     )
-    result = services.sale_records_import(by=company.manager_a, rows=excel.sale_rows_from_file(upload=upload))
+    result = sales_import.sale_records_import(by=company.manager_a, rows=excel.sale_rows_from_file(upload=upload))
     assert [(e["row"], list(e["errors"])) for e in result.errors] == [(4, ["quantity"])]
 
 
@@ -187,7 +188,8 @@ def test_english_codes_and_labels_are_accepted_as_headers(company, clock, shops,
         ["2026/3/9", "rep_a", "A1", "SODA", 1, 3.5, "E1"],
     )
     assert (
-        services.sale_records_import(by=company.manager_a, rows=excel.sale_rows_from_file(upload=upload)).created == 1
+        sales_import.sale_records_import(by=company.manager_a, rows=excel.sale_rows_from_file(upload=upload)).created
+        == 1
     )
 
 
@@ -209,7 +211,7 @@ def test_the_column_table_names_each_column_once(company) -> None:
 
 @pytest.mark.parametrize("amount", ["1e20", 1e20, "1000000000000", "NaN", "Infinity"])
 def test_an_absurd_amount_is_a_row_error_not_a_crash(amount, company, clock, shops, products) -> None:
-    result = services.sale_records_import(by=company.manager_a, rows=[row(amount=amount)])
+    result = sales_import.sale_records_import(by=company.manager_a, rows=[row(amount=amount)])
     assert list(result.errors[0]["errors"]) == ["amount"]
     assert not SaleRecord.objects.exists()
 
@@ -231,7 +233,7 @@ def test_customers_and_reps_of_other_teams_read_as_not_found_like_unknown_ones(c
         row("E4", rep="nobody"),
     ]
     with translation.override("en"):
-        result = services.sale_records_import(by=company.manager_a, rows=rows)
+        result = sales_import.sale_records_import(by=company.manager_a, rows=rows)
     messages = [next(iter(e["errors"].values()))[0] for e in result.errors]
     assert messages == [
         "“B1” was not found in your teams.",
@@ -243,13 +245,15 @@ def test_customers_and_reps_of_other_teams_read_as_not_found_like_unknown_ones(c
 
 
 def test_the_director_imports_for_any_team(company, clock, shops, products) -> None:
-    result = services.sale_records_import(by=company.director, rows=[row("E1", customer="B1", rep="rep_b")])
+    result = sales_import.sale_records_import(by=company.director, rows=[row("E1", customer="B1", rep="rep_b")])
     assert result.created == 1
 
 
 def test_an_import_sets_the_first_order_date_from_the_earliest_line(company, clock, shops, products) -> None:
     shops["a1"].first_order_date = None
     shops["a1"].save()
-    services.sale_records_import(by=company.manager_a, rows=[row("E1", date="2026-03-09"), row("E2", date="2026/3/2")])
+    sales_import.sale_records_import(
+        by=company.manager_a, rows=[row("E1", date="2026-03-09"), row("E2", date="2026/3/2")]
+    )
     shops["a1"].refresh_from_db()
     assert shops["a1"].first_order_date == dt.date(2026, 3, 2)

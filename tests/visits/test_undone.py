@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import CustomerFactory
-from visits import services
 from visits.models import Visit, VisitSheet
+from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
 
@@ -18,20 +18,20 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def day(company, clock, shops):
     """rep_a's sheet: Alpha Mart done, Avenue Shop and Atlas Store planned and not made, an unplanned visit open."""
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     done, skipped, later = (
-        services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[key]) for key in ("a1", "a2", "a3")
+        rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops[key]) for key in ("a1", "a2", "a3")
     )
-    services.visit_check_in(by=company.rep_a, visit=done)
-    services.visit_check_out(by=company.rep_a, visit=done)
+    rep_day.visit_check_in(by=company.rep_a, visit=done)
+    rep_day.visit_check_out(by=company.rep_a, visit=done)
     kiosk = CustomerFactory(name="Corner Kiosk", team=company.team_a, owner=company.rep_a)
-    unplanned = services.visit_plan(by=company.rep_a, sheet=sheet, customer=kiosk, planned=False)
+    unplanned = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=kiosk, planned=False)
     return {"sheet": sheet, "done": done, "skipped": skipped, "later": later, "unplanned": unplanned}
 
 
 def test_a_sheet_with_undone_planned_visits_needs_a_reason_for_each(company, day) -> None:
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.sheet_submit(by=company.rep_a, sheet=day["sheet"], undone_reasons={day["skipped"].pk: "Shut"})
+        rep_day.sheet_submit(by=company.rep_a, sheet=day["sheet"], undone_reasons={day["skipped"].pk: "Shut"})
     assert error.value.message_dict == {f"undone_reasons[{day['later'].pk}]": ["Say why Atlas Store was not visited."]}
     assert VisitSheet.objects.get(pk=day["sheet"].pk).status == VisitSheet.Status.DRAFT
     assert not Visit.objects.exclude(undone_reason="").exists()
@@ -40,9 +40,9 @@ def test_a_sheet_with_undone_planned_visits_needs_a_reason_for_each(company, day
 def test_the_reasons_are_kept_on_the_visits_and_a_blank_one_does_not_count(company, day) -> None:
     reasons = {day["skipped"].pk: "  Shop shut for a holiday ", day["later"].pk: "   "}
     with pytest.raises(ValidationError):
-        services.sheet_submit(by=company.rep_a, sheet=day["sheet"], undone_reasons=reasons)
+        rep_day.sheet_submit(by=company.rep_a, sheet=day["sheet"], undone_reasons=reasons)
     reasons[day["later"].pk] = "Ran out of time"
-    sheet = services.sheet_submit(by=company.rep_a, sheet=day["sheet"], undone_reasons=reasons)
+    sheet = rep_day.sheet_submit(by=company.rep_a, sheet=day["sheet"], undone_reasons=reasons)
     assert sheet.status == VisitSheet.Status.SUBMITTED
     stored = dict(Visit.objects.values_list("pk", "undone_reason"))
     assert stored == {
@@ -88,18 +88,18 @@ def test_the_api_submit_takes_the_reasons_and_names_a_missing_one(company, day) 
 
 
 def test_a_sheet_with_every_planned_visit_made_submits_without_asking(company, clock, shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
-    visit = services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
-    services.visit_check_in(by=company.rep_a, visit=visit)
-    services.visit_check_out(by=company.rep_a, visit=visit)
-    services.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a2"], planned=False)  # unplanned, not made
+    sheet = rep_day.sheet_open(rep=company.rep_a)
+    visit = rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a1"])
+    rep_day.visit_check_in(by=company.rep_a, visit=visit)
+    rep_day.visit_check_out(by=company.rep_a, visit=visit)
+    rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=shops["a2"], planned=False)  # unplanned, not made
     page = company.client_for(company.rep_a).get(reverse("visits:sheet", args=[sheet.pk])).content.decode()
     assert "data-opens-dialog" not in page
-    assert services.sheet_submit(by=company.rep_a, sheet=sheet).status == VisitSheet.Status.SUBMITTED
+    assert rep_day.sheet_submit(by=company.rep_a, sheet=sheet).status == VisitSheet.Status.SUBMITTED
 
 
 def test_planning_the_same_customer_twice_on_a_day_warns(company, clock, shops) -> None:
-    sheet = services.sheet_open(rep=company.rep_a)
+    sheet = rep_day.sheet_open(rep=company.rep_a)
     client = company.client_for(company.rep_a)
     url = reverse("visits:plan", args=[sheet.pk])
     first = client.post(url, {"customer": shops["a1"].pk, "purpose": "follow_up"}, HTTP_ACCEPT_LANGUAGE="en")
