@@ -80,8 +80,24 @@ class OwnedRow(models.Model):
 class ProgressSnapshot(OwnedRow):
     """Progress of one owner on one metric in one period as of a night: target vs actual vs time."""
 
+    # A night writes ~34,000 rows, so every index costs the night. The foreign keys have none of their own:
+    # the team's and the rep's are the first columns of ``progress_team_night`` and ``progress_rep_trend``
+    # (which serve every read and a team's or user's deletion), and no read looks snapshots up by metric alone
+    # (deleting a metric, which the app never does, scans the table).
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="+", db_index=False)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     as_of = models.DateField(_("as of"))
-    metric = models.ForeignKey(Metric, verbose_name=_("metric"), on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(
+        Metric, verbose_name=_("metric"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))

@@ -49,8 +49,13 @@ class RowFit:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+_COPY_AS_STR = frozenset({Decimal, int, bool, dt.date, dt.datetime})
+
+
 def _copy_text(value: Cell) -> str:
     """A value in COPY's text format (dates, aware datetimes, Decimals and booleans as ``str`` gives them)."""
+    if type(value) in _COPY_AS_STR:  # most values: nothing to escape
+        return str(value)
     if value is None:
         return "\\N"
     if isinstance(value, str):

@@ -16,7 +16,7 @@ from reports.night.alerts import alerts_raise
 from reports.night.context import NightContext
 from reports.night.kpis import execution_kpis_compute
 from reports.night.rollups import daily_actual_refresh, refresh_start
-from reports.night.shards import advisory_lock, inner_team_ids, leaf_team_shards, shard_key
+from reports.night.shards import advisory_lock, commit_without_waiting, inner_team_ids, leaf_team_shards, shard_key
 from reports.night.snapshots import progress_snapshots_compute
 
 
@@ -25,6 +25,7 @@ def night_publish(*, as_of: dt.date, refresh_from: dt.date | None = None) -> boo
     (or when the night is already finished)."""
     with transaction.atomic():
         advisory_lock(as_of, "final")
+        commit_without_waiting()
         # Wait for any shard still writing (in a fixed order), so the ranks see every row and no lock cycle forms.
         for team_ids in leaf_team_shards():
             advisory_lock(as_of, shard_key(team_ids))

@@ -17,10 +17,6 @@ from reports.night.copy import SqlParams
 from reports.night.periods import month_range
 from visits.models import SaleRecord, Visit, VisitSheet
 
-# Late-arriving data (an ERP file imported a few days late) is picked up by re-rolling this many days.
-LATE_DATA_DAYS = 7
-
-
 ROLLUP_KEY = ("team_id", "rep_id", "family", "product_group")
 
 
@@ -172,9 +168,11 @@ def daily_actual_refresh_days(*, days: Collection[tuple[int, dt.date]]) -> None:
 
 
 def refresh_start(as_of: dt.date) -> dt.date:
-    """The first day the night rolls up again on its own: the last finished night before ``as_of`` minus a
-    late-data window (the year's start when there is none). Older days whose records changed are in the change
-    table (``actual_changes_apply``), whatever their date."""
+    """The first day the night rolls up on its own: the day after the last finished night before ``as_of`` (the
+    year's start when there is none). The days before it are rolled up already, and those whose records changed
+    since are in the change table (``actual_changes_apply``, filled by triggers), whatever their date: rolling
+    up a window of older days again, as before the triggers, found nothing more and cost most of the
+    roll-up's time."""
     year_start = dt.date(as_of.year, 1, 1)
     previous = (
         NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lt=as_of)
@@ -184,4 +182,4 @@ def refresh_start(as_of: dt.date) -> dt.date:
     )
     if previous is None or previous.year != as_of.year:
         return year_start
-    return max(year_start, previous - dt.timedelta(days=LATE_DATA_DAYS))
+    return max(year_start, previous + dt.timedelta(days=1))

@@ -23,7 +23,7 @@ from reports.night.failures import night_fail, stale_nights_fail
 from reports.night.kpis import execution_kpis_compute
 from reports.night.publish import night_publish, planner_statistics_refresh
 from reports.night.rollups import daily_actual_refresh, refresh_start
-from reports.night.shards import advisory_lock, leaf_team_shards, shard_key
+from reports.night.shards import advisory_lock, commit_without_waiting, leaf_team_shards, shard_key
 from reports.night.snapshots import progress_snapshots_compute
 from targets.models import NightRecompute
 from targets.services import months_close_due
@@ -89,6 +89,7 @@ def shard_compute(
     key = shard_key(team_ids)
     with transaction.atomic():
         advisory_lock(as_of, key)
+        commit_without_waiting()
         night = NightlyRun.objects.get(as_of=as_of)
         ctx = NightContext(as_of)
         start = refresh_from if refresh_from is not None else refresh_start(as_of)

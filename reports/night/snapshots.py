@@ -204,5 +204,31 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
             """,
             [ctx.as_of, list(team_ids), ctx.as_of.year],
         )
-    copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, SNAPSHOT_VALUES, rows)
+    copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, [*SNAPSHOT_VALUES, "rank"], _with_rep_ranks(rows))
     return len(rows)
+
+
+_TEAM_AT, _REP_AT = SNAPSHOT_COLUMNS.index("team_id"), SNAPSHOT_COLUMNS.index("rep_id")
+_ACHIEVEMENT_AT = SNAPSHOT_COLUMNS.index("achievement")
+_PERIOD_AT = [SNAPSHOT_COLUMNS.index(name) for name in ("metric_id", "period_kind", "period_start")]
+
+
+def _with_rep_ranks(rows: Sequence[Row]) -> list[Row]:
+    """The rows with their rank appended: a rep's among the reps of their team (all of them are in the shard: a
+    team is never split) by achievement, as ``snapshot_ranks_update`` ranks them (``RANK()``, best first, no
+    achievement last), so the final step rewrites none of the reps' rows; a team's is the final step's (its
+    siblings may sit in other shards)."""
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for index, row in enumerate(rows):
+        if row[_REP_AT] is not None:
+            groups[(row[_TEAM_AT], *(row[i] for i in _PERIOD_AT))].append(index)
+    ranks: list[int | None] = [None] * len(rows)
+    for members in groups.values():
+        values = [cast(Decimal | None, rows[i][_ACHIEVEMENT_AT]) for i in members]
+        achieved = sorted((value for value in values if value is not None), reverse=True)
+        better: dict[Decimal, int] = {}
+        for position, value in enumerate(achieved):
+            better.setdefault(value, position)
+        for i, value in zip(members, values, strict=True):
+            ranks[i] = (len(achieved) if value is None else better[value]) + 1
+    return [(*row, rank) for row, rank in zip(rows, ranks, strict=True)]
