@@ -45,6 +45,7 @@ from org.models import Customer, Team  # noqa: E402
 from reports import services  # noqa: E402
 from reports.models import NightlyRun, NightlyShard  # noqa: E402
 from reports.tasks import nightly_progress_task  # noqa: E402
+from salesops.celery import app  # noqa: E402
 from targets.models import Metric, Target  # noqa: E402
 from visits.models import SaleRecord, Visit  # noqa: E402
 
@@ -118,8 +119,6 @@ class Workers:
             time.sleep(0.02)
 
     def __enter__(self) -> Workers:
-        from salesops.celery import app
-
         names = {f"bench{i + 1}@" for i in range(len(self.processes))}
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -9,6 +9,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
+        # Inside ready(): the live table's receivers import models, loaded only once every app is registered.
         from meetings import live_table
 
         live_table.connect()

@@ -17,12 +17,14 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meetings.models import Problem
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from reports import periods
 from reports.models import Alert, PeriodKind, ProgressSnapshot
 from salesops.formatting import display_name
 from salesops.formulas import Status
+from visits.models import VisitSheet
 
 if TYPE_CHECKING:
     from reports.services import NightContext
@@ -134,8 +136,6 @@ def _critical_streaks(ctx: NightContext) -> list[dict]:
 
 def _missing_streaks(ctx: NightContext) -> list[dict]:
     """Reps with no submitted visit sheet on any of the last N working days (one cause per run of missing days)."""
-    from visits.models import VisitSheet
-
     count = ctx.settings.escalate_missing_sheet_days
     days = _last_working_days(ctx.as_of, count)
     if len(days) < count or not days or days[-1] != ctx.as_of:
@@ -180,8 +180,6 @@ def _missing_streaks(ctx: NightContext) -> list[dict]:
 
 def _overdue_problems(ctx: NightContext) -> list[dict]:
     """Open problems more than the configured days past their due date."""
-    from meetings.models import Problem
-
     due_before = ctx.as_of - dt.timedelta(days=ctx.settings.escalate_problem_overdue_days)
     problems = Problem.objects.open().filter(due_date__lt=due_before).select_related("owner", "team")
     return [
@@ -224,7 +222,7 @@ def alerts_escalate(ctx: NightContext) -> list[Alert]:
             new.append(alert)
     Alert.objects.bulk_create(new, ignore_conflicts=True)
     if new and ctx.settings.email_alerts:
-        from reports.services import alerts_email
+        from reports.services import alerts_email  # here: reports.services imports this module at its top
 
         transaction.on_commit(lambda: alerts_email(sorted({a.user_id for a in new}), ctx.as_of))
     alerts_archive(as_of=ctx.as_of)

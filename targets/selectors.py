@@ -13,8 +13,10 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from org.models import Membership, Role, Team
+from org.calendar import working_dates
+from org.models import Customer, Membership, Role, Team
 from org.scoping import scope_for, scoped
+from reports.models import HeldCorrection
 from salesops.formatting import display_name, name_sort_key
 from targets import breakdown
 from targets.models import (
@@ -28,6 +30,7 @@ from targets.models import (
     TargetChange,
     TargetPeriod,
 )
+from visits.models import SaleRecord, Visit
 
 User = get_user_model()
 ZERO = Decimal(0)
@@ -218,7 +221,6 @@ def my_targets(*, user: AbstractBaseUser, day: dt.date | None = None) -> list[My
         target_list_for(user=user).filter(rep=user, fiscal_year=day.year).order_by("metric__position", "metric_id")
     )
     start, end = breakdown.month_bounds(day.year, day.month)
-    from org.calendar import working_dates
 
     working = working_dates(start, end)
     result = []
@@ -279,9 +281,6 @@ def ramp_progress_many(*, plans: list[RampPlan], day: dt.date | None = None) -> 
     The plans' checkpoints should be prefetched (``ramp_plans_for`` does), or each plan costs one more query.
     """
     from django.db.models import Count, Sum
-
-    from org.models import Customer
-    from visits.models import SaleRecord, Visit
 
     day = day or timezone.localdate()
     plans = list(plans)
@@ -416,8 +415,6 @@ def frozen_night(as_of: dt.date) -> bool:
 def closed_month_list() -> QuerySet[ClosedMonth]:
     """Every month close (closed or reopened), newest month first, with ``held_corrections``: the days of a team
     whose actuals changed after the close and wait for a reopening (reports.HeldCorrection)."""
-    from reports.models import HeldCorrection
-
     held = (
         HeldCorrection.objects.filter(night=OuterRef("night"), released_at__isnull=True)
         .order_by()

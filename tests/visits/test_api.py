@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from org.models import IdempotencyKey
 from tests.visits.conftest import TODAY, local
 from visits import services
-from visits.models import IdempotencyKey, OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from org.models import IdempotencyKey
 from salesops.middleware import is_queued_write
-from visits.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
