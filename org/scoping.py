@@ -7,15 +7,17 @@ their own records. Every selector, page, export and API viewset narrows its quer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from org.models import Membership, Role, Team
 
 _CACHE_ATTR = "_salesops_scope"
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,13 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return NO_SCOPE
     cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
+    if isinstance(cached, Scope):
         return cached
     memberships = list(Membership.objects.active_on(timezone.localdate()).filter(user=user).select_related("team"))
     roles = {m.role for m in memberships}
     own_team_ids = frozenset(m.team_id for m in memberships)
-    if user.is_superuser or Role.DIRECTOR in roles:
+    # getattr: AbstractBaseUser declares no is_superuser; the project's user model has it.
+    if getattr(user, "is_superuser", False) or Role.DIRECTOR in roles:
         all_ids = frozenset(Team.objects.values_list("id", flat=True))
         scope = Scope(user.pk, Role.DIRECTOR, all_ids, all_ids, own_team_ids)
     elif Role.MANAGER in roles:
@@ -85,12 +88,12 @@ def forget_scope(user: AbstractBaseUser) -> None:
 
 
 def scoped(
-    queryset: QuerySet,
+    queryset: QuerySet[_M],
     user: AbstractBaseUser | AnonymousUser,
     *,
     team_field: str | None = "team",
     owner_field: str | None = "owner",
-) -> QuerySet:
+) -> QuerySet[_M]:
     """Narrow any queryset to what the user may see.
 
     ``team_field`` is the lookup to the record's team, ``owner_field`` to its rep (user). A record
@@ -110,7 +113,7 @@ def scoped(
     return queryset.none()
 
 
-def member_user_ids(scope: Scope) -> QuerySet:
+def member_user_ids(scope: Scope) -> QuerySet[Membership, dict[str, Any]]:
     """Ids of users with a membership today in a team the scope can read (a subquery)."""
     return Membership.objects.active_on(timezone.localdate()).filter(team_id__in=scope.team_ids).values("user_id")
 
