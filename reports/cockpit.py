@@ -2,8 +2,9 @@
 
 A unit is one team (the company, a region, a team) or, for a manager of several teams, the set of the
 teams they run. Its figures are the night's snapshots of those teams (each one's actual is already its
-subtree's sum); a team without a target of its own sums its child teams' snapshots. Every read is a fixed
-number of queries, however many teams the subtree holds.
+subtree's sum); a team without a target of its own sums its child teams' snapshots, or its reps' when it has
+no child teams with targets either. Every read is a fixed number of queries, however many teams the subtree
+holds.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -47,6 +48,8 @@ TILE_KINDS = (
     Metric.ActualKind.VISITS,
 )
 TILE_PERIODS = (PeriodKind.MONTH, PeriodKind.YEAR)
+# Snapshots of teams by (owner key, metric, kind, as of): a team's own row, or its reps' rows (see _team_rows).
+TeamRows = dict[tuple, list[ProgressSnapshot]]
 # Open problems by age in days since raised: (lower bound, upper bound or None).
 PROBLEM_AGES = ((0, 1), (2, 3), (4, 7), (8, None))
 
@@ -159,17 +162,37 @@ def _figure_of(snapshots: list[ProgressSnapshot], thresholds: formulas.Threshold
     )
 
 
+def _team_rows(rows: QuerySet[ProgressSnapshot], team_ids: list[int], metric_ids: list[int]) -> TeamRows:
+    """The teams' own snapshots among ``rows`` by (owner key, metric, kind, as of). A team without a row of its
+    own for a metric (a leaf team whose target was never set) gets its reps' rows of that metric instead, so its
+    figure is the sum of its reps; one more query, only when such a team is there."""
+    by_key: TeamRows = defaultdict(list)
+    have = set()
+    for s in rows.filter(rep__isnull=True, team_id__in=team_ids):
+        by_key[(s.owner_key, s.metric_id, s.period_kind, s.as_of)].append(s)
+        have.add((s.team_id, s.metric_id))
+    lacking = {team_id for team_id in team_ids for metric_id in metric_ids if (team_id, metric_id) not in have}
+    if lacking:
+        for s in rows.filter(rep__isnull=False, team_id__in=lacking, metric_id__in=metric_ids):
+            if (s.team_id, s.metric_id) not in have:
+                by_key[(owner_key(team_id=s.team_id), s.metric_id, s.period_kind, s.as_of)].append(s)
+    return by_key
+
+
 def _unit_snapshots(
-    by_key: dict[tuple, ProgressSnapshot], teams: list[Team], children: dict[int, list[Team]], rest: tuple
+    by_key: TeamRows, teams: list[Team], children: dict[int, list[Team]], rest: tuple
 ) -> list[ProgressSnapshot]:
-    """Each team's own snapshot (``rest`` = metric, kind, as of), or its child teams' when it has no target."""
+    """Each team's own snapshot (``rest`` = metric, kind, as of), or its child teams' when it has no target, or
+    its reps' when it has neither (see ``_team_rows``)."""
     found = []
     for team in teams:
         own = by_key.get((owner_key(team_id=team.pk), *rest))
-        if own is not None:
-            found.append(own)
+        if own:
+            found += own
         else:
-            found += [s for child in children.get(team.pk, []) if (s := by_key.get((f"team:{child.pk}", *rest)))]
+            found += [
+                s for child in children.get(team.pk, []) for s in by_key.get((owner_key(team_id=child.pk), *rest), [])
+            ]
     return found
 
 
@@ -253,10 +276,8 @@ def cockpit_tiles(*, user: AbstractBaseUser, unit: Unit, night: dt.date, childre
     thresholds = ReportSettings.load().thresholds
     nights = {night} | {n for by_kind in compare.values() for n in by_kind.values() if n}
     team_ids = [t.pk for t in unit.teams] + [c.pk for t in unit.teams for c in children.get(t.pk, [])]
-    rows = snapshot_list_for(user=user).filter(
-        as_of__in=nights, metric__in=metrics, period_kind__in=TILE_PERIODS, rep__isnull=True, team_id__in=team_ids
-    )
-    by_key = {(s.owner_key, s.metric_id, s.period_kind, s.as_of): s for s in rows}
+    rows = snapshot_list_for(user=user).filter(as_of__in=nights, metric__in=metrics, period_kind__in=TILE_PERIODS)
+    by_key = _team_rows(rows, team_ids, [m.pk for m in metrics])
     tiles = []
     for kind in TILE_PERIODS:
         start, end = periods.bounds(kind, night)
@@ -309,10 +330,7 @@ def cockpit_ranking(
     if child_teams:
         grandchildren = _children_of(child_teams)
         ids = [c.pk for c in child_teams] + [g.pk for c in child_teams for g in grandchildren.get(c.pk, [])]
-        by_key = {
-            (s.owner_key, s.metric_id, s.period_kind, s.as_of): s
-            for s in base.filter(rep__isnull=True, team_id__in=ids)
-        }
+        by_key = _team_rows(base, ids, [metric.pk])
         kpi_of = {k.team_id: k for k in kpis.filter(rep__isnull=True, team_id__in=[c.pk for c in child_teams])}
         for child in child_teams:
             month, year = (
@@ -373,26 +391,29 @@ def cockpit_burn_up(
     last_nights = _last_night_of_months(night)
     team_ids = [t.pk for t in unit.teams] + [c.pk for t in unit.teams for c in children.get(t.pk, [])]
     rows = snapshot_list_for(user=user).filter(
-        as_of__in=last_nights.values(),
-        metric=metric,
-        period_kind=PeriodKind.YEAR,
-        rep__isnull=True,
-        team_id__in=team_ids,
+        as_of__in=last_nights.values(), metric=metric, period_kind=PeriodKind.YEAR
     )
-    by_key = {(s.owner_key, s.metric_id, s.period_kind, s.as_of): s for s in rows}
+    by_key = _team_rows(rows, team_ids, [metric.pk])
     actual = []
-    owners: set[int] = set()
+    owners: set[tuple[int, int | None]] = set()  # (team, rep or None) of the summed snapshots
     for month in range(1, 13):
         as_of = last_nights.get(month)
         snapshots = _unit_snapshots(by_key, unit.teams, children, (metric.pk, PeriodKind.YEAR, as_of)) if as_of else []
-        owners |= {s.team_id for s in snapshots}
+        owners |= {(s.team_id, s.rep_id) for s in snapshots}
         found = _figure_of(snapshots, thresholds)
         actual.append(float(found.actual) if found else None)
     if not owners:  # no night yet this year: the plan of the unit's own targets (or its children's)
-        owners = {t.pk for t in unit.teams}
+        owners = {(t.pk, None) for t in unit.teams}
+    teams_summed = [team_id for team_id, rep_id in owners if rep_id is None]
+    reps_summed = Q()
+    for team_id, rep_id in owners:
+        if rep_id is not None:
+            reps_summed |= Q(team_id=team_id, rep_id=rep_id)
     months = defaultdict(lambda: ZERO)
     for month, value in TargetPeriod.objects.filter(
-        target__in=Target.objects.filter(fiscal_year=year, metric=metric, rep=None, team_id__in=owners)
+        target__in=Target.objects.filter(fiscal_year=year, metric=metric).filter(
+            Q(rep=None, team_id__in=teams_summed) | (reps_summed if reps_summed else Q(pk__in=[]))
+        )
     ).values_list("month", "value"):
         months[month] += value
     target = sum(months.values(), ZERO)
@@ -421,18 +442,27 @@ def cockpit_heat(*, user: AbstractBaseUser, unit: Unit, night: dt.date, metric: 
     """Each child unit's month achievement for every month of the year so far (the month's last night)."""
     thresholds = ReportSettings.load().thresholds
     last_nights = _last_night_of_months(night)
-    keys = [owner_key(team_id=r.team.pk) if r.team else f"rep:{r.rep_id}" for r in ranking]
     rows = snapshot_list_for(user=user).filter(
-        as_of__in=last_nights.values(), metric=metric, period_kind=PeriodKind.MONTH, owner_key__in=keys
+        as_of__in=last_nights.values(), metric=metric, period_kind=PeriodKind.MONTH
     )
-    by_key = {(s.owner_key, s.as_of): s for s in rows}
+    child_teams = [r.team for r in ranking if r.team]
+    grandchildren = _children_of(child_teams) if child_teams else {}
+    team_ids = [t.pk for t in child_teams] + [g.pk for t in child_teams for g in grandchildren.get(t.pk, [])]
+    by_team = _team_rows(rows, team_ids, [metric.pk]) if team_ids else {}
+    rep_ids = [r.rep_id for r in ranking if r.rep_id is not None]
+    by_rep = {(s.rep_id, s.as_of): s for s in rows.filter(rep_id__in=rep_ids)} if rep_ids else {}
     months = sorted(last_nights)
     heat = []
-    for row, key in zip(ranking, keys, strict=True):
+    for row in ranking:
         cells = []
         for month in months:
-            snapshot = by_key.get((key, last_nights[month]))
-            cells.append(_figure_of([snapshot], thresholds) if snapshot else None)
+            night_of_month = last_nights[month]
+            if row.team is not None:
+                rest = (metric.pk, PeriodKind.MONTH, night_of_month)
+                snapshots = _unit_snapshots(by_team, [row.team], grandchildren, rest)
+            else:
+                snapshots = [s] if (s := by_rep.get((row.rep_id, night_of_month))) else []
+            cells.append(_figure_of(snapshots, thresholds))
         heat.append(HeatRow(row.name, row.team, row.rep_id, cells))
     return {"months": [month_label(m) for m in months], "rows": heat}
 

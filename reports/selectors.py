@@ -31,7 +31,7 @@ from reports.services import DAILY_KINDS, FAMILIES_OF, MONEY_FAMILIES
 from salesops import formulas
 from salesops.formatting import display_name, sorted_by_name
 from targets import breakdown
-from targets.models import Metric, Target
+from targets.models import ClosedMonth, Metric, Target
 from targets.selectors import closed_month_of
 
 ZERO = Decimal(0)
@@ -47,23 +47,35 @@ KPI_FIELDS = (
 
 
 def latest_night(*, on_or_before: dt.date | None = None) -> dt.date | None:
-    """The latest published (finished) night, optionally not after a date."""
+    """The latest published (finished) night, optionally not after a date.
+
+    In a closed month, from its frozen night on, that frozen night: a closed month shows the figures it was
+    closed with, even when a later night of the month was computed after the close or a backfill has the
+    frozen night open."""
     runs = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED)
     if on_or_before is not None:
+        closed = closed_month_of(on_or_before.replace(day=1))
+        if closed is not None and closed.night <= on_or_before:
+            return closed.night
         runs = runs.filter(as_of__lte=on_or_before)
     return runs.order_by("-as_of").values_list("as_of", flat=True).first()
 
 
+def _shown_nights() -> QuerySet[NightlyRun]:
+    """The nights whose rows may be shown: the finished ones and the frozen nights of closed months (never
+    rewritten, so shown even while a backfill has one open)."""
+    frozen = ClosedMonth.objects.filter(reopened_at__isnull=True).values("night")
+    return NightlyRun.objects.filter(Q(status=NightlyRun.Status.FINISHED) | Q(as_of__in=frozen)).values("as_of")
+
+
 def snapshot_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ProgressSnapshot]:
     """Snapshots of published nights the user may see (a rep: only their own)."""
-    published = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED).values("as_of")
-    qs = ProgressSnapshot.objects.filter(as_of__in=published).select_related("team", "rep", "metric")
+    qs = ProgressSnapshot.objects.filter(as_of__in=_shown_nights()).select_related("team", "rep", "metric")
     return scoped(qs, user, team_field="team", owner_field="rep")
 
 
 def kpi_list_for(*, user: AbstractBaseUser | AnonymousUser) -> QuerySet[ExecutionKpiSnapshot]:
-    published = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED).values("as_of")
-    qs = ExecutionKpiSnapshot.objects.filter(as_of__in=published).select_related("team", "rep")
+    qs = ExecutionKpiSnapshot.objects.filter(as_of__in=_shown_nights()).select_related("team", "rep")
     return scoped(qs, user, team_field="team", owner_field="rep")
 
 

@@ -234,3 +234,35 @@ def test_the_homes_queries_do_not_grow_with_the_subtree(company, sales_metric, p
         counts.append(len(queries))
     assert Team.objects.filter(parent=company.region).count() == 52
     assert counts[0] == counts[1], counts
+
+
+def test_a_leaf_team_without_a_target_of_its_own_is_the_sum_of_its_reps(company, sales_metric) -> None:
+    """Team D's manager set her reps' targets but never the team's: the home, the region's ranking, the heat
+    table and the burn-up sum the two reps (target 30,000 + 20,000 a month; sold 12,000 + 3,000 in November)."""
+    team_d = TeamFactory(name="Team D", code="team-d", parent=company.region)
+    rep_d1 = MembershipFactory(user=UserFactory(username="rep_d1"), team=team_d, role=Role.REP).user
+    rep_d2 = MembershipFactory(user=UserFactory(username="rep_d2"), team=team_d, role=Role.REP).user
+    manager_d = MembershipFactory(user=UserFactory(username="manager_d"), team=team_d, role=Role.MANAGER).user
+    make_target(team_d, rep_d1, sales_metric, {11: "30000"})
+    make_target(team_d, rep_d2, sales_metric, {11: "20000"})
+    product = ProductFactory()
+    make_sale(dt.date(2026, 11, 4), rep_d1, CustomerFactory(team=team_d, owner=rep_d1), product, D("12000"))
+    make_sale(dt.date(2026, 11, 9), rep_d2, CustomerFactory(team=team_d, owner=rep_d2), product, D("3000"))
+    with at(AS_OF):
+        services.night_compute(as_of=AS_OF)
+
+    home = cockpit.cockpit(user=manager_d, team=None, as_of=AS_OF)
+    month = tile(home["tiles"], PeriodKind.MONTH).figure
+    assert (month.target, month.actual) == (D("50000.00"), D("15000.00"))
+    assert month.achievement == D("0.3")
+    assert home["charts"]["burnUp"]["plan"][10] == 50000.0
+    assert home["charts"]["burnUp"]["actual"][10] == 15000.0
+
+    region = cockpit.cockpit(user=company.director, team=company.region, as_of=AS_OF)
+    row = next(r for r in region["ranking"] if r.name == "Team D")
+    assert (row.month.target, row.month.actual) == (D("50000.00"), D("15000.00"))
+    heat = next(r for r in region["heat"]["rows"] if r.name == "Team D")
+    assert heat.cells[-1].actual == D("15000.00")
+    page = company.client_for(manager_d).get(reverse("reports:cockpit")).content.decode()
+    tile_target = page.index('data-testid="tile-target"')
+    assert "¥50,000.00" in page[tile_target : tile_target + 200]  # the page shows the reps' sum, not "no target"

@@ -15,6 +15,8 @@ from django.utils import translation
 from reports import periods, services
 from reports.models import NightlyRun, PeriodKind
 from targets import services as target_services
+from tests.factories import CustomerFactory, ProductFactory
+from tests.reports.factories import make_sale
 
 D = dt.date
 
@@ -129,3 +131,35 @@ def test_the_scorecard_scores_another_period(company, two_nights) -> None:
     page = client.get(reverse("reports:scorecard") + f"?team={company.team_a.pk}&period=year&as_of=2026-03-16")
     rows = {row.rep_id: row for row in page.context["rows"]}
     assert float(rows[company.rep_a.pk].achievement) == pytest.approx(240000 / 400000, abs=1e-6)
+
+
+@pytest.mark.django_db
+def test_a_closed_months_daily_report_and_drill_down_keep_the_figures_it_was_closed_with(company, two_nights) -> None:
+    """February closed on its night of the 27th. A sale of the 28th and a night of the 28th computed after the
+    close, then a backfill opening the 27th again, change nothing that the February pages show."""
+    client = company.client_for(company.manager_a)
+    metric = two_nights["metric"]
+    url = reverse("reports:daily") + f"?team={company.team_a.pk}&metric={metric.pk}&as_of=2026-02-28"
+    with at(D(2026, 3, 17)):
+        before = client.get(url).context["report"]
+        target_services.month_close(by=company.director, month=D(2026, 2, 1))
+    shown = {r.snapshot.owner_key: r.snapshot.actual for r in before.rows}
+    assert before.as_of == D(2026, 2, 27) and shown[f"rep:{company.rep_a.pk}"] == 50000
+
+    customer = CustomerFactory(team=company.team_a, owner=company.rep_a)
+    make_sale(D(2026, 2, 28), company.rep_a, customer, ProductFactory(), 7000)
+    with at(D(2026, 3, 17)):
+        services.night_compute(as_of=D(2026, 2, 28))  # a night of the closed month, computed after its close
+    assert NightlyRun.objects.get(as_of=D(2026, 2, 28)).status == NightlyRun.Status.FINISHED
+
+    for backfill_open in (False, True):
+        if backfill_open:
+            NightlyRun.objects.filter(as_of=D(2026, 2, 27)).update(status=NightlyRun.Status.RUNNING)
+        with at(D(2026, 3, 17)):
+            report = client.get(url).context["report"]
+            drill = client.get(
+                reverse("reports:rep", args=[company.rep_a.pk]) + f"?as_of=2026-02-28&metric={metric.pk}"
+            )
+        assert report.as_of == D(2026, 2, 27)
+        assert {r.snapshot.owner_key: r.snapshot.actual for r in report.rows} == shown
+        assert drill.status_code == 200 and drill.context["snapshot"].actual == 50000
