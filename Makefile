@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 VENDOR := static/vendor/.installed
 
-.PHONY: run test install vendor browsers migrate seed lint format migrations-check messages backup restore stop ping clean
+.PHONY: run test check install vendor browsers migrate seed lint format migrations-check messages backup restore stop ping clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,19 @@ test: install browsers
 	SALESOPS_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
 	  [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || SALESOPS_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python -m salesops.embedded stop; \
 	  exit $$status
+
+# Lint, format, migrations, import contracts and types: what CI runs before the tests (.ci/run). The migrations
+# check reads the settings, which start embedded servers (under TEST_VAR_DIR, stopped after) without
+# DATABASE_URL / REDIS_URL; mypy only imports the settings, so it gets addresses it never connects to.
+MYPY_ENV := DATABASE_URL=postgres://unused@127.0.0.1:1/unused REDIS_URL=redis://127.0.0.1:1/0
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SALESOPS_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python manage.py makemigrations --check --dry-run; status=$$?; \
+	  [ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || SALESOPS_VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python -m salesops.embedded stop; \
+	  exit $$status
+	$(BIN)/lint-imports
+	$(MYPY_ENV) $(BIN)/mypy
 
 ping: install
 	$(BIN)/celery -A salesops inspect ping

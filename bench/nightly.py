@@ -47,6 +47,7 @@ from reports.models import NightlyRun, NightlyShard  # noqa: E402
 from reports.night.periods import night_periods  # noqa: E402
 from reports.night.run import night_compute  # noqa: E402
 from reports.tasks import nightly_progress_task  # noqa: E402
+from salesops.celery import app  # noqa: E402
 from targets.models import Metric, Target  # noqa: E402
 from visits.models import SaleRecord, Visit  # noqa: E402
 
@@ -120,8 +121,6 @@ class Workers:
             time.sleep(0.02)
 
     def __enter__(self) -> Workers:
-        from salesops.celery import app
-
         names = {f"bench{i + 1}@" for i in range(len(self.processes))}
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -16,10 +16,10 @@ from rest_framework.response import Response
 from meetings import selectors, services
 from meetings.models import SLOT_FIELDS, Attendance, CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem
 from org.api import as_drf_error
+from org.idempotency import IdempotentMixin
 from org.permissions import HasRole
 from org.selectors import rep_choices_for, team_list_for
 from salesops.params import date_param
-from visits.idempotency import IdempotentMixin
 
 User = get_user_model()
 CONTENT_FIELDS = [name for names in SLOT_FIELDS.values() for name in names]

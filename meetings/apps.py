@@ -9,7 +9,7 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
-        # Imported once the apps are loaded: these modules import models.
+        # Inside ready(): these modules connect receivers and import models, loaded once every app is registered.
         from meetings import live_table, receivers
 
         live_table.connect()

@@ -28,8 +28,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from meetings.models import Meeting
+from meetings.models import CheckIn, Meeting
+from org.models import Membership
 from salesops.versions import company_data_changed, team_data_changed, versions_of
+from visits.models import SaleRecord, VisitSheet
 
 RENDER_TIMEOUT = 120
 TEAM_TIMEOUT = 3600
@@ -88,11 +90,6 @@ def _checkin_saved(sender, instance, **kwargs) -> None:
         company_data_changed()  # no query in a write path: the company's version instead
 
 
-def _night_saved(sender, instance, **kwargs) -> None:
-    if instance.status == instance.Status.FINISHED:
-        company_data_changed()
-
-
 def _meeting_saved(sender, instance, **kwargs) -> None:
     cache.delete(_team_key(instance.pk))
 
@@ -102,14 +99,9 @@ def _team_row_saved(sender, instance, **kwargs) -> None:
 
 
 def connect() -> None:
-    from meetings.models import CheckIn
-    from org.models import Membership
-    from reports.models import NightlyRun
-    from visits.models import SaleRecord, VisitSheet
-
+    """Called from the app's ``ready()``; a finished night changes the company's version (reports/signals.py)."""
     post_save.connect(_checkin_saved, sender=CheckIn, dispatch_uid="live-table-checkin-save")
     post_delete.connect(_checkin_saved, sender=CheckIn, dispatch_uid="live-table-checkin-delete")
-    post_save.connect(_night_saved, sender=NightlyRun, dispatch_uid="live-table-night")
     post_save.connect(_meeting_saved, sender=Meeting, dispatch_uid="live-table-meeting-save")
     post_delete.connect(_meeting_saved, sender=Meeting, dispatch_uid="live-table-meeting-delete")
     for model in (VisitSheet, SaleRecord, Membership):

@@ -27,6 +27,7 @@ from org.models import Membership, Role
 from org.scoping import scope_for, scoped
 from salesops import formulas
 from salesops.formatting import sorted_by_name
+from targets.models import Metric, Target, TargetPeriod
 from visits import actuals
 from visits.models import SaleRecord
 from visits.selectors import DaySummary, day_summaries_for_reps, day_summary_for_reps
@@ -139,9 +140,7 @@ def month_to_date_for_reps(
     Read live from sale records, targets and the work calendar, as the meeting shows the day as it goes;
     three queries, two when the caller passes the month's working dates.
     """
-    from targets.models import Metric, Target, TargetPeriod
-
-    month_start, month_end = day.replace(day=1), _month_end(day)
+    month_start, month_end = day.replace(day=1), formulas.month_end(day)
     dates = month_dates if month_dates is not None else working_dates(month_start, month_end)
     units = formulas.period_units(month_start, month_end, day, working_days=dates)
     time_progress = formulas.time_progress(units)
@@ -167,10 +166,6 @@ def month_to_date_for_reps(
         rep_id: MonthToDate(amount=amounts.get(rep_id) or ZERO, time_progress=time_progress, target=targets.get(rep_id))
         for rep_id in rep_ids
     }
-
-
-def _month_end(day: dt.date) -> dt.date:
-    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 PREVIOUS_WORKING_DAY_WINDOW = 21  # days searched back for the previous working day
@@ -326,7 +321,7 @@ def dashboard_for(*, meeting: Meeting, now: dt.datetime | None = None) -> Dashbo
         # One calendar read covers the month (time progress) and the three weeks before (yesterday).
         month_start = meeting.date.replace(day=1)
         start = min(month_start, meeting.date - dt.timedelta(days=PREVIOUS_WORKING_DAY_WINDOW))
-        dates = working_dates(start, _month_end(meeting.date))
+        dates = working_dates(start, formulas.month_end(meeting.date))
         month = month_to_date_for_reps(
             rep_ids=rep_ids, day=meeting.date, month_dates=[d for d in dates if d >= month_start]
         )

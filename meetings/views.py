@@ -28,12 +28,12 @@ from meetings.live_table import live_table_response, meeting_team_id
 from meetings.models import CheckIn, Meeting, Problem
 from org.action_time import acted_at, action_time
 from org.calendar import is_working_day
+from org.idempotency import idempotent_page
 from org.models import Role
 from org.scoping import require_role
 from org.selectors import rep_choices_for
 from salesops.params import date_param
 from salesops.routers import reading_from_replica
-from visits.idempotency import idempotent_page
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 

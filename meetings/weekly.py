@@ -20,6 +20,8 @@ from meetings.models import Problem, WeeklyReview, WeeklyReviewSchedule
 from meetings.selectors import team_reps
 from org.models import Team
 from org.scoping import scope_for, scoped
+from reports.models import ExecutionKpiSnapshot, PeriodKind
+from reports.selectors import kpi_list_for, latest_night
 from salesops.formatting import display_name, sorted_by_name
 
 # The execution goals of the weekly review: (KPI, goal, higher is better).
@@ -64,9 +66,6 @@ class ReviewRow:
 def weekly_review_for(*, user: AbstractBaseUser, team: Team, week_start: dt.date) -> dict:
     """The page of one week's review of ``team``: per rep the week's KPIs against the goals, the week's
     problems, the saved minutes and the team's review time."""
-    from reports.models import ExecutionKpiSnapshot, PeriodKind
-    from reports.selectors import kpi_list_for, latest_night
-
     week_start = week_of(week_start)
     week_end = week_start + dt.timedelta(days=6)
     night = latest_night(on_or_before=week_end)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from org.models import AuditEvent, Customer, Membership, Product, Team, WorkCalendarDay
+from org.models import AuditEvent, Customer, IdempotencyKey, Membership, Product, Team, WorkCalendarDay
 
 
 class MembershipInline(admin.TabularInline):
@@ -72,3 +72,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ["user", "key", "endpoint", "response_status", "created_at"]
+    search_fields = ["key", "endpoint"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]

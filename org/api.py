@@ -21,6 +21,7 @@ from org import selectors, services, tokens
 from org.auth import lockout_response
 from org.calendar import day_name
 from org.forms import FIRST_ORDER_DATE_VALIDATORS
+from org.idempotency import IdempotentMixin
 from org.models import ApiToken, Customer, Membership, Product, Team, WorkCalendarDay
 from org.permissions import HasRole, ReadAnyWriteDirector
 from org.scoping import scope_for
@@ -28,7 +29,6 @@ from salesops.client_ip import TokenLoginThrottle
 from salesops.formatting import display_name
 from salesops.parsers import JSONParser
 from salesops.schema import ErrorSerializer, PositionField, YearFilter
-from visits.idempotency import IdempotentMixin
 
 
 def as_drf_error(error: DjangoValidationError) -> ValidationError:

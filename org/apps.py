@@ -12,7 +12,7 @@ def _refresh_calendar(sender: AppConfig, **kwargs) -> None:
         (kwargs.get("apps") or sender.apps).get_model("org", "WorkCalendarYear")
     except LookupError:  # migrated back to before calendar years existed
         return
-    from org.services import calendar_refresh
+    from org.services import calendar_refresh  # apps.py loads before the models: services import them
 
     calendar_refresh()
 
@@ -22,6 +22,6 @@ class OrgConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self) -> None:
-        from org import signals  # noqa: F401
+        from org import signals  # noqa: F401  (inside ready(): the receivers import models)
 
         post_migrate.connect(_refresh_calendar, sender=self, dispatch_uid="org-calendar-refresh")

@@ -12,7 +12,7 @@ from django.conf import settings
 
 def _client(name: str) -> str:
     # The embedded server's own client tools first (same major version), then the PATH.
-    import pgserver
+    import pgserver  # only for the embedded server's client tools
 
     bundled = Path(pgserver.__file__).parent / "pginstall" / "bin" / name
     if bundled.exists():

@@ -55,7 +55,7 @@ def package_versions() -> str:
 
 def official_data_covers(year: int) -> bool:
     """Whether the chinese-calendar package has the State Council's arrangement for the whole year."""
-    import chinese_calendar
+    import chinese_calendar  # a large data package, loaded only when the calendar is read from it
 
     try:
         chinese_calendar.is_workday(dt.date(year, 1, 1))
@@ -75,7 +75,7 @@ def _weekday_row(day: dt.date) -> CalendarRow:
 
 
 def _official_rows(year: int) -> list[CalendarRow]:
-    import chinese_calendar
+    import chinese_calendar  # a large data package, loaded only when the calendar is read from it
 
     keys = {holiday.value: holiday.name for holiday in chinese_calendar.Holiday}
     rows = []
@@ -94,9 +94,9 @@ def _official_rows(year: int) -> list[CalendarRow]:
 def _estimated_rows(year: int) -> list[CalendarRow]:
     """Monday–Friday with the statutory holidays off (the holidays package's China, observed days included);
     a day off the package knows was swapped for a weekend day makes that weekend day a make-up working day."""
-    import holidays
+    import holidays  # a large data package, loaded only for an estimated year
 
-    statutory = holidays.China(years=year, language="en_US")
+    statutory = holidays.China(years=year, language="en_US")  # type: ignore[no-untyped-call]  # not annotated
     named: dict[dt.date, str] = {}
     for day, name in statutory.items():
         named[day] = next((key for text, key in ESTIMATED_NAMES if text in name), "")

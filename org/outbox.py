@@ -12,21 +12,20 @@ from typing import Any
 from django.db import transaction
 
 from org.models import PendingTask
+from salesops import celery  # its app is read at each call, so it can be swapped (the tests do)
 
 logger = logging.getLogger("salesops.outbox")
 
 
 def _broker_url() -> str:
-    from salesops.celery import app
-
-    return app.conf.broker_url or ""
+    return celery.app.conf.broker_url or ""
 
 
 def _broker_answers(url: str) -> bool:
     """A quick ping without retries: redis-py and kombu would otherwise retry for seconds per request."""
     if not url.startswith(("redis://", "rediss://", "redis+socket://", "unix://")):
         return True
-    import redis
+    import redis  # loaded only when the broker is Redis
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
@@ -42,11 +41,9 @@ def _broker_answers(url: str) -> bool:
 
 
 def _send(task_name: str, args: list, kwargs: dict) -> None:
-    from salesops.celery import app
-
     if not _broker_answers(_broker_url()):
         raise ConnectionError(f"the broker at {_broker_url()} does not answer")
-    app.send_task(task_name, args=args, kwargs=kwargs, retry=False)
+    celery.app.send_task(task_name, args=args, kwargs=kwargs, retry=False)
 
 
 def enqueue(task_name: str, *, args: list | tuple = (), kwargs: dict[str, Any] | None = None) -> None:

@@ -41,6 +41,8 @@ class ReadAnyWriteDirector(HasRole):
 
 def exception_handler(exc: Exception, context: dict):
     """DRF's handler, plus an audit event for every permission denial."""
+    # Imported here: DRF imports this module (DEFAULT_PERMISSION_CLASSES) while rest_framework.views is still
+    # loading, so views cannot be imported at the top; the audit imports follow it.
     from rest_framework import exceptions
     from rest_framework.views import exception_handler as drf_exception_handler
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
 from org.models import Membership, Role, Team
@@ -24,6 +25,8 @@ _CACHE_ATTR = "_salesops_scope"
 # sets a new version (scopes_changed), and a scope of an older one is computed again on its next use.
 VERSION_KEY = "scope:version"
 KEPT_SECONDS = 26 * 3600  # a scope is kept for its day (the key names the day)
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     if not user.is_authenticated or not user.is_active:
         return NO_SCOPE
     cached = getattr(user, _CACHE_ATTR, None)
-    if cached is not None:
+    if isinstance(cached, Scope):
         return cached
     day = timezone.localdate()
     key = _kept_key(user, day)
@@ -110,7 +113,8 @@ def _scope_compute(user: AbstractBaseUser, day: dt.date) -> Scope:
     memberships = list(Membership.objects.active_on(day).filter(user=user).select_related("team"))
     roles = {m.role for m in memberships}
     own_team_ids = frozenset(m.team_id for m in memberships)
-    if user.is_superuser or Role.DIRECTOR in roles:
+    # getattr: AbstractBaseUser declares no is_superuser; the project's user model has it.
+    if getattr(user, "is_superuser", False) or Role.DIRECTOR in roles:
         all_ids = frozenset(Team.objects.values_list("id", flat=True))
         scope = Scope(user.pk, Role.DIRECTOR, all_ids, all_ids, own_team_ids)
     elif Role.MANAGER in roles:
@@ -129,12 +133,12 @@ def forget_scope(user: AbstractBaseUser) -> None:
 
 
 def scoped(
-    queryset: QuerySet,
+    queryset: QuerySet[_M],
     user: AbstractBaseUser | AnonymousUser,
     *,
     team_field: str | None = "team",
     owner_field: str | None = "owner",
-) -> QuerySet:
+) -> QuerySet[_M]:
     """Narrow any queryset to what the user may see.
 
     ``team_field`` is the lookup to the record's team, ``owner_field`` to its rep (user). A record
@@ -154,7 +158,7 @@ def scoped(
     return queryset.none()
 
 
-def member_user_ids(scope: Scope) -> QuerySet:
+def member_user_ids(scope: Scope) -> QuerySet[Membership, dict[str, Any]]:
     """Ids of users with a membership today in a team the scope can read (a subquery)."""
     return Membership.objects.active_on(timezone.localdate()).filter(team_id__in=scope.team_ids).values("user_id")
 

@@ -8,6 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reports import selectors
 from reports.models import (
     Alert,
     DailyActual,
@@ -19,6 +20,7 @@ from reports.models import (
     ProgressSnapshot,
     ReportSettings,
 )
+from reports.tasks import nightly_progress_task
 
 
 @admin.register(ProgressSnapshot)
@@ -68,8 +70,6 @@ class ReportSettingsAdmin(admin.ModelAdmin):
     def forecast_evidence(self, obj: ReportSettings) -> str:
         """Each method's mean absolute percentage error over the top units' ended months: the evidence for
         the choice of the default forecast."""
-        from reports import selectors
-
         night = selectors.latest_night() or timezone.localdate()
         rows = [
             (error.label, "—" if error.mape is None else f"{error.mape:.1f} %", error.count)
@@ -106,8 +106,6 @@ class NightlyRunAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Compute the selected nights again"))
     def compute_again(self, request, queryset) -> None:
-        from reports.tasks import nightly_progress_task
-
         nights = sorted(queryset.values_list("as_of", flat=True))
         for night in nights:
             transaction.on_commit(lambda night=night: nightly_progress_task.delay(night.isoformat()))

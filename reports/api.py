@@ -12,12 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from org.idempotency import IdempotentMixin
 from org.permissions import HasRole
 from reports import selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, PeriodKind, ProgressSnapshot
 from salesops.formatting import metric_number, name_of
 from salesops.routers import reading_from_replica
-from visits.idempotency import IdempotentMixin
 
 
 class ProgressSnapshotSerializer(serializers.ModelSerializer):

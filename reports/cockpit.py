@@ -19,6 +19,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from meetings.models import Attendance, Meeting, Problem, Slot
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped, visible_teams
@@ -36,6 +37,7 @@ from reports.selectors import default_metric, kpi_list_for, latest_night, snapsh
 from salesops import formulas
 from salesops.formatting import display_name, month_label
 from targets.models import Metric, Target, TargetPeriod
+from visits.models import VisitSheet
 
 ZERO = Decimal(0)
 # The tiles' metrics, in order: the first active metric counted each way (without a product group).
@@ -422,7 +424,7 @@ def cockpit_burn_up(
         cumulative += months[month]
         plan.append(float(cumulative))
         share = formulas.time_progress(
-            formulas.period_units(start, end, periods.month_end(dt.date(year, month, 1)), working_days=basis)
+            formulas.period_units(start, end, formulas.month_end(dt.date(year, month, 1)), working_days=basis)
         )
         time_line.append(float(target * (share or ZERO)))
     return {"labels": [month_label(m) for m in range(1, 13)], "actual": actual, "plan": plan, "time": time_line}
@@ -470,9 +472,6 @@ def cockpit_heat(*, user: AbstractBaseUser, unit: Unit, night: dt.date, metric: 
 
 def cockpit_today(*, user: AbstractBaseUser, unit: Unit, day: dt.date | None = None) -> dict:
     """Missing sheets, open problems by age, and meetings with their attendance, today, over the unit's subtree."""
-    from meetings.models import Attendance, Meeting, Problem, Slot
-    from visits.models import VisitSheet
-
     day = day or timezone.localdate()
     missing: list[Membership] = []
     if working_dates(day, day):

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meetings.models import Problem
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from reports import periods
@@ -24,6 +25,7 @@ from reports.night.alerts import alerts_email
 from reports.night.context import NightContext
 from salesops.formatting import display_name
 from salesops.formulas import Status
+from visits.models import VisitSheet
 
 CRITICAL, MISSING, OVERDUE = "escalation-critical", "escalation-missing", "escalation-problem"
 # The period an alert is about, by its kind: once that period is over the alert is archived. Kinds not
@@ -132,8 +134,6 @@ def _critical_streaks(ctx: NightContext) -> list[dict]:
 
 def _missing_streaks(ctx: NightContext) -> list[dict]:
     """Reps with no submitted visit sheet on any of the last N working days (one cause per run of missing days)."""
-    from visits.models import VisitSheet
-
     count = ctx.settings.escalate_missing_sheet_days
     days = _last_working_days(ctx.as_of, count)
     if len(days) < count or not days or days[-1] != ctx.as_of:
@@ -178,8 +178,6 @@ def _missing_streaks(ctx: NightContext) -> list[dict]:
 
 def _overdue_problems(ctx: NightContext) -> list[dict]:
     """Open problems more than the configured days past their due date."""
-    from meetings.models import Problem
-
     due_before = ctx.as_of - dt.timedelta(days=ctx.settings.escalate_problem_overdue_days)
     problems = Problem.objects.open().filter(due_date__lt=due_before).select_related("owner", "team")
     return [

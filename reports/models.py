@@ -382,7 +382,7 @@ class Alert(models.Model):
     def text(self) -> str:
         kind = self.kind
         if kind.startswith("escalation-"):
-            from reports.escalation import escalation_text
+            from reports.escalation import escalation_text  # here: reports.escalation imports these models
 
             return escalation_text(self)
         if kind == "missing-sheet":

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from reports.models import PeriodKind
 from salesops.formatting import month_label, short_day
+from salesops.formulas import month_end
 
 
 def bounds(kind: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
@@ -29,10 +30,6 @@ def bounds(kind: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
     if kind == PeriodKind.YEAR:
         return dt.date(as_of.year, 1, 1), dt.date(as_of.year, 12, 31)
     return as_of.replace(day=1), month_end(as_of)
-
-
-def month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def same_day_months_back(day: dt.date, months: int) -> dt.date:

@@ -26,10 +26,15 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from meetings.models import Meeting
+from meetings.selectors import problem_list_for
 from org import outbox
 from org.models import Team
+from org.scoping import scope_for
 from reports.models import Robot, RobotMessage
+from reports.selectors import daily_report, default_metric
 from salesops.formatting import display_name, long_date, percent
+from visits.selectors import team_day_for
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
 
@@ -229,10 +234,6 @@ def message_queue(*, robot: Robot, kind: str, key: str, title: str, text: str) -
 def daily_report_text(*, robot: Robot, as_of: dt.date) -> tuple[str, str]:
     """The unit's daily report as markdown, in the robot's language: the total, the ranking with who is behind,
     the sheets missing that day and the open problems; read with the rights of the robot's owner."""
-    from meetings.selectors import problem_list_for
-    from reports.selectors import daily_report, default_metric
-    from visits.selectors import team_day_for
-
     with translation.override(robot.language):
         metric = default_metric()
         report = daily_report(user=robot.created_by, team=robot.team, metric=metric, as_of=as_of)
@@ -298,8 +299,6 @@ def after_night(*, as_of: dt.date) -> int:
 
 def meeting_reminders(*, now: dt.datetime | None = None) -> int:
     """Remind each team's robots of its meetings starting in the next ten minutes; once per robot and meeting."""
-    from meetings.models import Meeting
-
     now = now or timezone.now()
     meetings = Meeting.objects.filter(scheduled_at__gt=now, scheduled_at__lte=now + dt.timedelta(minutes=10))
     robots = Robot.objects.filter(active=True, team_id__in=meetings.values("team_id")).select_related("team")
@@ -344,8 +343,6 @@ def webhook_url_check(url: str) -> None:
 
 @transaction.atomic
 def robot_create(*, by, team: Team, kind: str, name: str, webhook_url: str, secret: str, language: str) -> Robot:
-    from org.scoping import scope_for
-
     if not scope_for(by).can_manage(team.pk):
         raise ValidationError({"team": _("You can add robots only to units you manage.")})
     webhook_url_check(webhook_url)

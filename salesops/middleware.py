@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from org.scoping import scope_for
 from salesops.params import BadParameter
 
 
@@ -68,8 +69,6 @@ def _session_is_sliding(request: HttpRequest) -> bool:
     """A rep's session slides (REP_SESSION_HOURS after the last request); decided once per session."""
     sliding = request.session.get("sliding")
     if sliding is None:
-        from org.scoping import scope_for
-
         sliding = request.session["sliding"] = scope_for(request.user).is_rep
     return sliding
 

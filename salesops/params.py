@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from org.models import Membership
 from salesops.formatting import long_date
 
 LARGEST_ID = 2**63 - 1
@@ -38,8 +39,6 @@ def _shift_years(day: dt.date, years: int) -> dt.date:
 def accepted_dates() -> tuple[dt.date, dt.date]:
     """(first, last) date a page, list or action accepts: a year before the company's first membership … a year
     after today."""
-    from org.models import Membership
-
     today = timezone.localdate()
     start = Membership.objects.aggregate(first=Min("valid_from"))["first"] or today
     return _shift_years(min(start, today), -1), _shift_years(today, 1)

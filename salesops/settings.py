@@ -129,7 +129,7 @@ TEMPLATES = [
 # --- Data stores -------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if not DATABASE_URL:
-    from salesops.embedded import ensure_postgres
+    from salesops.embedded import ensure_postgres  # only without an external server
 
     DATABASE_URL = ensure_postgres()
     os.environ["DATABASE_URL"] = DATABASE_URL  # child processes reuse it
@@ -158,7 +158,7 @@ DATABASE_ROUTERS = ["salesops.routers.ReplicaRouter"]
 
 REDIS_URL = env("REDIS_URL")
 if not REDIS_URL:
-    from salesops.embedded import ensure_redis
+    from salesops.embedded import ensure_redis  # only without an external server
 
     REDIS_URL = ensure_redis()
     os.environ["REDIS_URL"] = REDIS_URL

@@ -55,7 +55,7 @@ def xlsx_rows(
     Empty rows are skipped. A row with a value past
     ``max_rows`` data rows raises a ValidationError naming the limit, before that row is kept.
     """
-    import openpyxl
+    import openpyxl  # slow to import, needed only for an .xlsx file
 
     check_xlsx_size(source, field=field)
     try:

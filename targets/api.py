@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from org.api import as_drf_error
+from org.idempotency import IdempotentMixin
 from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
@@ -32,7 +33,6 @@ from targets.models import (
     TargetChange,
     TargetPeriod,
 )
-from visits.idempotency import IdempotentMixin
 
 User = get_user_model()
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped
+from reports.models import HeldCorrection
 from salesops.formatting import display_name, name_sort_key
 from targets import breakdown
 from targets.models import (
@@ -404,8 +405,6 @@ def frozen_night(as_of: dt.date) -> bool:
 def closed_month_list() -> QuerySet[ClosedMonth]:
     """Every month close (closed or reopened), newest month first, with ``held_corrections``: the days of a team
     whose actuals changed after the close and wait for a reopening (reports.HeldCorrection)."""
-    from reports.models import HeldCorrection
-
     held = (
         HeldCorrection.objects.filter(night=OuterRef("night"), released_at__isnull=True)
         .order_by()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from visits.models import IdempotencyKey, OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSettings, VisitSheet
 
 
 @admin.register(SaleRecord)
@@ -70,11 +70,3 @@ class VisitReviewAdmin(admin.ModelAdmin):
     list_display = ["visit", "by", "method", "result", "created_at", "resolved_at"]
     list_filter = ["method", "result"]
     raw_id_fields = ["visit", "by"]
-
-
-@admin.register(IdempotencyKey)
-class IdempotencyKeyAdmin(admin.ModelAdmin):
-    list_display = ["user", "key", "endpoint", "response_status", "created_at"]
-    search_fields = ["key", "endpoint"]
-    raw_id_fields = ["user"]
-    readonly_fields = ["created_at"]

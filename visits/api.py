@@ -1,6 +1,6 @@
 """REST API of the visits app, shaped for a mobile client: serializers check shape, services hold the rules.
 
-Every POST honours an ``Idempotency-Key`` header (visits.idempotency), so a retried request creates nothing twice.
+Every POST honours an ``Idempotency-Key`` header (org.idempotency), so a retried request creates nothing twice.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from org.api import PersonNameField, as_drf_error
+from org.idempotency import IdempotentMixin
 from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
@@ -42,7 +43,6 @@ from salesops.schema import (
     is_version_conflict,
 )
 from visits import excel, selectors
-from visits.idempotency import IdempotentMixin
 from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSheet
 from visits.services import manager_review, rep_day, sales_import, visit_photos
 

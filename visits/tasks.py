@@ -7,7 +7,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from visits.models import IdempotencyKey
+from org.models import IdempotencyKey
 
 # A phone retries within minutes or hours; a week is ample.
 IDEMPOTENCY_KEY_DAYS = 7

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from org.action_time import acted_at
+from org.idempotency import idempotent_page
 from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
@@ -41,7 +42,6 @@ from visits.forms import (
     photo_uploads_from,
     photos_to_remove_from,
 )
-from visits.idempotency import idempotent_page
 from visits.models import MAX_PHOTOS_PER_VISIT, OrderLine, Visit, VisitPhoto, VisitSettings, VisitSheet
 from visits.services import customer_positions, manager_review, rep_day, sales_import, sheet_rules
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver
 from rest_framework.test import APIClient
 
-from visits.idempotency import IdempotentMixin
+from org.idempotency import IdempotentMixin
 
 
 def api_viewsets():

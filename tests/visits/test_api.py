@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from org.models import IdempotencyKey
 from tests.visits.conftest import TODAY, local
-from visits.models import IdempotencyKey, OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
 from visits.services import rep_day, sales_import
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,10 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
+from org.models import IdempotencyKey
 from tests.visits.conftest import TODAY, local
 from visits import selectors
-from visits.models import IdempotencyKey, OrderLine, SaleRecord, Visit
+from visits.models import OrderLine, SaleRecord, Visit
 from visits.services import rep_day
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +210,7 @@ def test_a_check_in_and_a_submission_carry_the_time_of_the_tap(company, clock, s
 def test_every_write_of_the_sheet_and_the_meeting_check_in_takes_an_idempotency_key() -> None:
     from django.urls import resolve
 
-    from visits.idempotency import idempotent_page
+    from org.idempotency import idempotent_page
 
     writes = ["plan", "unplanned", "copy", "submit", "route", "remove", "check_in", "check_out", "record", "order"]
     names = [f"visits:{name}" for name in [*writes, "order_remove"]] + ["meetings:checkin"]

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from visits.models import IdempotencyKey
+from org.models import IdempotencyKey
 from visits.tasks import idempotency_keys_purge_task
 
 pytestmark = pytest.mark.django_db

@@ -26,9 +26,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from org.models import IdempotencyKey
 from salesops.middleware import is_queued_write
 from salesops.transactions import request_transaction
-from visits.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
