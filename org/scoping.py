@@ -81,7 +81,7 @@ def scopes_changed() -> None:
 
 def _kept_key(user: AbstractBaseUser, day: dt.date) -> str:
     # A superuser sees everything whatever their memberships: the flag is part of the key.
-    return f"scope:{user.pk}:{int(bool(user.is_superuser))}:{day.isoformat()}"
+    return f"scope:{user.pk}:{int(bool(getattr(user, 'is_superuser', False)))}:{day.isoformat()}"
 
 
 def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
@@ -97,7 +97,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> Scope:
     found = cache.get_many([VERSION_KEY, key])
     version, kept = found.get(VERSION_KEY), found.get(key)
     if version is not None and kept is not None and kept[0] == version:
-        scope = kept[1]
+        scope: Scope = kept[1]
     else:
         scope = _scope_compute(user, day)
         if version is None:  # first use, or the cache lost it: a fresh version, so nothing older is taken

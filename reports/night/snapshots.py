@@ -218,7 +218,7 @@ def _with_rep_ranks(rows: Sequence[Row]) -> list[Row]:
     team is never split) by achievement, as ``snapshot_ranks_update`` ranks them (``RANK()``, best first, no
     achievement last), so the final step rewrites none of the reps' rows; a team's is the final step's (its
     siblings may sit in other shards)."""
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         if row[_REP_AT] is not None:
             groups[(row[_TEAM_AT], *(row[i] for i in _PERIOD_AT))].append(index)
@@ -227,8 +227,8 @@ def _with_rep_ranks(rows: Sequence[Row]) -> list[Row]:
         values = [cast(Decimal | None, rows[i][_ACHIEVEMENT_AT]) for i in members]
         achieved = sorted((value for value in values if value is not None), reverse=True)
         better: dict[Decimal, int] = {}
-        for position, value in enumerate(achieved):
-            better.setdefault(value, position)
+        for position, found in enumerate(achieved):
+            better.setdefault(found, position)
         for i, value in zip(members, values, strict=True):
             ranks[i] = (len(achieved) if value is None else better[value]) + 1
     return [(*row, rank) for row, rank in zip(rows, ranks, strict=True)]
