@@ -31,7 +31,7 @@ from reports.night.families import FAMILIES_OF, MONEY_FAMILIES
 from reports.night.periods import DAILY_KINDS
 from salesops import formulas
 from salesops.formatting import display_name, sorted_by_name
-from targets import breakdown, profiles
+from targets import profiles
 from targets.models import ClosedMonth, Metric, Target
 from targets.selectors import closed_month_of
 
@@ -423,7 +423,7 @@ def scorecard(
     if month is not None:
         month = month.replace(day=1)
         closed = closed_month_of(month)
-        month_end = breakdown.month_bounds(month.year, month.month)[1]
+        month_end = formulas.month_bounds(month.year, month.month)[1]
         as_of = min(as_of, month_end) if as_of is not None and as_of >= month else month_end
     if closed is not None:
         # The frozen rows, even while a backfill has that night open: no night rewrites them.
@@ -520,13 +520,9 @@ class MonthProgress:
     @property
     def previous_final(self) -> bool:
         """Whether last month's figures are its final ones (from its last day's night)."""
-        return bool(self.previous_night and self.previous_month) and self.previous_night >= month_end(
+        return bool(self.previous_night and self.previous_month) and self.previous_night >= formulas.month_end(
             self.previous_month
         )
-
-
-def month_end(month_start: dt.date) -> dt.date:
-    return (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
 
 
 def month_progress(*, user: AbstractBaseUser, day: dt.date, targets: list | None = None) -> MonthProgress:
@@ -553,8 +549,9 @@ def month_progress(*, user: AbstractBaseUser, day: dt.date, targets: list | None
         previous = {s.metric_id: s for s in mine.filter(as_of=previous_night, period_start=previous_month)}
     basis = None
     if ReportSettings.load().time_basis == TimeBasis.WORKING_DAYS:
-        basis = set(working_dates(month_start, month_end(month_start)))
-    share = formulas.time_progress(formulas.period_units(month_start, month_end(month_start), day, working_days=basis))
+        basis = set(working_dates(month_start, formulas.month_end(month_start)))
+    units = formulas.period_units(month_start, formulas.month_end(month_start), day, working_days=basis)
+    share = formulas.time_progress(units)
     targets = my_targets(user=user, day=day) if targets is None else targets
     metrics = {t.target.metric_id: (t.target.metric, t.month) for t in targets}
     for snapshot in previous.values():

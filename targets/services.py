@@ -25,6 +25,7 @@ from org.audit import audit_record
 from org.models import AuditEvent, Membership, Role, Team
 from org.scoping import scope_for
 from org.selectors import rep_membership_on
+from salesops import formulas
 from salesops.formatting import display_name, metric_value, month_label, parse_number
 from salesops.limits import check_target
 from targets import breakdown, profiles, selectors
@@ -625,8 +626,8 @@ def _nights_touching(year: int, month: int) -> list[dt.date]:
     today = timezone.localdate()
     quarter_last = (month - 1) // 3 * 3 + 3
     spans = [
-        breakdown.month_bounds(year, month),
-        (breakdown.month_bounds(year, quarter_last - 2)[0], breakdown.month_bounds(year, quarter_last)[1]),
+        formulas.month_bounds(year, month),
+        (formulas.month_bounds(year, quarter_last - 2)[0], formulas.month_bounds(year, quarter_last)[1]),
         (dt.date(year, 1, 1), dt.date(year, 12, 31)),
     ]
     nights = set()
@@ -651,7 +652,7 @@ def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: i
     _check_manage(by=by, target=target)
     if through_month not in breakdown.MONTHS:
         raise ValidationError({"through_month": _("Choose a month from 1 to 12.")})
-    _start, end = breakdown.month_bounds(target.fiscal_year, through_month)
+    _start, end = formulas.month_bounds(target.fiscal_year, through_month)
     if end >= timezone.localdate():
         raise ValidationError({"through_month": _("Only months that are over can be locked.")})
     periods = _periods(target)
@@ -832,7 +833,7 @@ def _alert_requester(change: PendingChange) -> None:
 def _last_night_of(month_start: dt.date) -> dt.date | None:
     from reports.models import NightlyRun
 
-    _start, end = breakdown.month_bounds(month_start.year, month_start.month)
+    _start, end = formulas.month_bounds(month_start.year, month_start.month)
     return (
         NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(month_start, end))
         .order_by("-as_of")
@@ -924,7 +925,7 @@ def months_close_due(*, today: dt.date | None = None) -> list[ClosedMonth]:
     known = set(ClosedMonth.objects.values_list("month", flat=True))
     closed = []
     for month in sorted(months - known):
-        _start, end = breakdown.month_bounds(month.year, month.month)
+        _start, end = formulas.month_bounds(month.year, month.month)
         if end <= last_due:
             closed.append(month_close(by=None, month=month))
     return closed
