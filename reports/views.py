@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
-from reports import cockpit, daily_report, exports, home_pages, scorecards, selectors, services
+from reports import cockpit_figures, daily_report, exports, home_pages, scorecards, selectors, services
 from reports.cockpit_views import period_param, picker
 from reports.models import Alert, PeriodKind
 from salesops.params import date_param, next_url, object_param
@@ -151,7 +151,7 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
             "metrics": selectors.report_metrics(),
             "period_choices": PeriodKind.choices,
             "picker": picker(request, period=snapshot.period_kind, as_of=as_of, shown=night),
-            "crumbs": [*cockpit.crumbs_for(user=request.user, team=snapshot.team), snapshot.team],
+            "crumbs": [*cockpit_figures.crumbs_for(user=request.user, team=snapshot.team), snapshot.team],
             "closed": _closed_month(night),
         },
     )
