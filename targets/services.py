@@ -1007,11 +1007,9 @@ def target_import_apply(
     ``versions`` are each code's target version at the preview (None: no target then); a row changed since is
     refused by name and nothing is applied. Returns how many targets were created or changed.
     """
-    from targets.selectors import grid_for
-
     if not scope_for(by).can_manage(team.pk):
         raise PermissionDenied
-    grid = grid_for(user=by, team=team, year=fiscal_year, metric=metric)
+    grid = selectors.grid_for(user=by, team=team, year=fiscal_year, metric=metric)
     by_code = {(row.rep.username if row.rep else row.team.code): row for row in [grid.parent, *grid.rows]}
     if versions is not None:
         targets_ = [row.target.pk for row in by_code.values() if row.target is not None]
