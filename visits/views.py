@@ -29,7 +29,7 @@ from org.models import Product, Role
 from org.scoping import require_role
 from org.selectors import customer_list_for
 from salesops.middleware import is_queued_write
-from visits import excel, selectors
+from visits import excel, plausibility, routes, selectors
 from visits.forms import (
     CheckInForm,
     CommentForm,
@@ -191,8 +191,8 @@ def _sheet_context(
                 "comment_form": CommentForm(initial={"comment": sheet.manager_comment, "version": sheet.version})
                 if can_review
                 else None,
-                "track": selectors.day_track(visits),
-                "route": selectors.day_route(visits, start=_start_from(request)) if editable and is_today else None,
+                "track": routes.day_track(visits),
+                "route": routes.day_route(visits, start=_start_from(request)) if editable and is_today else None,
                 "nav_active": "today" if is_owner and is_today else "sheets",
             }
         )
@@ -296,7 +296,7 @@ def answers_in_place(*, changes_undone: bool = False, creates: bool = False, rem
 
 def _attach_doubts(visits: list[Visit]) -> None:
     """Each visit's doubts (location and plausibility flags) and its customer's GPS position, for the cards."""
-    doubts = selectors.plausibility_flags(visits)
+    doubts = plausibility.plausibility_flags(visits)
     for visit in visits:
         visit.doubts = doubts.get(visit.pk, [])
         visit.customer_point = selectors.customer_position(visit.customer)
@@ -616,10 +616,10 @@ def sheet_map(request: HttpRequest, pk: int) -> HttpResponse:
     sheet = _visible_sheet(request, pk)
     visits = list(sheet.visits.select_related("customer"))
     editable = sheet.rep_id == request.user.pk and sheet.status == VisitSheet.Status.DRAFT
-    route = selectors.day_route(visits) if editable and sheet.date == timezone.localdate() else None
+    route = routes.day_route(visits) if editable and sheet.date == timezone.localdate() else None
     context = {
         "sheet": sheet,
-        "map_data": selectors.day_map(visits, route=route),
+        "map_data": routes.day_map(visits, route=route),
         "tiles": bool(settings.MAP_TILE_URL),
         "nav_active": "today" if editable else "sheets",
     }
@@ -685,7 +685,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         day = min(form.cleaned_data["date"] or today_, today_)
         team = form.cleaned_data["team"]
-    rows = selectors.with_day_doubts(selectors.team_day_for(user=request.user, day=day, team=team))
+    rows = plausibility.with_day_doubts(selectors.team_day_for(user=request.user, day=day, team=team))
     context = {
         "form": form,
         "day": day,
@@ -710,12 +710,12 @@ def to_verify(request: HttpRequest) -> HttpResponse:
     require_role(request.user, *LEADERS)
     days = int(request.GET["days"]) if request.GET.get("days") in {str(n) for n in TO_VERIFY_DAYS} else 7
     today_ = timezone.localdate()
-    rows = selectors.to_verify_for(user=request.user, since=today_ - dt.timedelta(days=days - 1), until=today_)
+    rows = plausibility.to_verify_for(user=request.user, since=today_ - dt.timedelta(days=days - 1), until=today_)
     context = {
         "rows": rows,
         "days": days,
         "day_choices": TO_VERIFY_DAYS,
-        "proposals": selectors.proposed_positions_for(user=request.user),
+        "proposals": routes.proposed_positions_for(user=request.user),
     }
     return render(request, "visits/to_verify.html", context)
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.visits.conftest import TODAY, local
-from visits import selectors
+from visits import routes
 from visits.models import Visit
 from visits.services import rep_day
 
@@ -150,11 +150,11 @@ def test_accepting_the_route_after_a_check_in_keeps_the_visit_made_ahead(company
     )
     rep_day.visit_check_in(by=company.rep_a, visit=a2, latitude=placed_shops["a2"].latitude, longitude=Decimal("121.4"))
     visits = list(sheet.visits.select_related("customer"))
-    route = selectors.day_route(visits)  # from the check-in at the north end: a3 (1 km), then a1
+    route = routes.day_route(visits)  # from the check-in at the north end: a3 (1 km), then a1
     assert route.visit_ids == [a3.pk, a1.pk]
     rep_day.sheet_route_accept(by=company.rep_a, sheet=sheet, visit_ids=route.visit_ids)
     assert list(sheet.visits.values_list("pk", flat=True)) == [a2.pk, a3.pk, a1.pk]
-    assert selectors.day_route(list(sheet.visits.select_related("customer"))).is_accepted
+    assert routes.day_route(list(sheet.visits.select_related("customer"))).is_accepted
 
 
 def test_the_route_says_where_it_starts_from(company, clock, placed_shops) -> None:
@@ -162,8 +162,8 @@ def test_the_route_says_where_it_starts_from(company, clock, placed_shops) -> No
     for key in ("a1", "a2", "a3"):
         rep_day.visit_plan(by=company.rep_a, sheet=sheet, customer=placed_shops[key])
     visits = list(sheet.visits.select_related("customer"))
-    assert selectors.day_route(visits).start_kind == ""
-    assert selectors.day_route(visits, start=(31.19, 121.4)).start_kind == "phone"
+    assert routes.day_route(visits).start_kind == ""
+    assert routes.day_route(visits, start=(31.19, 121.4)).start_kind == "phone"
     rep_day.visit_check_in(by=company.rep_a, visit=visits[0], latitude=Decimal("31.2"), longitude=Decimal("121.4"))
-    route = selectors.day_route(list(sheet.visits.select_related("customer")))
+    route = routes.day_route(list(sheet.visits.select_related("customer")))
     assert (route.start_kind, route.start) == ("check_in", (31.2, 121.4))

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from org.models import IdempotencyKey
 from tests.visits.conftest import TODAY, local
-from visits import selectors
+from visits import plausibility
 from visits.models import OrderLine, SaleRecord, Visit
 from visits.services import rep_day
 
@@ -144,7 +144,7 @@ def test_a_check_out_sent_later_keeps_the_time_of_the_tap_and_is_flagged(company
     visit.refresh_from_db()
     assert visit.check_out_at == tapped
     assert visit.check_out_synced_at == local(TODAY, 11, 40)
-    flags = [flag for flag in selectors.plausibility_flags([visit])[visit.pk] if flag.code == selectors.LATE_SYNC]
+    flags = [flag for flag in plausibility.plausibility_flags([visit])[visit.pk] if flag.code == plausibility.LATE_SYNC]
     assert len(flags) == 1
     assert "received 95 min later" in flags[0].message
 
@@ -153,7 +153,9 @@ def test_a_check_out_sent_at_once_is_not_flagged(company, clock, visit, products
     clock.move_to(local(TODAY, 10, 5))
     rep_day.visit_check_out(by=company.rep_a, visit=visit, at=local(TODAY, 10, 4), order_lines=[])
     visit.refresh_from_db()
-    assert selectors.LATE_SYNC not in [flag.code for flag in selectors.plausibility_flags([visit]).get(visit.pk, [])]
+    assert plausibility.LATE_SYNC not in [
+        flag.code for flag in plausibility.plausibility_flags([visit]).get(visit.pk, [])
+    ]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from tests.visits.factories import (
     VisitSheetFactory,
     picture,
 )
-from visits import selectors
+from visits import plausibility
 from visits.models import Visit, VisitSettings
 from visits.services import rep_day, visit_photos
 
@@ -51,7 +51,7 @@ def _thresholds(**values: int) -> None:
 
 
 def _codes(visits) -> dict[int, list[str]]:
-    return {pk: [flag.code for flag in flags] for pk, flags in selectors.plausibility_flags(visits).items()}
+    return {pk: [flag.code for flag in flags] for pk, flags in plausibility.plausibility_flags(visits).items()}
 
 
 def test_two_customers_checked_in_from_the_same_spot_are_both_flagged(sheet, shops) -> None:
@@ -59,8 +59,8 @@ def test_two_customers_checked_in_from_the_same_spot_are_both_flagged(sheet, sho
     second = _visit(sheet, shops["a2"], at=local(TODAY, 11), north_m=30)
     far = _visit(sheet, shops["a3"], at=local(TODAY, 14), north_m=3000)
     codes = _codes([first, second, far])
-    assert codes[first.pk] == [selectors.SAME_SPOT]
-    assert codes[second.pk] == [selectors.SAME_SPOT]
+    assert codes[first.pk] == [plausibility.SAME_SPOT]
+    assert codes[second.pk] == [plausibility.SAME_SPOT]
     assert far.pk not in codes
 
 
@@ -83,7 +83,7 @@ def test_the_same_spot_threshold_is_a_company_setting(sheet, shops) -> None:
     _thresholds(same_spot_m=100)
     first = _visit(sheet, shops["a1"], at=local(TODAY, 10), out=local(TODAY, 10, 30))
     second = _visit(sheet, shops["a2"], at=local(TODAY, 11), north_m=60)
-    assert _codes([first, second])[second.pk] == [selectors.SAME_SPOT]
+    assert _codes([first, second])[second.pk] == [plausibility.SAME_SPOT]
 
 
 def test_30_km_in_10_minutes_is_impossible_travel(sheet, shops) -> None:
@@ -91,9 +91,9 @@ def test_30_km_in_10_minutes_is_impossible_travel(sheet, shops) -> None:
     first = _visit(sheet, shops["a1"], at=local(TODAY, 9), out=local(TODAY, 9, 50))
     second = _visit(sheet, shops["a2"], at=local(TODAY, 10), north_m=30_000)
     codes = _codes([first, second])
-    assert codes == {second.pk: [selectors.TOO_FAST]}
+    assert codes == {second.pk: [plausibility.TOO_FAST]}
     with translation.override("en"):
-        message = selectors.plausibility_flags([first, second])[second.pk][0].message
+        message = plausibility.plausibility_flags([first, second])[second.pk][0].message
     assert "30 km" in message and "10 min" in message
 
 
@@ -108,21 +108,21 @@ def test_the_travel_time_runs_from_the_previous_check_out(sheet, shops) -> None:
     # Checked in at 9:00, out at 9:55, in 30 km away at 10:00: 6 minutes would be 360 km/h.
     first = _visit(sheet, shops["a1"], at=local(TODAY, 9), out=local(TODAY, 9, 55))
     second = _visit(sheet, shops["a2"], at=local(TODAY, 10), north_m=30_000)
-    assert _codes([first, second]) == {second.pk: [selectors.TOO_FAST]}
+    assert _codes([first, second]) == {second.pk: [plausibility.TOO_FAST]}
 
 
 def test_the_speed_limit_is_a_company_setting(sheet, shops) -> None:
     _thresholds(max_speed_kmh=60)
     first = _visit(sheet, shops["a1"], at=local(TODAY, 9), out=local(TODAY, 9, 40))
     second = _visit(sheet, shops["a2"], at=local(TODAY, 10), north_m=30_000)
-    assert _codes([first, second]) == {second.pk: [selectors.TOO_FAST]}
+    assert _codes([first, second]) == {second.pk: [plausibility.TOO_FAST]}
 
 
 def test_an_order_taking_visit_of_90_seconds_is_flagged(sheet, shops) -> None:
     short = _visit(sheet, shops["a1"], at=local(TODAY, 9), out=local(TODAY, 9, 1) + dt.timedelta(seconds=30))
     short.purpose = Visit.Purpose.ORDER
-    assert _codes([short]) == {short.pk: [selectors.TOO_SHORT]}
-    assert "90" in selectors.plausibility_flags([short])[short.pk][0].message
+    assert _codes([short]) == {short.pk: [plausibility.TOO_SHORT]}
+    assert "90" in plausibility.plausibility_flags([short])[short.pk][0].message
 
 
 def test_a_follow_up_of_90_seconds_or_an_order_visit_of_3_minutes_is_not(sheet, shops) -> None:
@@ -143,8 +143,8 @@ def test_a_photo_handed_in_again_is_flagged_on_the_later_visit(sheet, company, s
     other = _visit(sheet, shops["a3"], at=local(TODAY, 11), north_m=20_000)
     VisitPhotoFactory(visit=other, sha256=visit_photos.photo_fingerprint(SimpleUploadedFile("q.jpg", shelf + b"x")))
     codes = _codes([earlier, later, other])
-    assert codes == {later.pk: [selectors.PHOTO_REPEATED]}
-    assert (TODAY - dt.timedelta(days=3)).isoformat() in selectors.plausibility_flags([later])[later.pk][0].message
+    assert codes == {later.pk: [plausibility.PHOTO_REPEATED]}
+    assert (TODAY - dt.timedelta(days=3)).isoformat() in plausibility.plausibility_flags([later])[later.pk][0].message
 
 
 def test_a_repeated_photo_is_found_from_prefetched_photos_too(sheet, company, shops, clock) -> None:
@@ -154,7 +154,7 @@ def test_a_repeated_photo_is_found_from_prefetched_photos_too(sheet, company, sh
     VisitPhotoFactory(visit=earlier, sha256="ab" * 32)
     VisitPhotoFactory(visit=later, sha256="ab" * 32)
     visits = list(Visit.objects.filter(sheet=sheet).prefetch_related("photos"))
-    assert [flag.code for flag in selectors.plausibility_flags(visits)[later.pk]] == [selectors.PHOTO_REPEATED]
+    assert [flag.code for flag in plausibility.plausibility_flags(visits)[later.pk]] == [plausibility.PHOTO_REPEATED]
 
 
 def test_the_check_out_stores_the_photos_fingerprint(company, clock, shops, settings, tmp_path) -> None:
@@ -173,13 +173,13 @@ def test_the_check_out_stores_the_photos_fingerprint(company, clock, shops, sett
 def test_a_check_in_received_two_hours_after_its_time_is_flagged(sheet, shops) -> None:
     late = _visit(sheet, shops["a1"], at=local(TODAY, 9), synced=local(TODAY, 11, 5))
     prompt = _visit(sheet, shops["a2"], at=local(TODAY, 12), synced=local(TODAY, 12, 40), north_m=9000)
-    assert _codes([late, prompt]) == {late.pk: [selectors.LATE_SYNC]}
+    assert _codes([late, prompt]) == {late.pk: [plausibility.LATE_SYNC]}
 
 
 def test_the_sync_delay_is_a_company_setting(sheet, shops) -> None:
     _thresholds(max_sync_delay_minutes=30)
     prompt = _visit(sheet, shops["a2"], at=local(TODAY, 12), synced=local(TODAY, 12, 40))
-    assert _codes([prompt]) == {prompt.pk: [selectors.LATE_SYNC]}
+    assert _codes([prompt]) == {prompt.pk: [plausibility.LATE_SYNC]}
 
 
 def test_the_to_verify_list_holds_unverified_doubtful_visits_of_the_managers_teams(company, sheet, shops) -> None:
@@ -190,16 +190,16 @@ def test_the_to_verify_list_holds_unverified_doubtful_visits_of_the_managers_tea
     fine = _visit(sheet, shops["a3"], at=local(TODAY, 14), north_m=9000, location_status="in_range")
     b_sheet = VisitSheetFactory(rep=company.rep_b, team=company.team_b, date=TODAY)
     b_doubt = _visit(b_sheet, shops["b"], at=local(TODAY, 10), location_status="out_of_range", distance_m=900)
-    rows = selectors.to_verify_for(user=company.manager_a, since=TODAY, until=TODAY)
+    rows = plausibility.to_verify_for(user=company.manager_a, since=TODAY, until=TODAY)
     assert [row.visit.pk for row in rows] == [second.pk, first.pk]  # most doubts first
-    assert [flag.code for flag in rows[0].flags] == ["out_of_range", selectors.SAME_SPOT]
+    assert [flag.code for flag in rows[0].flags] == ["out_of_range", plausibility.SAME_SPOT]
     with translation.override("en"):
-        assert "5.2 km" in selectors.location_flag(rows[0].visit).message
+        assert "5.2 km" in plausibility.location_flag(rows[0].visit).message
     assert fine.pk not in [row.visit.pk for row in rows]
-    assert [row.visit.pk for row in selectors.to_verify_for(user=company.manager_b, since=TODAY, until=TODAY)] == [
+    assert [row.visit.pk for row in plausibility.to_verify_for(user=company.manager_b, since=TODAY, until=TODAY)] == [
         b_doubt.pk
     ]
     VisitReviewFactory(visit=second, by=company.manager_a)
-    assert [row.visit.pk for row in selectors.to_verify_for(user=company.manager_a, since=TODAY, until=TODAY)] == [
+    assert [row.visit.pk for row in plausibility.to_verify_for(user=company.manager_a, since=TODAY, until=TODAY)] == [
         first.pk
     ]

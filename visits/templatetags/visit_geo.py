@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from visits.selectors import distance_label
+from visits.plausibility import distance_label
 
 register = template.Library()
 
