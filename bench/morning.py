@@ -128,7 +128,7 @@ def session_cookie(user) -> str:
     session = SessionStore()
     now = int(timezone.now().timestamp())
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "org.auth.KeptUserBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["login_at"] = session["last_seen"] = now
     session.create()
