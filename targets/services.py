@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,17 +21,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from org.audit import audit_record
-from org.models import AuditEvent, Membership, Role, Team
+from org.models import AuditEvent, Role, Team
 from org.scoping import scope_for
 from org.selectors import rep_membership_on
-from salesops.formatting import display_name, metric_value, month_label, parse_number
+from salesops import formulas
+from salesops.formatting import display_name, month_label, parse_number
 from salesops.limits import check_target
-from targets import breakdown, profiles, selectors
+from targets import breakdown, profiles, selectors, signals
 from targets.models import (
-    ClosedMonth,
     DistributionProfile,
     Metric,
-    NightRecompute,
     PendingChange,
     RampCheckpoint,
     RampPlan,
@@ -300,7 +298,7 @@ def _commit(
             obj=target,
             summary=f"{target}: pending {approved['annual']} → {target.annual_value} ({reason})"[:500],
         )
-        _alert_approvers(proposal)
+        signals.change_requested.send(sender=PendingChange, change=proposal)
         fresh = _locked(target)
         fresh.pending_change = proposal
         return fresh
@@ -310,39 +308,6 @@ def _commit(
     _touch(target)
     target.pending_change = None
     return target
-
-
-def _alert_approvers(proposal: PendingChange) -> None:
-    """Tell the approvers (the managers of the approving team, or the directors) a change waits for them."""
-    from reports.models import Alert
-
-    target = proposal.target
-    today = timezone.localdate()
-    team_id = selectors.approver_team_id(target)
-    members = Membership.objects.active_on(today)
-    approvers = set(members.filter(team_id=team_id, role=Role.MANAGER).values_list("user_id", flat=True))
-    if not approvers:
-        approvers = set(members.filter(role=Role.DIRECTOR).values_list("user_id", flat=True))
-    params = {
-        "owner": target.owner_name,
-        "metric": target.metric.name,
-        "by": display_name(proposal.requested_by),
-        "old": metric_value(proposal.old_annual, unit=target.metric.unit),
-        "new": metric_value(proposal.new_annual, unit=target.metric.unit),
-        "target": target.pk,
-    }
-    for user_id in approvers - {proposal.requested_by_id}:
-        Alert.objects.update_or_create(
-            user_id=user_id,
-            cause=f"pending-change:{proposal.pk}",
-            day=today,
-            defaults={
-                "level": Alert.Level.INFO,
-                "message": f"{params['by']}: {target} {params['old']} → {params['new']}"[:300],
-                "params": params,
-                "read_at": None,
-            },
-        )
 
 
 def _owner_team(*, team: Team | None, rep: AbstractBaseUser | None) -> Team | None:
@@ -612,36 +577,8 @@ def target_reopen_month(*, by: AbstractBaseUser, target: Target, month: int, val
         ("annual_value", None, approved["annual"], target.annual_value),
     ]
     target = _commit(target, periods, approved, by=by, reason=reason, changes=changes, reopened=[month])
-    for night in _nights_touching(target.fiscal_year, month):
-        NightRecompute.objects.create(night=night, reason=reason, requested_by=by)
+    signals.closed_month_changed.send(sender=Target, target=target, month=month, reason=reason, by=by)
     return target
-
-
-def _nights_touching(year: int, month: int) -> list[dt.date]:
-    """The published nights that hold a closed period containing ``month``: the last night of the month, of its
-    quarter and of its year, when those have ended (the current periods are recomputed every night anyway)."""
-    from reports.models import NightlyRun
-
-    today = timezone.localdate()
-    quarter_last = (month - 1) // 3 * 3 + 3
-    spans = [
-        breakdown.month_bounds(year, month),
-        (breakdown.month_bounds(year, quarter_last - 2)[0], breakdown.month_bounds(year, quarter_last)[1]),
-        (dt.date(year, 1, 1), dt.date(year, 12, 31)),
-    ]
-    nights = set()
-    for start, end in spans:
-        if end >= today:
-            continue
-        night = (
-            NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(start, end))
-            .order_by("-as_of")
-            .values_list("as_of", flat=True)
-            .first()
-        )
-        if night is not None:
-            nights.add(night)
-    return sorted(nights)
 
 
 @transaction.atomic
@@ -651,7 +588,7 @@ def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: i
     _check_manage(by=by, target=target)
     if through_month not in breakdown.MONTHS:
         raise ValidationError({"through_month": _("Choose a month from 1 to 12.")})
-    _start, end = breakdown.month_bounds(target.fiscal_year, through_month)
+    _start, end = formulas.month_bounds(target.fiscal_year, through_month)
     if end >= timezone.localdate():
         raise ValidationError({"through_month": _("Only months that are over can be locked.")})
     periods = _periods(target)
@@ -771,7 +708,7 @@ def pending_change_approve(*, by: AbstractBaseUser, change: PendingChange, reaso
         obj=target,
         summary=f"{target}: change {change.old_annual} → {change.new_annual} approved"[:500],
     )
-    _alert_requester(change)
+    signals.change_decided.send(sender=PendingChange, change=change)
     return target
 
 
@@ -799,135 +736,8 @@ def pending_change_reject(*, by: AbstractBaseUser, change: PendingChange, reason
         obj=target,
         summary=f"{target}: change {change.old_annual} → {change.new_annual} rejected ({reason})"[:500],
     )
-    _alert_requester(change)
+    signals.change_decided.send(sender=PendingChange, change=change)
     return change
-
-
-def _alert_requester(change: PendingChange) -> None:
-    from reports.models import Alert
-
-    target = change.target
-    Alert.objects.update_or_create(
-        user_id=change.requested_by_id,
-        cause=f"change-decided:{change.pk}",
-        day=timezone.localdate(),
-        defaults={
-            "level": Alert.Level.INFO if change.status == PendingChange.Status.APPROVED else Alert.Level.WARNING,
-            "message": f"{target}: {change.status}"[:300],
-            "params": {
-                "owner": target.owner_name,
-                "metric": target.metric.name,
-                "by": display_name(change.decided_by),
-                "status": change.status,
-                "target": target.pk,
-            },
-            "read_at": None,
-        },
-    )
-
-
-# --- month close -------------------------------------------------------------------------------
-
-
-def _last_night_of(month_start: dt.date) -> dt.date | None:
-    from reports.models import NightlyRun
-
-    _start, end = breakdown.month_bounds(month_start.year, month_start.month)
-    return (
-        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(month_start, end))
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)
-        .first()
-    )
-
-
-def _check_month_to_close(month_start: dt.date, today: dt.date) -> dt.date:
-    if month_start.replace(day=1) != month_start or month_start >= today.replace(day=1):
-        raise ValidationError({"month": _("Only a month that has ended can be closed.")})
-    night = _last_night_of(month_start)
-    if night is None:
-        raise ValidationError({"month": _("No night of this month has been computed; there are no scores to close.")})
-    return night
-
-
-@transaction.atomic
-def month_close(*, by: AbstractBaseUser | None, month: dt.date) -> ClosedMonth:
-    """Close a month that has ended: its last night's scores are frozen. ``by`` is a director, or None when the
-    month closes itself."""
-    if by is not None and not scope_for(by).is_director:
-        raise PermissionDenied
-    month = month.replace(day=1)
-    night = _check_month_to_close(month, timezone.localdate())
-    existing = ClosedMonth.objects.select_for_update().filter(month=month).first()
-    if existing is not None and existing.is_closed:
-        raise ValidationError({"month": _("This month is already closed.")})
-    closed, _created = ClosedMonth.objects.update_or_create(
-        month=month,
-        defaults={
-            "night": night,
-            "closed_by": by,
-            "closed_at": timezone.now(),
-            "reopened_by": None,
-            "reopened_at": None,
-            "reopen_reason": "",
-        },
-    )
-    audit_record(
-        action=AuditEvent.Action.TARGET_CHANGED,
-        actor=by,
-        obj=closed,
-        summary=f"month {month:%Y-%m} closed, night {night} frozen",
-    )
-    return closed
-
-
-@transaction.atomic
-def month_reopen(*, by: AbstractBaseUser, month: dt.date, reason: str) -> ClosedMonth:
-    """A director reopens a closed month with a reason: the next night recomputes its last night, which stays
-    open to backfills until the month is closed again."""
-    if not scope_for(by).is_director:
-        raise PermissionDenied
-    closed = (
-        ClosedMonth.objects.select_for_update().filter(month=month.replace(day=1), reopened_at__isnull=True).first()
-    )
-    if closed is None:
-        raise ValidationError({"month": _("This month is not closed.")})
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for reopening a closed month.")})
-    closed.reopened_by, closed.reopened_at, closed.reopen_reason = by, timezone.now(), reason
-    closed.save()
-    NightRecompute.objects.create(night=closed.night, reason=reason, requested_by=by)
-    audit_record(
-        action=AuditEvent.Action.TARGET_CHANGED,
-        actor=by,
-        obj=closed,
-        summary=f"month {closed.month:%Y-%m} reopened ({reason})"[:500],
-    )
-    return closed
-
-
-def month_close_after_days() -> int:
-    return int(getattr(settings, "MONTH_CLOSE_AFTER_DAYS", 5))
-
-
-@transaction.atomic
-def months_close_due(*, today: dt.date | None = None) -> list[ClosedMonth]:
-    """Close by themselves the months that ended at least MONTH_CLOSE_AFTER_DAYS ago and were never closed (a
-    month a director reopened stays open until a director closes it again)."""
-    today = today or timezone.localdate()
-    last_due = today - dt.timedelta(days=month_close_after_days())
-    from reports.models import NightlyRun
-
-    nights = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lte=last_due)
-    months = {night.replace(day=1) for night in nights.values_list("as_of", flat=True)}
-    known = set(ClosedMonth.objects.values_list("month", flat=True))
-    closed = []
-    for month in sorted(months - known):
-        _start, end = breakdown.month_bounds(month.year, month.month)
-        if end <= last_due:
-            closed.append(month_close(by=None, month=month))
-    return closed
 
 
 # --- cascade ----------------------------------------------------------------------------------
@@ -1197,11 +1007,9 @@ def target_import_apply(
     ``versions`` are each code's target version at the preview (None: no target then); a row changed since is
     refused by name and nothing is applied. Returns how many targets were created or changed.
     """
-    from targets.selectors import grid_for
-
     if not scope_for(by).can_manage(team.pk):
         raise PermissionDenied
-    grid = grid_for(user=by, team=team, year=fiscal_year, metric=metric)
+    grid = selectors.grid_for(user=by, team=team, year=fiscal_year, metric=metric)
     by_code = {(row.rep.username if row.rep else row.team.code): row for row in [grid.parent, *grid.rows]}
     if versions is not None:
         targets_ = [row.target.pk for row in by_code.values() if row.target is not None]
