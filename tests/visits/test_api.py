@@ -292,8 +292,8 @@ def test_every_visit_write_answers_with_the_visit_as_a_read_shows_it(
     # The lines' products (one query), the visit; the transaction (a savepoint here): the lock (which says the visit
     # has a line and a review already), the save, the earlier line, one insert of the sale records and one of the
     # lines, the sheet's version; the answer's reviews; the session's save (a savepoint, an update). The user and
-    # their scope are kept in the cache. Before: at most 22 (36 before that), with the user, 2 × 2 inserts, the customer's
-    # first order and the answer's lines, photos and reviews read again.
+    # their scope are kept in the cache. Before: at most 22 (36 before that), with the user, 2 × 2 inserts, the
+    # customer's first order and the answer's lines, photos and reviews read again.
     with django_assert_max_num_queries(14):
         response = post(client, f"{url}check-out/", {"outcome": " Took an order ", "order_lines": lines})
     done = same_as_read(response)
