@@ -24,12 +24,10 @@ import datetime as dt
 import json
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -49,6 +47,13 @@ from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.server import (  # noqa: E402
+    gunicorn_running,
+    load_average,
+    load_one_minute,
+    production_environment,
+    static_collect,
+)
 from meetings import services as meeting_services  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from org.models import Customer, Product, Team  # noqa: E402
@@ -233,18 +238,6 @@ def check_answer(base: str, method: str, path: str, headers: dict) -> str:
         sys.exit(f"{path} answered {error.code}: the scenario would measure an error page")
 
 
-def wait_until_up(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/bench/floor/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    sys.exit("gunicorn did not answer")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="API and page load benchmark")
     parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
@@ -261,37 +254,14 @@ def main() -> None:
     args = parser.parse_args()
     today = timezone.localdate()
 
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    env = production_environment()
+    static_collect(env)
     report_path, report_headers = prepare_region_report()
     dashboard_path, dashboard_headers = prepare_dashboard(today)
     filing = prepare_filing(today, args.rounds)
     print(f"prepared: {len(filing)} visits waiting for check-out, dashboard {dashboard_path}, report {report_path}")
 
-    base = f"http://127.0.0.1:{args.port}"
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "salesops.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(base)
+    with gunicorn_running(port=args.port, workers=args.workers, env=env) as base:
         live_path = dashboard_path.replace("/dashboard/", "/dashboard/live/")
         etag = live_table_etag(base, live_path, dashboard_headers)
         scenarios = {
@@ -327,23 +297,20 @@ def main() -> None:
                 script = LUA_ROTATE % {"requests": lua_table(rows), "threads": args.wrk_threads}
                 warm = run_wrk(base, script, 2, args.wrk_threads) if single is not None else None  # noqa: F841
                 runs[name].append(run_wrk(base, script, args.duration, args.wrk_threads))
-                runs[name][-1]["loadavg"] = Path("/proc/loadavg").read_text().split()[0]
+                runs[name][-1]["loadavg"] = load_one_minute()
                 print(f"round {number + 1} {name}: {runs[name][-1]}", flush=True)
                 if name == floor_name:
                     for other in paired:
                         if not args.floor_each:
                             paired[other].append(runs[name][-1]["rps"])
         results = {name: median_run(found) for name, found in runs.items()}
-    finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(timeout=30)
 
     # (throughput against the floor, p99 ms): issue 18 for (a), (d), (e); issue 8 for (b), (c).
     goals = {"(a)": (0.20, 300), "(b)": (0.50, 100), "(c)": (0.50, 100), "(d)": (0.50, 100), "(e)": (0.50, 100)}
     print()
     print(f"machine: {os.cpu_count()} cores; gunicorn {args.workers} sync workers; wrk {args.wrk_threads} threads,")
     print(f"{CONNECTIONS} connections, {args.duration} s per scenario, loopback, median of {args.rounds} round(s)")
-    print(f"/proc/loadavg after the run: {Path('/proc/loadavg').read_text().strip()}")
+    print(f"/proc/loadavg after the run: {load_average()}")
     print(f"{'scenario':34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs floor':>9} load   goals")
     for name, result in results.items():
         # Each round's throughput against the floor of the same round (or right before it), the median of those.

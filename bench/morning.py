@@ -27,8 +27,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -46,7 +44,8 @@ from django.contrib.sessions.backends.cached_db import SessionStore  # noqa: E40
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench.load import LUA_ROTATE, lua_table, run_wrk, wait_until_up  # noqa: E402
+from bench.load import LUA_ROTATE, lua_table, run_wrk  # noqa: E402
+from bench.server import gunicorn_running, load_average, production_environment, static_collect  # noqa: E402
 from meetings import services as meeting_services  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from org.models import Customer, Membership, Product, Role, Team  # noqa: E402
@@ -145,7 +144,7 @@ def session_cookie(user) -> str:
     session = SessionStore()
     now = int(timezone.now().timestamp())
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "org.auth.KeptUserBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session["login_at"] = session["last_seen"] = now
     session.create()
@@ -228,14 +227,8 @@ def main() -> None:
     parser.add_argument("--p99-ms", type=float, default=300)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    env = production_environment()
+    static_collect(env)
     prepared = {}
     for size in sizes:
         offered = rates(size)
@@ -243,29 +236,12 @@ def main() -> None:
         prepared[size] = prepare(company_teams(size), filings_needed)
         print(f"prepared {size} reps: {len(prepared[size][0])} teams, {len(prepared[size][1])} visits", flush=True)
 
-    base = f"http://127.0.0.1:{args.port}"
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "salesops.wsgi",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
     floor_script = LUA_ROTATE % {
         "requests": lua_table([("GET", "/bench/floor/", {}, "")]),
         "threads": args.wrk_threads,
     }
     results = []
-    try:
-        wait_until_up(base)
+    with gunicorn_running(port=args.port, workers=args.workers, env=env) as base:
         for size in sizes:
             polls, filings, reports = prepared[size]
             offered = rates(size)
@@ -286,13 +262,10 @@ def main() -> None:
                 offered=total,
                 connections=connections,
                 floor=floor["rps"],
-                loadavg=Path("/proc/loadavg").read_text().strip(),
+                loadavg=load_average(),
             )
             results.append(run)
             print(f"{size} reps: {run}", flush=True)
-    finally:
-        os.killpg(gunicorn.pid, signal.SIGTERM)
-        gunicorn.wait(timeout=30)
 
     cores = os.cpu_count() or 1
     print()

@@ -23,12 +23,9 @@ import argparse
 import datetime as dt
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +41,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.server import gunicorn_running, load_average, production_environment, static_collect  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 from org.demo_accounts import DEMO_PASSWORD  # noqa: E402
 from org.models import Membership  # noqa: E402
@@ -236,17 +234,6 @@ def sheet_actions(context, customer) -> dict:
     return results
 
 
-def wait_until_up(base: str) -> None:
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"{base}/accounts/login/", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    sys.exit("gunicorn did not answer")
-
-
 def run(base: str, prepared: dict) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -310,43 +297,14 @@ def main() -> None:
     args = parser.parse_args()
     prepared = prepare()
     with tempfile.TemporaryDirectory(prefix="phone-static-") as static_root:
-        env = {
-            **os.environ,
-            "DEBUG": "0",
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "BENCH_STATIC_ROOT": static_root,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "WARNING",
-        }
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-        )
-        base = f"http://127.0.0.1:{args.port}"
-        gunicorn = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "salesops.wsgi",
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            wait_until_up(base)
-            loadavg = Path("/proc/loadavg").read_text().strip()
+        env = production_environment(BENCH_STATIC_ROOT=static_root)
+        static_collect(env)
+        with gunicorn_running(port=args.port, workers=args.workers, env=env, ready_path="/accounts/login/") as base:
+            loadavg = load_average()
             print(f"/proc/loadavg before: {loadavg}", flush=True)
             figures = run(base, prepared)
-            figures["loadavg"] = [loadavg, Path("/proc/loadavg").read_text().strip()]
+            figures["loadavg"] = [loadavg, load_average()]
             print(f"/proc/loadavg after: {figures['loadavg'][1]}")
-        finally:
-            os.killpg(gunicorn.pid, signal.SIGTERM)
-            gunicorn.wait(timeout=30)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1, ensure_ascii=False, default=str))
 

@@ -24,13 +24,13 @@ from meetings.forms import (
     ResolveForm,
     ScheduleForm,
 )
-from meetings.live_table import live_table_response, meeting_team_id
+from meetings.live_table import live_table_poll, live_table_response
 from meetings.models import CheckIn, Meeting, Problem
 from org.action_time import acted_at, action_time
 from org.calendar import is_working_day
 from org.idempotency import idempotent_page
 from org.models import Role
-from org.scoping import require_role
+from org.scoping import require_role, scope_keys
 from org.selectors import rep_choices_for
 from salesops.params import date_param
 from salesops.routers import reading_from_replica
@@ -186,14 +186,16 @@ def dashboard_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The dashboard's table alone, for htmx polling (every open screen, every 30 seconds): rendered once per change
     of its data for all its viewers, 304 for a screen that has it (meetings/live_table.py); from the replica when
     there is one, which may lag a moment behind."""
-    # A repeat poll reads no table: the role and scope and the meeting's team come from the cache.
-    team_id = meeting_team_id(pk)
-    if not require_role(request.user, *LEADERS).can_read(team_id):
+    # A repeat poll reads no table: the role and scope, the meeting's team and the versions come from the cache, in
+    # one round trip.
+    poll = live_table_poll(request, meeting_id=pk, also=scope_keys(request.user))
+    scope = require_role(request.user, *LEADERS, read=poll.found)
+    if poll.team_id is None or not scope.can_read(poll.team_id):
         raise Http404
     return live_table_response(
         request,
-        meeting_id=pk,
-        team_id=team_id,
+        poll=poll,
+        team_id=poll.team_id,
         render_data=lambda: {"d": selectors.dashboard_for(meeting=_leader_meeting(request, pk))},
     )
 

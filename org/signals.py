@@ -1,5 +1,6 @@
-"""Audit events for logins; a password change ends the user's API tokens, a deactivation every session too; a change
-to memberships or teams sets a new version of the kept scopes (org/scoping.py)."""
+"""Audit events for logins; a password change ends the user's API tokens, a deactivation every session too; a save
+of a user drops its kept copy (org/auth.py); a change to memberships or teams sets a new version of the kept scopes
+(org/scoping.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from org.audit import audit_record
+from org.auth import kept_user_forget
 from org.models import AuditEvent, Membership, Team
 from org.scoping import scopes_changed
 from org.tokens import api_tokens_end
@@ -64,6 +66,12 @@ def _password_changed_or_deactivated(sender, instance, **kwargs) -> None:
             obj=instance,
             summary=f"{instance.get_username()}: {ended} session(s) and all tokens ended",
         )
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="kept-user-save")
+@receiver(post_delete, sender=get_user_model(), dispatch_uid="kept-user-delete")
+def _user_changed(sender, instance, **kwargs) -> None:
+    kept_user_forget(instance.pk)
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="scope-membership-save")

@@ -231,7 +231,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "org.auth.ThrottledLoginBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # The model backend, with the signed-in user read from the cache on each request.
+    "org.auth.KeptUserBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_URL_PATH = "/accounts/login/"

@@ -5,6 +5,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.cache import cache
 
@@ -26,10 +28,18 @@ def company_data_changed() -> None:
     cache.set(COMPANY_KEY, uuid.uuid4().hex, TIMEOUT)
 
 
-def versions_of(team_id: int) -> tuple[str, str] | None:
-    """The team's and the company's versions (one cache round trip), or None without a cache."""
-    keys = [team_key(team_id), COMPANY_KEY]
-    found = cache.get_many(keys)
+def versions_keys(team_id: int) -> list[str]:
+    """The keys ``versions_of`` reads, for a caller that reads them in its own round trip."""
+    return [team_key(team_id), COMPANY_KEY]
+
+
+def versions_of(team_id: int, *, read: Mapping[str, Any] | None = None) -> tuple[str, str] | None:
+    """The team's and the company's versions (one cache round trip, none when ``read`` holds them already), or None
+    without a cache."""
+    keys = versions_keys(team_id)
+    found = {key: read[key] for key in keys if key in read} if read is not None else {}
+    if len(found) < len(keys):
+        found = cache.get_many(keys)
     if len(found) < len(keys):
         for key in keys:
             if key not in found:

@@ -496,12 +496,11 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         return super().filter_queryset(queryset)
 
     def _respond(self, visit: Visit, code: int = status.HTTP_200_OK, *, loaded: Visit | None = None) -> Response:
-        """The visit a service returned, as the API shows it: its order lines and reviews read once more
-        (the service may have added some), the customer taken from the visit the request loaded."""
+        """The visit a service returned, as the API shows it: its order lines, photos and reviews as the service
+        left them on it (the check-out's, from what it wrote), else read; the customer taken from the visit the
+        request loaded."""
         if loaded is not None and visit.customer_id == loaded.customer_id:
             visit.customer = loaded.customer
-        if hasattr(visit, "_prefetched_objects_cache"):
-            visit._prefetched_objects_cache.clear()
         prefetch_related_objects([visit], *_visit_children())
         return Response(self.get_serializer(visit).data, status=code)
 

@@ -56,11 +56,69 @@ def test_a_screen_that_has_the_table_gets_304_without_the_table_being_read(
     first = _poll(manager, morning)
     assert first.status_code == 200 and first["ETag"] and first["Cache-Control"] == "private, no-cache"
     assert 'data-testid="dashboard-table"' in first.content.decode()
-    # The session's user alone: the role, the scope and the meeting's team are kept in the cache.
-    with django_assert_max_num_queries(1):
+    _poll(manager, morning)  # the session's user is kept from here on
+    # No query: the user, the role and scope, the meeting's team and the versions are kept in the cache.
+    with django_assert_max_num_queries(0):
         again = _poll(manager, morning, etag=first["ETag"])
     assert again.status_code == 304 and again["ETag"] == first["ETag"] and not again.content
     assert renders == [morning.pk]
+
+
+def test_a_repeat_poll_reads_the_cache_in_three_round_trips(company, morning, monkeypatch) -> None:
+    """The session, the session's user, and one read of the scope, the meeting's team and the versions."""
+    from salesops.cache import ResilientRedisCache
+
+    manager = company.client_for(company.manager_a)
+    etag = _poll(manager, morning)["ETag"]
+    _poll(manager, morning, etag=etag)
+    reads: list[str] = []
+    for name in ("get", "get_many", "add", "set", "has_key"):
+        real = getattr(ResilientRedisCache, name)
+
+        def counting(self, *args, _real=real, _name=name, **kwargs):
+            reads.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(ResilientRedisCache, name, counting)
+    assert _poll(manager, morning, etag=etag).status_code == 304
+    assert reads == ["get", "get", "get_many"]
+
+
+def test_a_manager_taken_off_the_team_no_longer_gets_its_table(company, morning) -> None:
+    from org.models import Membership
+
+    manager = company.client_for(company.manager_a)
+    etag = _poll(manager, morning)["ETag"]
+    assert _poll(manager, morning, etag=etag).status_code == 304
+    Membership.objects.get(user=company.manager_a, team=company.team_a).delete()
+    assert _poll(manager, morning, etag=etag).status_code == 403  # no role left
+    director = company.client_for(company.director)
+    assert _poll(director, morning).status_code == 200
+
+
+def test_a_manager_moved_to_another_team_gets_404_even_with_the_screens_version(company, morning) -> None:
+    from org.models import Membership
+
+    manager = company.client_for(company.manager_a)
+    etag = _poll(manager, morning)["ETag"]
+    membership = Membership.objects.get(user=company.manager_a, team=company.team_a)
+    membership.team = company.team_b
+    membership.save()
+    assert _poll(manager, morning, etag=etag).status_code == 404
+
+
+def test_a_version_naming_another_team_is_no_way_in(company, morning) -> None:
+    """The ETag names its team so that a repeat poll reads the team's version with the rest; the meeting's own team
+    decides who may read it, whatever the ETag says."""
+    meetings_ensure_for_day(day=DAY)
+    morning_b = Meeting.objects.get(team=company.team_b, date=DAY, slot=Slot.MORNING)
+    etag_b = _poll(company.client_for(company.manager_b), morning_b)["ETag"]
+    manager_a = company.client_for(company.manager_a)
+    assert _poll(manager_a, morning_b, etag=etag_b).status_code == 404
+    forged = etag_b.replace(f'"{company.team_b.pk}-', f'"{company.team_a.pk}-')
+    assert _poll(manager_a, morning_b, etag=forged).status_code == 404
+    own = _poll(manager_a, morning, etag=etag_b)
+    assert own.status_code == 200 and own["ETag"].startswith(f'"{company.team_a.pk}-')
 
 
 def test_another_teams_manager_gets_404_even_with_the_meeting_kept(company, morning) -> None:

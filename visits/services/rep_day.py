@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from org.selectors import customer_list_for, rep_team_on
 from salesops.formatting import parse_number
 from salesops.limits import check_amount
 from salesops.transactions import entry_point
-from visits.models import OrderLine, SaleRecord, Visit, VisitSettings, VisitSheet
+from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSettings, VisitSheet
 from visits.services.customer_positions import check_in_location, customer_position_propose
 from visits.services.first_orders import customer_first_order_mark
 from visits.services.sheet_rules import require_own_draft, sheet_deadline, sheet_touched
@@ -41,6 +42,26 @@ def _validate(visit: Visit) -> None:
     (Django would run one SELECT for each of the four): the services check that the check-out follows the
     check-in, the fields' validators give the position and accuracy ranges, and PostgreSQL enforces them all."""
     visit.full_clean(exclude=["sheet", "customer"], validate_constraints=False)
+
+
+def _own_draft_visit(
+    by: AbstractBaseUser,
+    visit: Visit,
+    *,
+    lock_also: tuple[str, ...] = (),
+    read_also: tuple[str, ...] = (),
+    rows: QuerySet[Visit] | None = None,
+) -> Visit:
+    """The visit locked for this transaction with its sheet (and ``lock_also``, with ``read_also`` read unlocked),
+    refused unless it is on the writer's own draft sheet: what every write to a visit checks first."""
+    rows = Visit.objects.all() if rows is None else rows
+    locked = (
+        rows.select_for_update(of=("self", "sheet", *lock_also))
+        .select_related("sheet", *lock_also, *read_also)
+        .get(pk=visit.pk)
+    )
+    require_own_draft(locked.sheet, by)
+    return locked
 
 
 def _check_customer(by: AbstractBaseUser, customer: Customer) -> None:
@@ -191,8 +212,7 @@ def visit_check_in(
     The check-in is always accepted; how far it was from the customer is kept with it (out of range, imprecise,
     no position) for the rep and the manager to see.
     """
-    visit = Visit.objects.select_for_update().select_related("sheet", "customer").get(pk=visit.pk)
-    require_own_draft(visit.sheet, by)
+    visit = _own_draft_visit(by, visit, lock_also=("customer",))
     at = _now_or(at, field_name="check_in_at")
     if visit.check_in_at is not None:
         raise ValidationError({"check_in_at": _("This visit is already checked in.")})
@@ -218,11 +238,8 @@ def visit_check_in(
     return visit
 
 
-def _order_line_create(
-    *, visit: Visit, product: Product, quantity: Any, amount: Any | None, first_order: bool = True
-) -> OrderLine:
-    """An order line and its sale record; ``first_order=False`` leaves the customer's first order date to the
-    caller (a check-out sets it once for all its lines)."""
+def _order_line_prepare(*, visit: Visit, product: Product, quantity: Any, amount: Any | None) -> OrderLine:
+    """An order line and its sale record, checked and not stored yet (``_order_lines_store``)."""
     if not product.active:
         raise ValidationError({"product": _("This product is no longer sold.")})
     quantity = _decimal(quantity, field_name="quantity", minimum=Decimal("0"), strictly=True)
@@ -230,7 +247,7 @@ def _order_line_create(
         amount = (quantity * product.unit_price).quantize(CENT)
     amount = _decimal(amount, field_name="amount", minimum=Decimal("0"))
     sheet = visit.sheet
-    record = SaleRecord.objects.create(
+    record = SaleRecord(
         date=sheet.date,
         rep_id=sheet.rep_id,
         team_id=sheet.team_id,
@@ -240,9 +257,16 @@ def _order_line_create(
         amount=amount,
         source=SaleRecord.Source.VISIT,
     )
-    if first_order:
-        customer_first_order_mark(visit)
-    return OrderLine.objects.create(visit=visit, product=product, quantity=quantity, amount=amount, sale_record=record)
+    return OrderLine(visit=visit, product=product, quantity=quantity, amount=amount, sale_record=record)
+
+
+def _order_lines_store(lines: list[OrderLine]) -> None:
+    """Store prepared order lines and their sale records: one ``INSERT`` for the records, one for the lines."""
+    if not lines:
+        return
+    SaleRecord.objects.bulk_create([line.sale_record for line in lines])
+    OrderLine.objects.bulk_create(lines)  # each takes its record's new id
+    # bulk_create sends no post_save: the dashboards hear of the sale records from sheet_touched.
 
 
 @entry_point
@@ -253,11 +277,12 @@ def order_line_add(
 
     The amount defaults to quantity × the product's unit price.
     """
-    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
-    require_own_draft(visit.sheet, by)
+    visit = _own_draft_visit(by, visit)
     if visit.check_in_at is None:
         raise ValidationError({"visit": _("Check in before recording an order.")})
-    line = _order_line_create(visit=visit, product=product, quantity=quantity, amount=amount)
+    line = _order_line_prepare(visit=visit, product=product, quantity=quantity, amount=amount)
+    _order_lines_store([line])
+    customer_first_order_mark(visit)
     sheet_touched(visit.sheet)
     return line
 
@@ -287,9 +312,18 @@ def visit_check_out(
     photos: list[PhotoUpload] | None = None,
 ) -> Visit:
     """Stamp the departure and record what came of the visit; its order lines and photos are stored with it or not
-    at all."""
-    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
-    require_own_draft(visit.sheet, by)
+    at all. The visit comes back with its order lines, photos and reviews (``prefetch_related`` finds them there):
+    what this wrote, and what was there before read only when the lock's query says there is some."""
+    visit = _own_draft_visit(
+        by,
+        visit,
+        read_also=("customer",),
+        rows=Visit.objects.annotate(
+            had_lines=Exists(OrderLine.objects.filter(visit=OuterRef("pk"))),
+            had_photos=Exists(VisitPhoto.objects.filter(visit=OuterRef("pk"))),
+            had_reviews=Exists(VisitReview.objects.filter(visit=OuterRef("pk"))),
+        ),
+    )
     at = _now_or(at, field_name="check_out_at")
     if visit.check_in_at is None:
         raise ValidationError({"check_out_at": _("Check in before checking out.")})
@@ -307,23 +341,30 @@ def visit_check_out(
         is_new_customer=is_new_customer,
         is_new_outlet=is_new_outlet,
     )
+    earlier = list(visit.order_lines.select_related("product")) if visit.had_lines else []
+    lines = []
     for number, line in enumerate(order_lines or [], start=1):
         try:
-            _order_line_create(
-                visit=visit,
-                product=line.get("product"),
-                quantity=line.get("quantity"),
-                amount=line.get("amount"),
-                first_order=False,
+            lines.append(
+                _order_line_prepare(
+                    visit=visit, product=line.get("product"), quantity=line.get("quantity"), amount=line.get("amount")
+                )
             )
         except ValidationError as error:
             raise ValidationError(
                 {f"order_lines[{number}].{name}": messages for name, messages in error.message_dict.items()}
             ) from None
-    if order_lines:
+    _order_lines_store(lines)
+    if lines and visit.customer.first_order_date is None:  # a first order date, once set, only moves earlier
         customer_first_order_mark(visit)
     # The photos last: nothing is written to storage for a check-out that is refused.
-    photos_change(by=by, visit=visit, add=photos or [])
+    added_photos = photos_change(by=by, visit=visit, add=photos or [])
+    visit._prefetched_objects_cache = {
+        "order_lines": [*earlier, *lines],
+        # photos_change reads the visit's photos when it adds some: then they are read again.
+        **({} if visit.had_photos or added_photos else {"photos": []}),
+        **({} if visit.had_reviews else {"reviews": []}),
+    }
     sheet_touched(visit.sheet)
     return visit
 
@@ -360,8 +401,7 @@ def visit_record(
 ) -> Visit:
     """Change what the rep wrote about a visit on their draft sheet (``None`` leaves a field as it is); photos are
     added, removed or (both at once) replaced."""
-    visit = Visit.objects.select_for_update().select_related("sheet").get(pk=visit.pk)
-    require_own_draft(visit.sheet, by)
+    visit = _own_draft_visit(by, visit)
     visit = _apply_record(
         visit,
         outcome=outcome,
