@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from org.scoping import scope_for, scoped
 from reports.models import ExecutionKpiSnapshot, PeriodKind
 from reports.selectors import kpi_list_for, latest_night
 from salesops.formatting import display_name, sorted_by_name
+from salesops.transactions import entry_point
 
 # The execution goals of the weekly review: (KPI, goal, higher is better).
 GOALS = (
@@ -104,7 +104,7 @@ def weekly_review_for(*, user: AbstractBaseUser, team: Team, week_start: dt.date
     }
 
 
-@transaction.atomic
+@entry_point
 def weekly_review_save(
     *, team: Team, week_start: dt.date, by: AbstractBaseUser, root_causes: str, corrections: str
 ) -> WeeklyReview:
@@ -128,7 +128,7 @@ def weekly_review_save(
     return review
 
 
-@transaction.atomic
+@entry_point
 def weekly_review_schedule_set(
     *, team: Team, by: AbstractBaseUser, weekday: int, time: dt.time
 ) -> WeeklyReviewSchedule:
