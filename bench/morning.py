@@ -111,6 +111,23 @@ def rates(reps: int) -> dict[str, float]:
     }
 
 
+def model_script(
+    polls: list, filings: list, reports: list, offered: dict[str, float], connections: int, threads: int
+) -> str:
+    total = sum(offered.values())
+    return LUA_MODEL % {
+        "polls": lua_table(polls),
+        "filings": lua_table(filings),
+        "reports": lua_table(reports),
+        "p_poll": offered["poll"] / total,
+        "p_filing": offered["filing"] / total,
+        # ~1.5 s of think time a connection (fewer connections than users, each standing for many), less the ~50 ms
+        # an answer takes, so that the offered rate is the model's.
+        "mean_delay_ms": max(0.0, connections / total - 0.05) * 1000,
+        "threads": threads,
+    }
+
+
 def company_teams(reps: int) -> list[Team]:
     """The first teams of the scale data set (by code) holding at least ``reps`` reps."""
     today = timezone.localdate()
@@ -200,7 +217,10 @@ def prepare(teams: list[Team], filings_needed: int) -> tuple[list, list, list]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="the morning meeting of a big company, as a traffic model")
     parser.add_argument("--sizes", default="250,500,1000,2000,3000,5000", help="company sizes in reps")
-    parser.add_argument("--duration", type=int, default=30, help="seconds per size")
+    parser.add_argument("--duration", type=int, default=180, help="seconds measured per size")
+    parser.add_argument(
+        "--warmup", type=int, default=60, help="seconds of the same traffic before each size is measured (not counted)"
+    )
     parser.add_argument("--connections", type=int, default=0, help="default: 1.5 × the offered rate a second")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes")
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -219,7 +239,7 @@ def main() -> None:
     prepared = {}
     for size in sizes:
         offered = rates(size)
-        filings_needed = int(offered["filing"] * (args.duration + 5) * 1.5) + 10
+        filings_needed = int(offered["filing"] * (args.warmup + args.duration + 10) * 1.5) + 20
         prepared[size] = prepare(company_teams(size), filings_needed)
         print(f"prepared {size} reps: {len(prepared[size][0])} teams, {len(prepared[size][1])} visits", flush=True)
 
@@ -251,18 +271,15 @@ def main() -> None:
             offered = rates(size)
             total = sum(offered.values())
             connections = args.connections or int(total * 1.5) + 2
-            script = LUA_MODEL % {
-                "polls": lua_table(polls),
-                "filings": lua_table(filings),
-                "reports": lua_table(reports),
-                "p_poll": offered["poll"] / total,
-                "p_filing": offered["filing"] / total,
-                # ~1.5 s of think time a connection (fewer connections than users, each standing for many), less the
-                # ~50 ms an answer takes, so that the offered rate is the model's.
-                "mean_delay_ms": max(0.0, connections / total - 0.05) * 1000,
-                "threads": args.wrk_threads,
-            }
+
+            # The warm-up is the first minute of the meeting window (each session's first request, each team's first
+            # rendering); it checks out visits of its own, so the measured minutes never file a visit twice.
+            warm_filings = int(offered["filing"] * (args.warmup + 5) * 1.5) + 10
+            if args.warmup:
+                warm = model_script(polls, filings[:warm_filings], reports, offered, connections, args.wrk_threads)
+                run_wrk(base, warm, args.warmup, args.wrk_threads, connections=connections)
             floor = run_wrk(base, floor_script, 10, args.wrk_threads)
+            script = model_script(polls, filings[warm_filings:], reports, offered, connections, args.wrk_threads)
             run = run_wrk(base, script, args.duration, args.wrk_threads, connections=connections)
             run.update(
                 size=size,
@@ -280,7 +297,8 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print()
     print(f"gunicorn {args.workers} sync workers on {cores} cores; wrk 1.5 connections per offered req/s, think time")
-    print(f"exponential; {args.duration} s per size; floor: one-query view at 32 connections just before each size")
+    print(f"exponential; {args.warmup} s of warm-up, then {args.duration} s measured per size; floor: one-query")
+    print("view at 32 connections between the warm-up and the measured run")
     print(f"{'reps':>6} {'offered/s':>10} {'req/s':>8} {'floor/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  load")
     best = None
     for run in results:

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from django.urls import path
 
-from meetings import views, weekly_views
+from meetings import views
 
 app_name = "meetings"
 
 urlpatterns = [
     path("meetings/", views.index, name="index"),
-    path("meetings/weekly/", weekly_views.weekly_review, name="weekly"),
     path("meetings/create/", views.create_day, name="create_day"),
     path("meetings/<int:pk>/check-in/", views.checkin, name="checkin"),
     path("meetings/<int:pk>/dashboard/", views.dashboard, name="dashboard"),

@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from reports import selectors
+from reports import scorecards, selectors
 from reports.models import (
     Alert,
     DailyActual,
@@ -73,7 +73,7 @@ class ReportSettingsAdmin(admin.ModelAdmin):
         night = selectors.latest_night() or timezone.localdate()
         rows = [
             (error.label, "—" if error.mape is None else f"{error.mape:.1f} %", error.count)
-            for error in selectors.company_forecast_errors(as_of=night)
+            for error in scorecards.company_forecast_errors(as_of=night)
         ]
         return format_html_join(
             mark_safe("<br>"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from reports.selectors import DailyReport
+from reports.daily_report import DailyReport
 from salesops.formatting import export_text, long_date, metric_number, print_on_a4_width, sheet_append, sheet_title
 
 FILLS = {

@@ -31,8 +31,9 @@ from meetings.selectors import problem_list_for
 from org import outbox
 from org.models import Team
 from org.scoping import scope_for
+from reports.daily_report import daily_report
 from reports.models import Robot, RobotMessage
-from reports.selectors import daily_report, default_metric
+from reports.selectors import default_metric
 from salesops.formatting import display_name, long_date, percent
 from visits.selectors import team_day_for
 

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import cockpit_views, robot_views, views
+from reports import cockpit_views, robot_views, views, weekly_views
 
 app_name = "reports"
 
 urlpatterns = [
     path("reports/home/", cockpit_views.home, name="cockpit"),
+    # The weekly review is a meeting; it lives here because it reads the night's KPIs.
+    path("meetings/weekly/", weekly_views.weekly_review, name="weekly"),
     path("reports/", views.daily, name="daily"),
     path("reports/daily.xlsx", views.daily_xlsx, name="daily_xlsx"),
     path("reports/daily.csv", views.daily_csv, name="daily_csv"),

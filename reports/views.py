@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from org.audit import audit_record
 from org.models import AuditEvent, Role, Team
 from org.scoping import require_role, scope_for, visible_teams
-from reports import cockpit, exports, selectors, services
+from reports import cockpit_figures, daily_report, exports, home_pages, scorecards, selectors, services
 from reports.cockpit_views import period_param, picker
 from reports.models import Alert, PeriodKind
 from salesops.params import date_param, next_url, object_param
@@ -40,10 +40,10 @@ def _metric_for(request: HttpRequest) -> Metric:
     return object_param(request.GET, "metric", Metric.objects.all(), default=None) or selectors.default_metric()
 
 
-def _report_for(request: HttpRequest) -> selectors.DailyReport:
+def _report_for(request: HttpRequest) -> daily_report.DailyReport:
     team = _team_for(request, visible_teams(request.user))
     metric = _metric_for(request)
-    return selectors.daily_report(
+    return daily_report.daily_report(
         user=request.user,
         team=team,
         metric=metric,
@@ -82,7 +82,7 @@ def daily(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _export_name(report: selectors.DailyReport, extension: str) -> str:
+def _export_name(report: daily_report.DailyReport, extension: str) -> str:
     return f"daily-report-{report.team.code}-{report.as_of or 'none'}.{extension}"
 
 
@@ -132,12 +132,12 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
         .filter(rep_id=rep_id, metric=metric, as_of=night)
         .order_by("period_start", "-period_end")
     )
-    errors = selectors.owner_forecast_errors(user=request.user, snapshot=snapshot)
+    errors = scorecards.owner_forecast_errors(user=request.user, snapshot=snapshot)
     forecasts = [(error, getattr(snapshot, error.method)) for error in errors]
     charts = {
-        "burnUp": selectors.burn_up(snapshot=snapshot),
-        "gapTrend": selectors.gap_trend(user=request.user, snapshot=snapshot),
-        "ranking": selectors.team_ranking(user=request.user, snapshot=snapshot),
+        "burnUp": daily_report.burn_up(snapshot=snapshot),
+        "gapTrend": daily_report.gap_trend(user=request.user, snapshot=snapshot),
+        "ranking": daily_report.team_ranking(user=request.user, snapshot=snapshot),
     }
     return render(
         request,
@@ -151,7 +151,7 @@ def rep_detail(request: HttpRequest, rep_id: int) -> HttpResponse:
             "metrics": selectors.report_metrics(),
             "period_choices": PeriodKind.choices,
             "picker": picker(request, period=snapshot.period_kind, as_of=as_of, shown=night),
-            "crumbs": [*cockpit.crumbs_for(user=request.user, team=snapshot.team), snapshot.team],
+            "crumbs": [*cockpit_figures.crumbs_for(user=request.user, team=snapshot.team), snapshot.team],
             "closed": _closed_month(night),
         },
     )
@@ -167,7 +167,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     month = _month_param(request.GET.get("month"))
     if month is None and as_of is not None and period == PeriodKind.MONTH:
         month = as_of.replace(day=1)
-    result = selectors.scorecard(
+    result = scorecards.scorecard(
         user=request.user, team=team, metric=selectors.default_metric(), as_of=as_of, month=month, period_kind=period
     )
     context = {
@@ -192,7 +192,7 @@ def _month_param(value: str | None) -> dt.date | None:
 @login_required
 def my_day(request: HttpRequest) -> HttpResponse:
     require_role(request.user)
-    return render(request, "reports/my_day.html", selectors.my_day(user=request.user))
+    return render(request, "reports/my_day.html", home_pages.my_day(user=request.user))
 
 
 @login_required
@@ -200,7 +200,7 @@ def my_team(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.DIRECTOR, Role.MANAGER)
     teams = visible_teams(request.user).order_by("path")
     team = _team_for(request, teams)
-    return render(request, "reports/my_team.html", {"teams": teams, **selectors.my_team(user=request.user, team=team)})
+    return render(request, "reports/my_team.html", {"teams": teams, **home_pages.my_team(user=request.user, team=team)})
 
 
 @login_required

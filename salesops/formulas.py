@@ -61,6 +61,12 @@ def month_end(day: dt.date) -> dt.date:
     return day.replace(day=pycalendar.monthrange(day.year, day.month)[1])
 
 
+def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of a month."""
+    start = dt.date(year, month, 1)
+    return start, month_end(start)
+
+
 def _days(start: dt.date, end: dt.date) -> int:
     return max((end - start).days + 1, 0)
 

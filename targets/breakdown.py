@@ -7,7 +7,6 @@ rounding).
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -90,10 +89,6 @@ def quarter_values(months: Sequence[Decimal]) -> list[Decimal]:
 
 def even_weights() -> list[Decimal]:
     return [Decimal(1)] * 12
-
-
-def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
-    return dt.date(year, month, 1), dt.date(year, month, pycalendar.monthrange(year, month)[1])
 
 
 def seasonal_weights_error(weights: Sequence[Decimal]) -> str | None:

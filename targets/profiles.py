@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from org.calendar import working_dates
 from org.models import Team
-from targets.breakdown import MONTHS, LastYearProfile, MonthSource, daily_targets, month_bounds
+from salesops.formulas import month_bounds
+from targets.breakdown import MONTHS, LastYearProfile, MonthSource, daily_targets
 from targets.models import Metric, Target
 from visits import actuals as record_actuals
 

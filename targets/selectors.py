@@ -17,6 +17,7 @@ from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped
 from reports.models import HeldCorrection
+from salesops import formulas
 from salesops.formatting import display_name, name_sort_key
 from targets import breakdown
 from targets.models import (
@@ -220,7 +221,7 @@ def my_targets(*, user: AbstractBaseUser, day: dt.date | None = None) -> list[My
     targets = list(
         target_list_for(user=user).filter(rep=user, fiscal_year=day.year).order_by("metric__position", "metric_id")
     )
-    start, end = breakdown.month_bounds(day.year, day.month)
+    start, end = formulas.month_bounds(day.year, day.month)
     working = working_dates(start, end)
     result = []
     for target in targets:

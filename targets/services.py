@@ -24,14 +24,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from org.audit import audit_record
-from org.models import AuditEvent, Membership, Role, Team
+from org.models import AuditEvent, Role, Team
 from org.scoping import scope_for
 from org.selectors import rep_membership_on
+from salesops import formulas
 from salesops.errors import VersionConflict
-from salesops.formatting import display_name, metric_value, month_label, parse_number
+from salesops.formatting import display_name, month_label, parse_number
 from salesops.limits import check_target
 from salesops.transactions import entry_point
-from targets import breakdown, profiles, selectors
+from targets import breakdown, profiles, selectors, signals
 from targets.models import (
     ClosedMonth,
     DistributionProfile,
@@ -302,7 +303,7 @@ def _commit(
             obj=target,
             summary=f"{target}: pending {approved['annual']} → {target.annual_value} ({reason})"[:500],
         )
-        _alert_approvers(proposal)
+        signals.change_requested.send(sender=PendingChange, change=proposal)
         fresh = _locked(target)
         fresh.pending_change = proposal
         return fresh
@@ -312,39 +313,6 @@ def _commit(
     _touch(target)
     target.pending_change = None
     return target
-
-
-def _alert_approvers(proposal: PendingChange) -> None:
-    """Tell the approvers (the managers of the approving team, or the directors) a change waits for them."""
-    from reports.models import Alert
-
-    target = proposal.target
-    today = timezone.localdate()
-    team_id = selectors.approver_team_id(target)
-    members = Membership.objects.active_on(today)
-    approvers = set(members.filter(team_id=team_id, role=Role.MANAGER).values_list("user_id", flat=True))
-    if not approvers:
-        approvers = set(members.filter(role=Role.DIRECTOR).values_list("user_id", flat=True))
-    params = {
-        "owner": target.owner_name,
-        "metric": target.metric.name,
-        "by": display_name(proposal.requested_by),
-        "old": metric_value(proposal.old_annual, unit=target.metric.unit),
-        "new": metric_value(proposal.new_annual, unit=target.metric.unit),
-        "target": target.pk,
-    }
-    for user_id in approvers - {proposal.requested_by_id}:
-        Alert.objects.update_or_create(
-            user_id=user_id,
-            cause=f"pending-change:{proposal.pk}",
-            day=today,
-            defaults={
-                "level": Alert.Level.INFO,
-                "message": f"{params['by']}: {target} {params['old']} → {params['new']}"[:300],
-                "params": params,
-                "read_at": None,
-            },
-        )
 
 
 def _owner_team(*, team: Team | None, rep: AbstractBaseUser | None) -> Team | None:
@@ -655,8 +623,8 @@ def _nights_touching(year: int, month: int) -> list[dt.date]:
     today = timezone.localdate()
     quarter_last = (month - 1) // 3 * 3 + 3
     spans = [
-        breakdown.month_bounds(year, month),
-        (breakdown.month_bounds(year, quarter_last - 2)[0], breakdown.month_bounds(year, quarter_last)[1]),
+        formulas.month_bounds(year, month),
+        (formulas.month_bounds(year, quarter_last - 2)[0], formulas.month_bounds(year, quarter_last)[1]),
         (dt.date(year, 1, 1), dt.date(year, 12, 31)),
     ]
     nights = set()
@@ -681,7 +649,7 @@ def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: i
     _check_manage(by=by, target=target)
     if through_month not in breakdown.MONTHS:
         raise ValidationError({"through_month": _("Choose a month from 1 to 12.")})
-    _start, end = breakdown.month_bounds(target.fiscal_year, through_month)
+    _start, end = formulas.month_bounds(target.fiscal_year, through_month)
     if end >= timezone.localdate():
         raise ValidationError({"through_month": _("Only months that are over can be locked.")})
     periods = _periods(target)
@@ -801,7 +769,7 @@ def pending_change_approve(*, by: AbstractBaseUser, change: PendingChange, reaso
         obj=target,
         summary=f"{target}: change {change.old_annual} → {change.new_annual} approved"[:500],
     )
-    _alert_requester(change)
+    signals.change_decided.send(sender=PendingChange, change=change)
     return target
 
 
@@ -829,31 +797,8 @@ def pending_change_reject(*, by: AbstractBaseUser, change: PendingChange, reason
         obj=target,
         summary=f"{target}: change {change.old_annual} → {change.new_annual} rejected ({reason})"[:500],
     )
-    _alert_requester(change)
+    signals.change_decided.send(sender=PendingChange, change=change)
     return change
-
-
-def _alert_requester(change: PendingChange) -> None:
-    from reports.models import Alert
-
-    target = change.target
-    Alert.objects.update_or_create(
-        user_id=change.requested_by_id,
-        cause=f"change-decided:{change.pk}",
-        day=timezone.localdate(),
-        defaults={
-            "level": Alert.Level.INFO if change.status == PendingChange.Status.APPROVED else Alert.Level.WARNING,
-            "message": f"{target}: {change.status}"[:300],
-            "params": {
-                "owner": target.owner_name,
-                "metric": target.metric.name,
-                "by": display_name(change.decided_by),
-                "status": change.status,
-                "target": target.pk,
-            },
-            "read_at": None,
-        },
-    )
 
 
 # --- month close -------------------------------------------------------------------------------
@@ -862,7 +807,7 @@ def _alert_requester(change: PendingChange) -> None:
 def _last_night_of(month_start: dt.date) -> dt.date | None:
     from reports.models import NightlyRun
 
-    _start, end = breakdown.month_bounds(month_start.year, month_start.month)
+    _start, end = formulas.month_bounds(month_start.year, month_start.month)
     return (
         NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(month_start, end))
         .order_by("-as_of")
@@ -956,7 +901,7 @@ def months_close_due(*, today: dt.date | None = None) -> list[ClosedMonth]:
     known = set(ClosedMonth.objects.values_list("month", flat=True))
     closed = []
     for month in sorted(months - known):
-        _start, end = breakdown.month_bounds(month.year, month.month)
+        _start, end = formulas.month_bounds(month.year, month.month)
         if end <= last_due:
             closed.append(_month_close(by=None, month=month))
     return closed

@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,22 +13,20 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
-from openpyxl.utils import get_column_letter
 
-from org.audit import audit_record
-from org.models import AuditEvent, Role, Team
+from org.models import Role, Team
 from org.scoping import require_role, scope_for, visible_teams
 from salesops.formatting import month_label
 from salesops.params import next_url
-from targets import breakdown, excel, profiles, selectors, services
-from targets.forms import AllocateForm, ImportForm, LockForm, ReopenForm
-from targets.models import DistributionProfile, Metric, PendingChange, Target
+from targets import breakdown, profiles, selectors, services
+from targets.forms import AllocateForm, LockForm
+from targets.models import DistributionProfile, Metric, Target
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 MONTH_NUMBERS = list(breakdown.MONTHS)
 
 
-def _error_text(error: ValidationError) -> str:
+def error_text(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return " ".join(" ".join(messages_) for messages_ in error.message_dict.values())
     return " ".join(error.messages)
@@ -43,7 +39,7 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _grid_params(request: HttpRequest, data) -> tuple[Team, int, Metric]:
+def grid_params(request: HttpRequest, data) -> tuple[Team, int, Metric]:
     """The team, year and metric a grid request is about (defaults: the user's first team, this year, sales)."""
     scope = scope_for(request.user)
     teams = visible_teams(request.user).order_by("depth", "name")
@@ -61,7 +57,7 @@ def _grid_params(request: HttpRequest, data) -> tuple[Team, int, Metric]:
     return team, year, metric
 
 
-def _grid_url(team_id: int, year: int, metric_code: str) -> str:
+def grid_url(team_id: int, year: int, metric_code: str) -> str:
     return reverse("targets:grid") + "?" + urlencode({"team": team_id, "year": year, "metric": metric_code})
 
 
@@ -129,7 +125,7 @@ def _change_notice(target: Target, closed: set[int]) -> str:
 @login_required
 def grid(request: HttpRequest) -> HttpResponse:
     require_role(request.user, *LEADERS)
-    team, year, metric = _grid_params(request, request.GET)
+    team, year, metric = grid_params(request, request.GET)
     this_year = timezone.localdate().year
     context = _grid_context(
         request,
@@ -164,7 +160,7 @@ def _grid_fragment(
 def cell(request: HttpRequest) -> HttpResponse:
     """An inline edit of the grid (a month, the year, or a new row's year); answers with the grid again."""
     require_role(request.user, *LEADERS)
-    team, year, metric = _grid_params(request, request.POST)
+    team, year, metric = grid_params(request, request.POST)
     month = _int(request.POST.get("month"), 0)
     value = request.POST.get("value", "")
     reason = request.POST.get("reason", "")
@@ -207,7 +203,7 @@ def cell(request: HttpRequest) -> HttpResponse:
                 profile=grid_.parent.target.profile if grid_.parent.target and row is not grid_.parent else None,
             )
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     except PermissionDenied:
         error = _("You do not manage this team, so you cannot set its targets.")
     return _grid_fragment(request, team, year, metric, error, notice if not error else "")
@@ -231,11 +227,11 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
             expected_version=_int(request.POST.get("version"), 0) or None,
         )
     except ValidationError as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     except PermissionDenied:
         error = _("You do not manage this team, so you cannot set its targets.")
     notice = "" if error else _profile_sources(target)["fallback_text"]
-    team, year, metric = _grid_params(request, request.POST)
+    team, year, metric = grid_params(request, request.POST)
     return _grid_fragment(request, team, year, metric, error, notice=notice)
 
 
@@ -247,7 +243,7 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
     parent = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk, rep__isnull=True)
     grid_ = selectors.grid_for(user=request.user, team=parent.team, year=parent.fiscal_year, metric=parent.metric)
     form = AllocateForm(request.POST)
-    back = _grid_url(parent.team_id, parent.fiscal_year, parent.metric.code)
+    back = grid_url(parent.team_id, parent.fiscal_year, parent.metric.code)
     if not form.is_valid():
         messages.error(request, _("Choose how to allocate."))
         return redirect(back)
@@ -269,7 +265,7 @@ def allocate(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("The target is allocated."))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(back)
 
 
@@ -324,12 +320,12 @@ def _fallback_text(profile: breakdown.LastYearProfile) -> str:
     ) % {"year": profile.history_year, "months": months}
 
 
-def _target_action(request: HttpRequest, pk: int, action) -> HttpResponse:
+def target_action(request: HttpRequest, pk: int, action) -> HttpResponse:
     target = get_object_or_404(selectors.target_list_for(user=request.user), pk=pk)
     try:
         action(target)
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(next_url(request, default=reverse("targets:detail", args=[target.pk])))
 
 
@@ -342,7 +338,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         services.target_approve(by=request.user, target=target)
         messages.success(request, _("The target is approved."))
 
-    return _target_action(request, pk, run)
+    return target_action(request, pk, run)
 
 
 @login_required
@@ -359,7 +355,7 @@ def approve_children(request: HttpRequest, pk: int) -> HttpResponse:
     for child in drafts:
         services.target_approve(by=request.user, target=child)
     messages.success(request, _("%(count)s targets approved.") % {"count": len(drafts)})
-    return redirect(_grid_url(parent.team_id, parent.fiscal_year, parent.metric.code))
+    return redirect(grid_url(parent.team_id, parent.fiscal_year, parent.metric.code))
 
 
 @login_required
@@ -371,7 +367,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         services.target_acknowledge(by=request.user, target=target)
         messages.success(request, _("Target acknowledged."))
 
-    return _target_action(request, pk, run)
+    return target_action(request, pk, run)
 
 
 @login_required
@@ -386,7 +382,7 @@ def lock(request: HttpRequest, pk: int) -> HttpResponse:
         services.target_lock_months(by=request.user, target=target, through_month=form.cleaned_data["through_month"])
         messages.success(request, _("Months locked."))
 
-    return _target_action(request, pk, run)
+    return target_action(request, pk, run)
 
 
 @login_required
@@ -404,207 +400,3 @@ def mine(request: HttpRequest) -> HttpResponse:
             "ramp_plans": _with_progress(selectors.ramp_plans_for(user=request.user).filter(rep=request.user), today),
         },
     )
-
-
-@login_required
-def export(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, *LEADERS)
-    team, year, metric = _grid_params(request, request.GET)
-    content = excel.grid_workbook(selectors.grid_for(user=request.user, team=team, year=year, metric=metric))
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="targets-{team.code}-{metric.code}-{year}.xlsx"'
-    audit_record(
-        action=AuditEvent.Action.EXPORT, request=request, summary=f"targets {team.code} {metric.code} {year} xlsx"
-    )
-    return response
-
-
-IMPORT_SESSION_KEY = "targets_import"
-
-
-@login_required
-def import_file(request: HttpRequest) -> HttpResponse:
-    """Upload an .xlsx in the grid's layout and see a preview; every error is listed by row and column."""
-    require_role(request.user, *LEADERS)
-    data = request.POST if request.method == "POST" else request.GET
-    team, year, metric = _grid_params(request, data)
-    if not scope_for(request.user).can_manage(team.pk):
-        raise PermissionDenied
-    grid_ = selectors.grid_for(user=request.user, team=team, year=year, metric=metric)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    context = {
-        "form": form,
-        "grid": grid_,
-        "grid_query": urlencode({"team": team.pk, "year": year, "metric": metric.code}),
-    }
-    if request.method == "POST" and form.is_valid():
-        result = excel.parse_workbook(form.cleaned_data["file"].read(), grid=grid_)
-        context["result"] = result
-        labels = {excel.owner_code(row): row.label for row in [grid_.parent, *grid_.rows]}
-        targets = {excel.owner_code(row): row.target for row in [grid_.parent, *grid_.rows]}
-        for row in result.rows:
-            target = targets.get(row.code)
-            closed = selectors.closed_month_changes(target, [Decimal(v) for v in row.months]) if target else []
-            for month in closed:
-                column = get_column_letter(excel.MONTH_COLUMNS[month - 1])
-                result.errors.append(
-                    {"row": row.line, "column": column, "message": services.closed_month_message([month])}
-                )
-        context["preview"] = [
-            {
-                "line": row.line,
-                "code": row.code,
-                "label": labels.get(row.code, ""),
-                "months": row.months,
-                "pending": selectors.import_row_waits(
-                    user=request.user, target=targets.get(row.code), values=row.months
-                ),
-            }
-            for row in result.rows
-        ]
-        if result.is_valid:
-            token = uuid.uuid4().hex
-            request.session[IMPORT_SESSION_KEY] = {
-                "token": token,
-                "team": team.pk,
-                "year": year,
-                "metric": metric.code,
-                "reason": form.cleaned_data["reason"],
-                "rows": [[row.code, row.months] for row in result.rows],
-                # The version of every row's target as previewed: the apply refuses rows changed since.
-                "versions": {
-                    row.code: targets[row.code].version if targets.get(row.code) else None for row in result.rows
-                },
-            }
-            context["token"] = token
-    status = 400 if request.method == "POST" and not context.get("token") else 200
-    return render(request, "targets/import.html", context, status=status)
-
-
-@login_required
-@require_POST
-def import_apply(request: HttpRequest) -> HttpResponse:
-    """Apply the previewed import, all or nothing."""
-    require_role(request.user, *LEADERS)
-    pending = request.session.get(IMPORT_SESSION_KEY)
-    if not pending or pending.get("token") != request.POST.get("token"):
-        messages.error(request, _("This import has expired; upload the file again."))
-        return redirect("targets:grid")
-    team = get_object_or_404(visible_teams(request.user), pk=pending["team"])
-    metric = get_object_or_404(Metric, code=pending["metric"])
-    back = _grid_url(team.pk, pending["year"], metric.code)
-    try:
-        changed = services.target_import_apply(
-            by=request.user,
-            team=team,
-            fiscal_year=pending["year"],
-            metric=metric,
-            rows=[(code, months) for code, months in pending["rows"]],
-            reason=pending["reason"],
-            versions=pending.get("versions", {}),
-        )
-    except ValidationError as exc:
-        messages.error(request, _("Nothing was imported: %(error)s") % {"error": _error_text(exc)})
-        return redirect(back)
-    del request.session[IMPORT_SESSION_KEY]
-    messages.success(request, _("%(count)s targets imported.") % {"count": changed})
-    return redirect(back)
-
-
-@login_required
-@require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    """A director changes one closed month of a target, with a reason."""
-    require_role(request.user, Role.DIRECTOR)
-    form = ReopenForm(request.POST)
-
-    def run(target: Target) -> None:
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        services.target_reopen_month(by=request.user, target=target, **form.cleaned_data)
-        messages.success(request, _("The closed month is changed; the next night recomputes its figures."))
-
-    return _target_action(request, pk, run)
-
-
-@login_required
-def pending_list(request: HttpRequest) -> HttpResponse:
-    """The changes of approved targets waiting for this user's approval, and those the user is waiting for."""
-    require_role(request.user, *LEADERS)
-    to_decide = selectors.pending_changes_to_decide(user=request.user)
-    decided_ids = {change.pk for change in to_decide}
-    mine = [change for change in selectors.pending_changes_for(user=request.user) if change.pk not in decided_ids]
-    return render(request, "targets/pending.html", {"to_decide": to_decide, "waiting": mine})
-
-
-def _pending_action(request: HttpRequest, pk: int, action) -> HttpResponse:
-    change = get_object_or_404(selectors.pending_changes_for(user=request.user), pk=pk)
-    try:
-        action(change)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(request.POST.get("next") or reverse("targets:pending"))
-
-
-@login_required
-@require_POST
-def pending_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, *LEADERS)
-
-    def run(change: PendingChange) -> None:
-        services.pending_change_approve(by=request.user, change=change, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The change is approved and in force."))
-
-    return _pending_action(request, pk, run)
-
-
-@login_required
-@require_POST
-def pending_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, *LEADERS)
-
-    def run(change: PendingChange) -> None:
-        services.pending_change_reject(by=request.user, change=change, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The change is rejected; the approved values stay."))
-
-    return _pending_action(request, pk, run)
-
-
-def _month_action(request: HttpRequest, action) -> HttpResponse:
-    require_role(request.user, Role.DIRECTOR)
-    try:
-        month = dt.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
-    except ValueError:
-        month = None
-    back = reverse("reports:scorecard") + (f"?month={month:%Y-%m}" if month else "")
-    try:
-        if month is None:
-            raise ValidationError({"month": _("Choose a month.")})
-        action(month)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    return redirect(back)
-
-
-@login_required
-@require_POST
-def month_close(request: HttpRequest) -> HttpResponse:
-    """A director closes a month that has ended: its scores freeze."""
-
-    def run(month: dt.date) -> None:
-        services.month_close(by=request.user, month=month)
-        messages.success(request, _("The month is closed; its scores no longer change."))
-
-    return _month_action(request, run)
-
-
-@login_required
-@require_POST
-def month_reopen(request: HttpRequest) -> HttpResponse:
-    """A director reopens a closed month with a reason: the next night recomputes its scores."""
-
-    def run(month: dt.date) -> None:
-        services.month_reopen(by=request.user, month=month, reason=request.POST.get("reason", ""))
-        messages.success(request, _("The month is reopened; the next night recomputes its scores."))
-
-    return _month_action(request, run)

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Collection
 
 from reports.models import PeriodKind
+from salesops import formulas
 
 
 def month_range(day: dt.date) -> tuple[dt.date, dt.date]:
-    start = day.replace(day=1)
-    return start, (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return formulas.month_bounds(day.year, day.month)
 
 
 def night_periods(

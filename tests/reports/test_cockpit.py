@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from org.models import Role, Team
-from reports import cockpit
+from reports import cockpit, cockpit_figures
 from reports.models import PeriodKind
 from reports.night.run import night_compute
 from tests.factories import CustomerFactory, MembershipFactory, ProductFactory, TeamFactory, UserFactory
@@ -80,7 +80,7 @@ def two_regions(company, sales_metric) -> dict:
     return {"west": west, "team_c": team_c, "rep_c": rep_c, "metric": sales_metric}
 
 
-def tile(tiles, kind: str) -> cockpit.Tile:
+def tile(tiles, kind: str) -> cockpit_figures.Tile:
     return next(t for t in tiles if t.period_kind == kind and t.metric.code == "sales")
 
 

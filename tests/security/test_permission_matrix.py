@@ -350,8 +350,8 @@ MATRIX_ROWS += [
     *[R(f"reports:{n}", query="team", obj="team", **LEADERS) for n in REPORT_PAGES],
     R("reports:rep", obj="rep", kwargs=lambda w, s: {"rep_id": s.rep.pk}, **every(200)),
     R("reports:my_day", **every(200)),
-    R("meetings:weekly", shows_own=True, **LEADERS),
-    R("meetings:weekly", "POST", **LEADERS),  # an empty form: 400 with its errors
+    R("reports:weekly", shows_own=True, **LEADERS),
+    R("reports:weekly", "POST", **LEADERS),  # an empty form: 400 with its errors
     R("reports:alerts", **every(200)),
     R("reports:alerts_read", "POST", **every(302)),
     R("reports:robots", shows_own=True, **LEADERS),

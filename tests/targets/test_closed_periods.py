@@ -11,7 +11,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from org.models import AuditEvent
-from reports import selectors as report_selectors
+from reports import scorecards as report_scorecards
 from reports.models import NightlyRun, PeriodKind, ProgressSnapshot
 from reports.night.run import night_compute, nights_compute
 from targets import selectors, services
@@ -168,7 +168,7 @@ def november_scores(sales_team):
 
 
 def _november_achievement(user, team) -> D:
-    card = report_selectors.scorecard(
+    card = report_scorecards.scorecard(
         user=user, team=team, metric=Metric.objects.get(code="sales"), month=dt.date(2026, 11, 1)
     )
     return card["rows"][0].achievement
@@ -198,7 +198,7 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
     NightlyRun.objects.filter(as_of=dt.date(2026, 11, 30)).update(status=NightlyRun.Status.RUNNING)
     assert _november_achievement(director, team) == D("0.5")
     NightlyRun.objects.filter(as_of=dt.date(2026, 11, 30)).update(status=NightlyRun.Status.FINISHED)
-    card = report_selectors.scorecard(
+    card = report_scorecards.scorecard(
         user=director, team=team, metric=Metric.objects.get(code="sales"), month=dt.date(2026, 11, 1)
     )
     assert card["closed"] == closed and card["as_of"] == dt.date(2026, 11, 30)

@@ -16,6 +16,7 @@ from meetings import weekly
 from meetings.forms import WeeklyReviewForm, WeeklyReviewScheduleForm
 from org.models import Role
 from org.scoping import require_role, visible_teams
+from reports import weekly as weekly_page
 from reports.selectors import default_team
 from salesops.params import date_param, object_param
 
@@ -45,7 +46,7 @@ def weekly_review(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
-    context = weekly.weekly_review_for(user=request.user, team=team, week_start=week_start)
+    context = weekly_page.weekly_review_for(user=request.user, team=team, week_start=week_start)
     if request.method == "GET" and context["review"] is not None:
         form = WeeklyReviewForm(
             prefix="minutes",
