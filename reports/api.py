@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -13,11 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from org.idempotency import IdempotentMixin
-from org.permissions import HasRole
+from org.permissions import HasRole, ReadAnyWriteDirector
 from reports import selectors, services
 from reports.models import Alert, ExecutionKpiSnapshot, PeriodKind, ProgressSnapshot
 from salesops.formatting import metric_number, name_of
 from salesops.routers import reading_from_replica
+from targets.models import ClosedMonth
 
 
 class ProgressSnapshotSerializer(serializers.ModelSerializer):
@@ -226,3 +228,62 @@ class AlertViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         serializer.is_valid(raise_exception=True)
         changed = services.alert_mark_read(user=request.user, alert_ids=serializer.validated_data.get("ids"))
         return Response({"marked": changed, "unread": selectors.unread_alert_count(user=request.user)})
+
+
+class ClosedMonthSerializer(serializers.ModelSerializer):
+    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
+    reopened_by = serializers.CharField(source="reopened_by.username", read_only=True, default=None)
+    is_closed = serializers.BooleanField(read_only=True)
+    held_corrections = serializers.IntegerField(
+        read_only=True,
+        default=0,
+        help_text=gettext_lazy(
+            "Days of a team whose actuals changed after the close; they count once the month is reopened."
+        ),
+    )
+
+    class Meta:
+        model = ClosedMonth
+        fields = [
+            "id",
+            "month",
+            "night",
+            "is_closed",
+            "held_corrections",
+            "closed_by",
+            "closed_at",
+            "reopened_by",
+            "reopened_at",
+            "reopen_reason",
+        ]
+        read_only_fields = [f for f in fields if f != "month"]
+        extra_kwargs = {"month": {"validators": []}}  # a reopened month is closed again by the service
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ClosedMonthViewSet(
+    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Months whose scores are frozen; a director closes a month that has ended (``month``: its first day) and
+    reopens one with a reason."""
+
+    serializer_class = ClosedMonthSerializer
+    permission_classes = [ReadAnyWriteDirector]
+
+    def get_queryset(self):
+        return selectors.closed_month_list()
+
+    def perform_create(self, serializer: ClosedMonthSerializer) -> None:
+        serializer.instance = services.month_close(by=self.request.user, month=serializer.validated_data["month"])
+
+    @extend_schema(request=ReasonSerializer, responses=ClosedMonthSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request: Request, pk: str) -> Response:
+        month = self.get_object().month
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        closed = services.month_reopen(by=request.user, month=month, reason=serializer.validated_data["reason"])
+        return Response(ClosedMonthSerializer(closed).data)

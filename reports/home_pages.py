@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from meetings.models import CheckIn, Meeting, Problem
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scoped
@@ -28,7 +29,11 @@ from reports.selectors import (
 )
 from salesops import formulas
 from salesops.formatting import sorted_by_name
+from targets import selectors as target_selectors
 from targets.models import Metric
+from targets.selectors import my_targets
+from visits.models import VisitSettings, VisitSheet
+from visits.selectors import next_visit, sheet_summaries
 
 # --- home pages ----------------------------------------------------------------------------------
 
@@ -65,7 +70,6 @@ class MonthProgress:
 def month_progress(*, user: AbstractBaseUser, day: dt.date, targets: list | None = None) -> MonthProgress:
     """A rep's own month on ``day``: the latest night's figures of ``day``'s month. Before the month's first
     night (on its first day), the new month's targets with today's time progress and last month's figures."""
-    from targets.selectors import my_targets
 
     month_start = day.replace(day=1)
     mine = (
@@ -130,10 +134,6 @@ HOME_ALERTS_READ = 200  # unread alerts folded on the home page, newest first
 def my_day(*, user: AbstractBaseUser, day: dt.date | None = None) -> dict:
     """A rep's day: today's sheet and next visit, meetings due, the month's progress vs time, today's targets
     and unread alerts folded by cause."""
-    from meetings.models import CheckIn, Meeting
-    from targets.selectors import my_targets
-    from visits.models import VisitSettings, VisitSheet
-    from visits.selectors import next_visit, sheet_summaries
 
     day = day or timezone.localdate()
     targets = my_targets(user=user, day=day)
@@ -161,7 +161,6 @@ def my_day(*, user: AbstractBaseUser, day: dt.date | None = None) -> dict:
 def _ramp_plans(*, user: AbstractBaseUser, team: Team | None, day: dt.date) -> list[tuple]:
     """New reps' 30/60/90-day checkpoints the user may see, in the team when given (plans still running or
     ended in the last 30 days)."""
-    from targets import selectors as target_selectors
 
     plans = target_selectors.ramp_plans_for(user=user).filter(start_date__gte=day - dt.timedelta(days=120))
     if team is not None:
@@ -173,8 +172,6 @@ def _ramp_plans(*, user: AbstractBaseUser, team: Team | None, day: dt.date) -> l
 
 def my_team(*, user: AbstractBaseUser, team: Team, day: dt.date | None = None) -> dict:
     """A manager's team today: who is ahead/behind, missing sheets, open problems, today's meetings."""
-    from meetings.models import Meeting, Problem
-    from visits.models import VisitSheet
 
     day = day or timezone.localdate()
     metric = default_metric()

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from org.models import Team
 from org.scoping import scope_for, scoped, visible_teams
 from reports.models import (
     Alert,
     ExecutionKpiSnapshot,
+    HeldCorrection,
     NightlyRun,
     ProgressSnapshot,
     ReportSettings,
@@ -222,3 +224,20 @@ def default_team(*, user: AbstractBaseUser) -> Team | None:
     teams = visible_teams(user).order_by("path")
     own = teams.filter(id__in=scope.own_team_ids).first()
     return own or teams.first()
+
+
+def closed_month_list() -> QuerySet[ClosedMonth]:
+    """Every month close (closed or reopened), newest month first, with ``held_corrections``: the days of a team
+    whose actuals changed after the close and wait for a reopening."""
+    held = (
+        HeldCorrection.objects.filter(night=OuterRef("night"), released_at__isnull=True)
+        .order_by()
+        .values("night")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        ClosedMonth.objects.select_related("closed_by", "reopened_by")
+        .annotate(held_corrections=Coalesce(Subquery(held), 0))
+        .order_by("-month")
+    )

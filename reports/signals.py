@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from org.models import Membership, Role
 from reports.models import Alert, NightlyRun
+from reports.services import closed_month_recompute
 from salesops.formatting import display_name, metric_value
 from salesops.versions import company_data_changed
 from targets import selectors as target_selectors
 from targets import signals as target_signals
-from targets.models import PendingChange
+from targets.models import PendingChange, Target
 
 
 def _night_saved(sender, instance: NightlyRun, **kwargs) -> None:
@@ -80,3 +81,6 @@ def connect() -> None:
     post_save.connect(_night_saved, sender=NightlyRun, dispatch_uid="live-table-night")
     target_signals.change_requested.connect(_alert_approvers, sender=PendingChange, dispatch_uid="alert-approvers")
     target_signals.change_decided.connect(_alert_requester, sender=PendingChange, dispatch_uid="alert-requester")
+    target_signals.closed_month_changed.connect(
+        closed_month_recompute, sender=Target, dispatch_uid="closed-month-recompute"
+    )

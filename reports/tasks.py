@@ -9,6 +9,8 @@ from celery import Task, group, shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from reports import robots
+from reports.models import RobotMessage
 from reports.night.failures import night_fail
 from reports.night.run import night_finish, run, shard_compute
 
@@ -61,17 +63,12 @@ def compute_shard_task(self, as_of: str, team_ids: list[int], refresh_from: str 
 @shared_task
 def robots_after_night_task(as_of: str) -> int:
     """Queue the night's daily report for every active group robot (sent by robot_deliver_task, one per message)."""
-    from reports import robots
-
     return robots.after_night(as_of=dt.date.fromisoformat(as_of))
 
 
 @shared_task(bind=True, max_retries=None)
 def robot_deliver_task(self, message_id: int) -> str:
     """Send a robot message's remaining parts; wait and try again when the platform says so (rate limit, outage)."""
-    from reports import robots
-    from reports.models import RobotMessage
-
     message = RobotMessage.objects.select_related("robot").filter(pk=message_id, status="pending").first()
     if message is None:
         return "gone"
@@ -84,6 +81,4 @@ def robot_deliver_task(self, message_id: int) -> str:
 @shared_task
 def robots_meeting_reminders_task() -> int:
     """Every minute (Beat): remind the teams' robots of the meetings starting in the next ten minutes."""
-    from reports import robots
-
     return robots.meeting_reminders()

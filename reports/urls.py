@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import cockpit_views, robot_views, views, weekly_views
+from reports import closing_views, cockpit_views, robot_views, views, weekly_views
 
 app_name = "reports"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("reports/daily.csv", views.daily_csv, name="daily_csv"),
     path("reports/reps/<int:rep_id>/", views.rep_detail, name="rep"),
     path("reports/scorecard/", views.scorecard, name="scorecard"),
+    path("reports/months/close/", closing_views.month_close, name="month_close"),
+    path("reports/months/reopen/", closing_views.month_reopen, name="month_reopen"),
     path("reports/my-day/", views.my_day, name="my_day"),
     path("reports/my-team/", views.my_team, name="my_team"),
     path("reports/alerts/", views.alert_list, name="alerts"),

@@ -10,6 +10,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -318,3 +319,10 @@ def sheet_append(sheet: Any, values: list, *, formulas: tuple[int, ...] = ()) ->
     for index, cell in enumerate(sheet[sheet.max_row]):
         if index not in formulas and cell.data_type == "f":
             cell.data_type = "s"
+
+
+def error_text(error: ValidationError) -> str:
+    """A validation error's messages as one line of text, for a page's message."""
+    if hasattr(error, "error_dict"):
+        return " ".join(" ".join(messages) for messages in error.message_dict.values())
+    return " ".join(error.messages)

@@ -21,7 +21,6 @@ from salesops.formatting import metric_number
 from salesops.schema import StaleVersionSerializer, conflict_of
 from targets import breakdown, selectors, services
 from targets.models import (
-    ClosedMonth,
     DistributionProfile,
     Metric,
     PendingChange,
@@ -447,65 +446,6 @@ class PendingChangeViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrie
             by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
         )
         return Response(PendingChangeSerializer(change).data)
-
-
-class ClosedMonthSerializer(serializers.ModelSerializer):
-    closed_by = serializers.CharField(source="closed_by.username", read_only=True, default=None)
-    reopened_by = serializers.CharField(source="reopened_by.username", read_only=True, default=None)
-    is_closed = serializers.BooleanField(read_only=True)
-    held_corrections = serializers.IntegerField(
-        read_only=True,
-        default=0,
-        help_text=gettext_lazy(
-            "Days of a team whose actuals changed after the close; they count once the month is reopened."
-        ),
-    )
-
-    class Meta:
-        model = ClosedMonth
-        fields = [
-            "id",
-            "month",
-            "night",
-            "is_closed",
-            "held_corrections",
-            "closed_by",
-            "closed_at",
-            "reopened_by",
-            "reopened_at",
-            "reopen_reason",
-        ]
-        read_only_fields = [f for f in fields if f != "month"]
-        extra_kwargs = {"month": {"validators": []}}  # a reopened month is closed again by the service
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField()
-
-
-class ClosedMonthViewSet(
-    IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
-):
-    """Months whose scores are frozen; a director closes a month that has ended (``month``: its first day) and
-    reopens one with a reason."""
-
-    serializer_class = ClosedMonthSerializer
-    permission_classes = [ReadAnyWriteDirector]
-
-    def get_queryset(self):
-        return selectors.closed_month_list()
-
-    def perform_create(self, serializer: ClosedMonthSerializer) -> None:
-        serializer.instance = services.month_close(by=self.request.user, month=serializer.validated_data["month"])
-
-    @extend_schema(request=ReasonSerializer, responses=ClosedMonthSerializer)
-    @action(detail=True, methods=["post"])
-    def reopen(self, request: Request, pk: str) -> Response:
-        month = self.get_object().month
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        closed = services.month_reopen(by=request.user, month=month, reason=serializer.validated_data["reason"])
-        return Response(ClosedMonthSerializer(closed).data)
 
 
 class RampCheckpointSerializer(serializers.ModelSerializer):

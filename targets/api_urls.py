@@ -10,6 +10,5 @@ router.register("distribution-profiles", api.ProfileViewSet, basename="distribut
 router.register("targets", api.TargetViewSet, basename="target")
 router.register("ramp-plans", api.RampPlanViewSet, basename="ramp-plan")
 router.register("pending-changes", api.PendingChangeViewSet, basename="pending-change")
-router.register("closed-months", api.ClosedMonthViewSet, basename="closed-month")
 
 urlpatterns = router.urls

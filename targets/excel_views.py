@@ -18,12 +18,12 @@ from openpyxl.utils import get_column_letter
 from org.audit import audit_record
 from org.models import AuditEvent
 from org.scoping import require_role, scope_for, visible_teams
+from salesops.formatting import error_text
 from targets import excel, selectors, services
 from targets.forms import ImportForm
 from targets.models import Metric
 from targets.views import (
     LEADERS,
-    error_text,
     grid_params,
     grid_url,
 )

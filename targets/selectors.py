@@ -9,14 +9,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from org.calendar import working_dates
 from org.models import Membership, Role, Team
 from org.scoping import scope_for, scoped
-from reports.models import HeldCorrection
 from salesops import formulas
 from salesops.formatting import display_name, name_sort_key
 from targets import breakdown
@@ -401,23 +399,6 @@ def frozen_night(as_of: dt.date) -> bool:
     if not ClosedMonth.objects.filter(night=as_of, reopened_at__isnull=True).exists():
         return False
     return not NightRecompute.objects.filter(night=as_of, started_at__isnull=False, done_at__isnull=True).exists()
-
-
-def closed_month_list() -> QuerySet[ClosedMonth]:
-    """Every month close (closed or reopened), newest month first, with ``held_corrections``: the days of a team
-    whose actuals changed after the close and wait for a reopening (reports.HeldCorrection)."""
-    held = (
-        HeldCorrection.objects.filter(night=OuterRef("night"), released_at__isnull=True)
-        .order_by()
-        .values("night")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return (
-        ClosedMonth.objects.select_related("closed_by", "reopened_by")
-        .annotate(held_corrections=Coalesce(Subquery(held), 0))
-        .order_by("-month")
-    )
 
 
 def closed_month_of(month_start: dt.date) -> ClosedMonth | None:

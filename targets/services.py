@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,10 +33,8 @@ from salesops.limits import check_target
 from salesops.transactions import entry_point
 from targets import breakdown, profiles, selectors, signals
 from targets.models import (
-    ClosedMonth,
     DistributionProfile,
     Metric,
-    NightRecompute,
     PendingChange,
     RampCheckpoint,
     RampPlan,
@@ -610,36 +607,8 @@ def target_reopen_month(*, by: AbstractBaseUser, target: Target, month: int, val
         ("annual_value", None, approved["annual"], target.annual_value),
     ]
     target = _commit(target, periods, approved, by=by, reason=reason, changes=changes, reopened=[month])
-    for night in _nights_touching(target.fiscal_year, month):
-        NightRecompute.objects.create(night=night, reason=reason, requested_by=by)
+    signals.closed_month_changed.send(sender=Target, target=target, month=month, reason=reason, by=by)
     return target
-
-
-def _nights_touching(year: int, month: int) -> list[dt.date]:
-    """The published nights that hold a closed period containing ``month``: the last night of the month, of its
-    quarter and of its year, when those have ended (the current periods are recomputed every night anyway)."""
-    from reports.models import NightlyRun
-
-    today = timezone.localdate()
-    quarter_last = (month - 1) // 3 * 3 + 3
-    spans = [
-        formulas.month_bounds(year, month),
-        (formulas.month_bounds(year, quarter_last - 2)[0], formulas.month_bounds(year, quarter_last)[1]),
-        (dt.date(year, 1, 1), dt.date(year, 12, 31)),
-    ]
-    nights = set()
-    for start, end in spans:
-        if end >= today:
-            continue
-        night = (
-            NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(start, end))
-            .order_by("-as_of")
-            .values_list("as_of", flat=True)
-            .first()
-        )
-        if night is not None:
-            nights.add(night)
-    return sorted(nights)
 
 
 @entry_point
@@ -799,112 +768,6 @@ def pending_change_reject(*, by: AbstractBaseUser, change: PendingChange, reason
     )
     signals.change_decided.send(sender=PendingChange, change=change)
     return change
-
-
-# --- month close -------------------------------------------------------------------------------
-
-
-def _last_night_of(month_start: dt.date) -> dt.date | None:
-    from reports.models import NightlyRun
-
-    _start, end = formulas.month_bounds(month_start.year, month_start.month)
-    return (
-        NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__range=(month_start, end))
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)
-        .first()
-    )
-
-
-def _check_month_to_close(month_start: dt.date, today: dt.date) -> dt.date:
-    if month_start.replace(day=1) != month_start or month_start >= today.replace(day=1):
-        raise ValidationError({"month": _("Only a month that has ended can be closed.")})
-    night = _last_night_of(month_start)
-    if night is None:
-        raise ValidationError({"month": _("No night of this month has been computed; there are no scores to close.")})
-    return night
-
-
-def _month_close(*, by: AbstractBaseUser | None, month: dt.date) -> ClosedMonth:
-    """Close a month that has ended: its last night's scores are frozen. ``by`` is a director, or None when the
-    month closes itself."""
-    if by is not None and not scope_for(by).is_director:
-        raise PermissionDenied
-    month = month.replace(day=1)
-    night = _check_month_to_close(month, timezone.localdate())
-    existing = ClosedMonth.objects.select_for_update().filter(month=month).first()
-    if existing is not None and existing.is_closed:
-        raise ValidationError({"month": _("This month is already closed.")})
-    closed, _created = ClosedMonth.objects.update_or_create(
-        month=month,
-        defaults={
-            "night": night,
-            "closed_by": by,
-            "closed_at": timezone.now(),
-            "reopened_by": None,
-            "reopened_at": None,
-            "reopen_reason": "",
-        },
-    )
-    audit_record(
-        action=AuditEvent.Action.TARGET_CHANGED,
-        actor=by,
-        obj=closed,
-        summary=f"month {month:%Y-%m} closed, night {night} frozen",
-    )
-    return closed
-
-
-month_close = entry_point(_month_close)
-
-
-@entry_point
-def month_reopen(*, by: AbstractBaseUser, month: dt.date, reason: str) -> ClosedMonth:
-    """A director reopens a closed month with a reason: the next night recomputes its last night, which stays
-    open to backfills until the month is closed again."""
-    if not scope_for(by).is_director:
-        raise PermissionDenied
-    closed = (
-        ClosedMonth.objects.select_for_update().filter(month=month.replace(day=1), reopened_at__isnull=True).first()
-    )
-    if closed is None:
-        raise ValidationError({"month": _("This month is not closed.")})
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for reopening a closed month.")})
-    closed.reopened_by, closed.reopened_at, closed.reopen_reason = by, timezone.now(), reason
-    closed.save()
-    NightRecompute.objects.create(night=closed.night, reason=reason, requested_by=by)
-    audit_record(
-        action=AuditEvent.Action.TARGET_CHANGED,
-        actor=by,
-        obj=closed,
-        summary=f"month {closed.month:%Y-%m} reopened ({reason})"[:500],
-    )
-    return closed
-
-
-def month_close_after_days() -> int:
-    return int(getattr(settings, "MONTH_CLOSE_AFTER_DAYS", 5))
-
-
-@entry_point
-def months_close_due(*, today: dt.date | None = None) -> list[ClosedMonth]:
-    """Close by themselves the months that ended at least MONTH_CLOSE_AFTER_DAYS ago and were never closed (a
-    month a director reopened stays open until a director closes it again)."""
-    today = today or timezone.localdate()
-    last_due = today - dt.timedelta(days=month_close_after_days())
-    from reports.models import NightlyRun
-
-    nights = NightlyRun.objects.filter(status=NightlyRun.Status.FINISHED, as_of__lte=last_due)
-    months = {night.replace(day=1) for night in nights.values_list("as_of", flat=True)}
-    known = set(ClosedMonth.objects.values_list("month", flat=True))
-    closed = []
-    for month in sorted(months - known):
-        _start, end = formulas.month_bounds(month.year, month.month)
-        if end <= last_due:
-            closed.append(_month_close(by=None, month=month))
-    return closed
 
 
 # --- cascade ----------------------------------------------------------------------------------
@@ -1174,11 +1037,9 @@ def target_import_apply(
     ``versions`` are each code's target version at the preview (None: no target then); a row changed since is
     refused by name and nothing is applied. Returns how many targets were created or changed.
     """
-    from targets.selectors import grid_for
-
     if not scope_for(by).can_manage(team.pk):
         raise PermissionDenied
-    grid = grid_for(user=by, team=team, year=fiscal_year, metric=metric)
+    grid = selectors.grid_for(user=by, team=team, year=fiscal_year, metric=metric)
     by_code = {(row.rep.username if row.rep else row.team.code): row for row in [grid.parent, *grid.rows]}
     if versions is not None:
         targets_ = [row.target.pk for row in by_code.values() if row.target is not None]

@@ -12,3 +12,6 @@ change_requested = Signal()
 
 # A waiting change was approved or rejected (``change``: the PendingChange, its status and decider set).
 change_decided = Signal()
+
+# A director changed a closed month's value of a target (``target``, ``month``: 1–12, ``reason``, ``by``).
+closed_month_changed = Signal()

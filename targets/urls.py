@@ -24,6 +24,4 @@ urlpatterns = [
     path("targets/pending/", change_views.pending_list, name="pending"),
     path("targets/pending/<int:pk>/approve/", change_views.pending_approve, name="pending_approve"),
     path("targets/pending/<int:pk>/reject/", change_views.pending_reject, name="pending_reject"),
-    path("targets/months/close/", change_views.month_close, name="month_close"),
-    path("targets/months/reopen/", change_views.month_reopen, name="month_reopen"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from org.models import Role, Team
 from org.scoping import require_role, scope_for, visible_teams
-from salesops.formatting import month_label
+from salesops.formatting import error_text, month_label
 from salesops.params import next_url
 from targets import breakdown, profiles, selectors, services
 from targets.forms import AllocateForm, LockForm
@@ -24,12 +24,6 @@ from targets.models import DistributionProfile, Metric, Target
 
 LEADERS = (Role.DIRECTOR, Role.MANAGER)
 MONTH_NUMBERS = list(breakdown.MONTHS)
-
-
-def error_text(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return " ".join(" ".join(messages_) for messages_ in error.message_dict.values())
-    return " ".join(error.messages)
 
 
 def _int(value: str | None, default: int) -> int:

@@ -25,8 +25,8 @@ from reports.night.publish import night_publish, planner_statistics_refresh
 from reports.night.rollups import daily_actual_refresh, refresh_start
 from reports.night.shards import advisory_lock, commit_without_waiting, leaf_team_shards, shard_key
 from reports.night.snapshots import progress_snapshots_compute
+from reports.services import months_close_due
 from targets.models import NightRecompute
-from targets.services import months_close_due
 
 ShardsDispatch = Callable[[dt.date, list[list[int]], dt.date], None]
 """Sends a night's shards (lists of team ids) to the workers, with the night's first day to roll up again; there

@@ -13,8 +13,8 @@ import time_machine
 
 from reports.models import ActualChange, Alert, HeldCorrection, ProgressSnapshot
 from reports.night.run import night_compute
+from reports.services import month_close, month_reopen
 from targets.models import NightRecompute
-from targets.services import month_close, month_reopen
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_sale, make_target
 from visits.models import SaleRecord

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from reports import periods
+from reports import services as report_services
 from reports.models import NightlyRun, PeriodKind
 from reports.night.run import night_compute
-from targets import services as target_services
 from tests.factories import CustomerFactory, ProductFactory
 from tests.reports.factories import make_sale
 
@@ -112,7 +112,7 @@ def test_the_drill_down_takes_an_as_of_date_and_a_period(company, two_nights) ->
 def test_last_months_frozen_scorecard_is_one_click_away(company, two_nights) -> None:
     client = company.client_for(company.director)
     with at(D(2026, 3, 17)):
-        closed = target_services.month_close(by=company.director, month=D(2026, 2, 1))
+        closed = report_services.month_close(by=company.director, month=D(2026, 2, 1))
         now = client.get(reverse("reports:scorecard") + f"?team={company.team_a.pk}")
     assert now.context["as_of"] == D(2026, 3, 16) and now.context["closed"] is None
     # A backfill has February's last night open: the closed month still reads its frozen rows.
@@ -143,7 +143,7 @@ def test_a_closed_months_daily_report_and_drill_down_keep_the_figures_it_was_clo
     url = reverse("reports:daily") + f"?team={company.team_a.pk}&metric={metric.pk}&as_of=2026-02-28"
     with at(D(2026, 3, 17)):
         before = client.get(url).context["report"]
-        target_services.month_close(by=company.director, month=D(2026, 2, 1))
+        report_services.month_close(by=company.director, month=D(2026, 2, 1))
     shown = {r.snapshot.owner_key: r.snapshot.actual for r in before.rows}
     assert before.as_of == D(2026, 2, 27) and shown[f"rep:{company.rep_a.pk}"] == 50000
 

@@ -220,7 +220,7 @@ MATRIX_ROWS += [
         R(f"targets:{n}", "POST", kwargs=lambda w, s: {"pk": 0}, **roles(403, 404, 404))
         for n in ("pending_approve", "pending_reject")
     ],
-    *[R(f"targets:{n}", "POST", **roles(403, 403, OK)) for n in ("month_close", "month_reopen")],
+    *[R(f"reports:{n}", "POST", **roles(403, 403, OK)) for n in ("month_close", "month_reopen")],
     *[R(f"targets:{n}", "POST", obj="team_target", **LEADERS) for n in ("allocate", "approve_children")],
     # --- visits API ---
     R("api:visit-sheet-list", lists="sheet", **every(200)),

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from org.models import AuditEvent
 from reports import scorecards as report_scorecards
+from reports import services as report_services
 from reports.models import NightlyRun, PeriodKind, ProgressSnapshot
 from reports.night.run import night_compute, nights_compute
 from targets import selectors, services
@@ -179,10 +180,10 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
     assert _november_achievement(director, team) == D("0.5")
     with at(2026, 12, 2):
         with pytest.raises(PermissionDenied):
-            services.month_close(by=sales_team.manager, month=dt.date(2026, 11, 1))
+            report_services.month_close(by=sales_team.manager, month=dt.date(2026, 11, 1))
         with pytest.raises(ValidationError):
-            services.month_close(by=director, month=dt.date(2026, 12, 1))  # not over yet
-        closed = services.month_close(by=director, month=dt.date(2026, 11, 1))
+            report_services.month_close(by=director, month=dt.date(2026, 12, 1))  # not over yet
+        closed = report_services.month_close(by=director, month=dt.date(2026, 11, 1))
         assert closed.night == dt.date(2026, 11, 30)
         # A late ERP line for November, then a backfill of the month.
         make_sale(
@@ -204,9 +205,9 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
     assert card["closed"] == closed and card["as_of"] == dt.date(2026, 11, 30)
     with at(2026, 12, 3):
         with pytest.raises(ValidationError) as error:
-            services.month_reopen(by=director, month=dt.date(2026, 11, 1), reason="")
+            report_services.month_reopen(by=director, month=dt.date(2026, 11, 1), reason="")
         assert "reason" in error.value.message_dict
-        services.month_reopen(by=director, month=dt.date(2026, 11, 1), reason="ERP correction of 20 November")
+        report_services.month_reopen(by=director, month=dt.date(2026, 11, 1), reason="ERP correction of 20 November")
         night_compute(as_of=dt.date(2026, 12, 2))
     assert _november_achievement(director, team) == D("0.8")  # (55,000 + 33,000) / 110,000
     assert AuditEvent.objects.filter(summary__contains="2026-11 reopened (ERP correction").exists()
@@ -214,13 +215,13 @@ def test_a_closed_month_keeps_its_scorecard_against_a_later_backfill(sales_team,
 
 def test_a_month_closes_by_itself_five_days_after_its_end(sales_team, november_scores) -> None:
     with at(2026, 12, 4):
-        assert services.months_close_due() == []
+        assert report_services.months_close_due() == []
     with at(2026, 12, 5):
-        [closed] = services.months_close_due()
+        [closed] = report_services.months_close_due()
     assert (closed.month, closed.night, closed.closed_by) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30), None)
     with at(2026, 12, 6):
-        services.month_reopen(by=sales_team.director, month=dt.date(2026, 11, 1), reason="Recount")
-        assert services.months_close_due() == []  # a reopened month waits for a director to close it again
+        report_services.month_reopen(by=sales_team.director, month=dt.date(2026, 11, 1), reason="Recount")
+        assert report_services.months_close_due() == []  # a reopened month waits for a director to close it again
     assert not ClosedMonth.objects.get().is_closed
 
 
@@ -233,13 +234,13 @@ def test_the_director_closes_and_reopens_a_month_from_the_scorecard(sales_team, 
         page = director.get(url).content.decode()
         assert 'data-testid="month-close"' in page and 'data-testid="month-closed"' not in page
         assert 'data-testid="month-close"' not in manager.get(url).content.decode()
-        assert manager.post("/targets/months/close/", {"month": "2026-11"}).status_code == 403
-        director.post("/targets/months/close/", {"month": "2026-11"})
+        assert manager.post("/reports/months/close/", {"month": "2026-11"}).status_code == 403
+        director.post("/reports/months/close/", {"month": "2026-11"})
         page = director.get(url).content.decode()
         assert 'data-testid="month-closed"' in page and 'data-testid="month-reopen"' in page
-        director.post("/targets/months/reopen/", {"month": "2026-11", "reason": ""})
+        director.post("/reports/months/reopen/", {"month": "2026-11", "reason": ""})
         assert ClosedMonth.objects.get().is_closed  # no reason, not reopened
-        director.post("/targets/months/reopen/", {"month": "2026-11", "reason": "Recount"})
+        director.post("/reports/months/reopen/", {"month": "2026-11", "reason": "Recount"})
     assert not ClosedMonth.objects.get().is_closed
 
 
