@@ -13,6 +13,7 @@ from org.models import AuditEvent, Customer, Datum, Team
 from org.scoping import scope_for
 from org.selectors import rep_choices_for
 from salesops.formatting import display_name, sorted_by_name
+from salesops.widgets import FilePickerInput
 
 # A first order date is a real day of the company's history: not in the future, not before 1900.
 FIRST_ORDER_DATE_VALIDATORS = [MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(timezone.localdate)]
@@ -110,9 +111,7 @@ class CalendarImportForm(forms.Form):
     file = forms.FileField(
         label=_("or a file (.csv, .txt, .ics)"),
         required=False,
-        widget=forms.ClearableFileInput(
-            attrs={"class": "form-control form-control-sm", "accept": ".csv,.txt,.ics,text/csv,text/calendar"}
-        ),
+        widget=FilePickerInput(attrs={"accept": ".csv,.txt,.ics,text/csv,text/calendar"}),
     )
 
     def clean_file(self):

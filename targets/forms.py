@@ -3,13 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from salesops.widgets import FilePickerInput
 from targets import services
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("Excel file (.xlsx)"),
-        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}),
+        widget=FilePickerInput(attrs={"accept": ".xlsx"}),
     )
     reason = forms.CharField(
         label=_("Reason for the change"),

@@ -11,6 +11,7 @@ var ASSETS = [
   "{% static 'vendor/bootstrap.bundle.min.js' %}",
   "{% static 'vendor/htmx.min.js' %}",
   "{% static 'js/base.js' %}",
+  "{% static 'js/file-picker.js' %}",
   "{% static 'vendor/idb-keyval.js' %}",
   "{% static 'js/offline-queue.js' %}",
   "{% static 'js/offline-page.js' %}",

@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -137,11 +138,24 @@ class VisitPhotoUploadSerializer(serializers.Serializer):
     longitude = serializers.DecimalField(max_digits=12, decimal_places=6, required=False, allow_null=True)
 
 
+class VisitWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text=_(
+            "What to look at, the same in every language: customer_already_on_sheet (the customer has another "
+            "visit on this sheet; remove one if it was a mistake)."
+        )
+    )
+    message = serializers.CharField(help_text=_("The warning as the sheet shows it, in the request's language."))
+
+
 class VisitSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     order_lines = OrderLineSerializer(many=True, read_only=True)
     photos = VisitPhotoSerializer(many=True, read_only=True)
     reviews = VisitReviewSerializer(many=True, read_only=True)
+    warnings = serializers.SerializerMethodField(
+        help_text=_("Warnings about the visit just planned (the write was made all the same); empty otherwise.")
+    )
 
     class Meta:
         model = Visit
@@ -169,6 +183,7 @@ class VisitSerializer(serializers.ModelSerializer):
             "photos",
             "order_lines",
             "reviews",
+            "warnings",
         ]
         read_only_fields = [
             "check_in_at",
@@ -192,6 +207,11 @@ class VisitSerializer(serializers.ModelSerializer):
         if request is not None and request.user.is_authenticated:
             self.fields["sheet"].queryset = selectors.sheet_list_for(user=request.user)
             self.fields["customer"].queryset = customer_list_for(user=request.user)
+
+    @extend_schema_field(VisitWarningSerializer(many=True))
+    def get_warnings(self, visit: Visit) -> list[dict[str, str]]:
+        found: list[selectors.PlanWarning] = getattr(visit, "plan_warnings", [])
+        return [{"code": warning.code, "message": warning.message} for warning in found]
 
 
 class VisitCheckInSerializer(serializers.Serializer):
@@ -464,6 +484,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
             planned_time=data.get("planned_time"),
             planned=data.get("planned", True),
         )
+        visit.plan_warnings = selectors.visit_plan_warnings(visit=visit)  # what the sheet shows after planning
         return self._respond(visit, status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from org.models import Customer, Team
 from org.selectors import customer_list_for, team_list_for
 from salesops.params import date_outside_message
+from salesops.widgets import FilePickerInput
 from visits.models import MAX_PHOTOS_PER_VISIT, Visit, VisitReview
 from visits.services.visit_photos import PhotoUpload
 
@@ -187,7 +188,7 @@ class TeamDayForm(forms.Form):
 class SaleImportForm(forms.Form):
     file = forms.FileField(
         label=_("Sales lines (.csv or .xlsx)"),
-        widget=forms.ClearableFileInput(
+        widget=FilePickerInput(
             attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
     )

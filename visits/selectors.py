@@ -185,6 +185,27 @@ def undone_planned_visits(visits: list[Visit]) -> list[Visit]:
     return [visit for visit in visits if visit.planned and visit.check_out_at is None]
 
 
+@dataclass(frozen=True)
+class PlanWarning:
+    """Something the rep should look at after planning a visit; the visit was planned all the same."""
+
+    code: str  # English in every language, for API clients
+    message: str
+
+
+def visit_plan_warnings(*, visit: Visit) -> list[PlanWarning]:
+    """What the sheet and the API tell the rep about a visit just added: its customer already on the same sheet.
+    One query."""
+    count = Visit.objects.filter(sheet_id=visit.sheet_id, customer_id=visit.customer_id).count()
+    if count < 2:
+        return []
+    message = _("%(customer)s is already on this sheet (now %(count)d visits); remove one if it was a mistake.") % {
+        "customer": visit.customer.name,
+        "count": count,
+    }
+    return [PlanWarning(code="customer_already_on_sheet", message=message)]
+
+
 def sheet_with_visits(sheets: QuerySet[VisitSheet]) -> QuerySet[VisitSheet]:
     """Sheets with their visits, order lines, photos and reviews loaded in a fixed number of queries."""
     return sheet_summaries(sheets).prefetch_related(
@@ -228,6 +249,28 @@ def team_day_for(*, user: AbstractBaseUser | AnonymousUser, day: dt.date, team: 
         TeamDayRow(rep=m.user, team=m.team, summary=summaries[rep_id], sheet_id=sheet_ids.get(rep_id))
         for rep_id, m in sorted(seen.items(), key=lambda item: (item[1].team.path, name_sort_key(item[1].user)))
     ]
+
+
+@dataclass(frozen=True)
+class UndoneVisit:
+    """A planned visit of the team day not made, with the reason its rep gave at submission."""
+
+    rep: Any
+    sheet_id: int
+    visit: Visit
+
+
+def team_day_undone_reasons(rows: list[TeamDayRow]) -> list[UndoneVisit]:
+    """The planned visits not made on the team day's sheets that have a reason, in the rows' order; one query."""
+    order = {row.sheet_id: (index, row.rep) for index, row in enumerate(rows) if row.sheet_id}
+    visits = (
+        Visit.objects.filter(sheet_id__in=list(order), planned=True, check_out_at__isnull=True)
+        .exclude(undone_reason="")
+        .select_related("customer")
+        .order_by("planned_time", "id")
+    )
+    found = sorted(visits, key=lambda visit: order[visit.sheet_id][0])  # stable: by rep, then as planned
+    return [UndoneVisit(rep=order[visit.sheet_id][1], sheet_id=visit.sheet_id, visit=visit) for visit in found]
 
 
 def team_day_totals(rows: list[TeamDayRow]) -> dict[str, Any]:

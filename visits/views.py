@@ -347,17 +347,12 @@ def visit_plan(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         _flash_form(request, form)
         return redirect(_sheet_url(sheet.pk, "plan"))
-    customer = form.cleaned_data["customer"]
-    already = list(sheet.visits.filter(customer=customer).order_by("planned_time", "id"))
     planned: list[Visit] = []
     if _attempt(request, lambda: planned.append(rep_day.visit_plan(by=request.user, sheet=sheet, **form.cleaned_data))):
-        if already:
-            messages.warning(
-                request,
-                _("%(customer)s is already on this sheet (now %(count)d visits); remove one if it was a mistake.")
-                % {"customer": customer.name, "count": len(already) + 1},
-            )
-        else:
+        warnings = selectors.visit_plan_warnings(visit=planned[0])
+        for warning in warnings:
+            messages.warning(request, warning.message)
+        if not warnings:
             messages.success(request, _("Visit planned."))
     if planned and wants_fragment(request):
         return redirect(_sheet_url(sheet.pk, f"visit-{planned[0].pk}"))
@@ -697,6 +692,7 @@ def team_day(request: HttpRequest) -> HttpResponse:
         "team": team,
         "rows": rows,
         "totals": selectors.team_day_totals(rows),
+        "undone": selectors.team_day_undone_reasons(rows),
         "previous_day": day - dt.timedelta(days=1),
         "next_day": day + dt.timedelta(days=1) if day < today_ else None,
         "deadline_passed": timezone.now() > sheet_rules.sheet_deadline(day),

@@ -146,8 +146,14 @@
     }, function () {});
   }
 
+  // Files set from here fire no change event: the name beside the button (file-picker.js) hears it this way.
+  function filesChanged(input) {
+    input.dispatchEvent(new Event("salesops:files-changed", { bubbles: true }));
+  }
+
   function clear(input) {
     input.value = "";
+    filesChanged(input);
     preview(input, null);
     ["taken_at", "latitude", "longitude"].forEach(function (suffix) {
       var field = hidden(input, suffix);
@@ -190,6 +196,7 @@
         var transfer = new DataTransfer();
         transfer.items.add(small);
         input.files = transfer.files;
+        filesChanged(input);
         preview(input, small);
         note(input, original);
       })
