@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import signal
 import statistics
@@ -38,12 +39,13 @@ import django  # noqa: E402
 django.setup()
 
 import psutil  # noqa: E402
-from django.db import close_old_connections, connection  # noqa: E402
+from django.db import DatabaseError, close_old_connections, connection  # noqa: E402
 from django.db.models import Count, Q, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from org.models import Customer, Membership, Role, Team  # noqa: E402
 from reports.models import NightlyRun, NightlyShard  # noqa: E402
+from reports.night import snapshots  # noqa: E402
 from reports.night.periods import night_periods  # noqa: E402
 from reports.night.run import night_compute  # noqa: E402
 from reports.tasks import nightly_progress_task  # noqa: E402
@@ -314,6 +316,16 @@ def naive(as_of: dt.date, budget_seconds: float) -> tuple[float, int, int]:
     return elapsed / done * len(keys), done, len(keys)
 
 
+def snapshots_row_by_row() -> None:
+    """Make the night take its fallback: the snapshot statement refused, the rows computed in Python."""
+
+    def refuse(*_args, **_kwargs):
+        raise DatabaseError("the row-by-row night of the benchmark")
+
+    snapshots.snapshots_upsert = refuse
+    logging.getLogger(snapshots.__name__).setLevel(logging.CRITICAL)
+
+
 def load() -> str:
     return Path("/proc/loadavg").read_text().strip() if Path("/proc/loadavg").exists() else "?"
 
@@ -330,7 +342,14 @@ def main() -> None:
     parser.add_argument("--naive-seconds", type=float, default=60, help="0: leave the naive loop out")
     parser.add_argument("--skip-celery", action="store_true")
     parser.add_argument("--skip-early", action="store_true")
+    parser.add_argument(
+        "--row-by-row",
+        action="store_true",
+        help="the snapshots through salesops.formulas one row at a time, as before the one statement (in-process)",
+    )
     args = parser.parse_args()
+    if args.row_by_row:
+        snapshots_row_by_row()
     figures: dict[str, float] = {}
     reps = rep_count()
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GiB; {reps} reps", flush=True)

@@ -119,47 +119,70 @@ def last_year_periods(ctx: NightContext) -> list[tuple[dt.date, dt.date]]:
     return spans
 
 
-def last_year_actuals(
-    ctx: NightContext, *, rep_ids: Sequence[int], team_ids: Sequence[int]
-) -> tuple[dict[int, Sums], dict[int, Sums]]:
-    """Last year's actuals of reps and of teams (subtrees): one sum per period of the night (the whole same
-    period last year), then a last one: last year to the same day (the base of this year's growth).
+def last_year_source(ctx: NightContext, owners: str, prefix: str = "") -> tuple[list[str], str, SqlParams]:
+    """Last year's sums of the night as SQL: one ``SUM … FILTER`` per period of the night (the whole same period
+    last year), then a last one, last year to the same day (the base of this year's growth); the roll-up rows
+    they read as ``d`` (``owners`` is a condition on ``team_id`` / ``rep_id``); and their parameters, named
+    with ``prefix``.
 
     Whole months come from the monthly roll-up, the days of weeks, days and of the month of the same day
     last year from the daily one, so the cost is one year of months and a few weeks of days."""
-    subtrees = subtree_ids(team_ids) if team_ids else {}
-    members = sorted(set().union(*subtrees.values())) if subtrees else []
-    if not rep_ids and not members:
-        return {}, {}
     as_of_ly = a_year_before(ctx.as_of)
     month_ly = as_of_ly.replace(day=1)
     spans = last_year_periods(ctx)
-    params: SqlParams = {"year": dt.date(as_of_ly.year, 1, 1), "year_end": dt.date(as_of_ly.year, 12, 31)}
+    params: SqlParams = {
+        f"{prefix}year": dt.date(as_of_ly.year, 1, 1),
+        f"{prefix}year_end": dt.date(as_of_ly.year, 12, 31),
+    }
     sums = []
     day_spans = [month_ly, as_of_ly]
     for index, ((kind, _start, _end), (start_ly, end_ly)) in enumerate(zip(ctx.periods, spans, strict=True)):
-        params[f"start_{index}"], params[f"end_{index}"] = start_ly, end_ly
+        params[f"{prefix}start_{index}"], params[f"{prefix}end_{index}"] = start_ly, end_ly
         source = "d" if kind in DAILY_KINDS else "m"
         if source == "d":
             day_spans += [start_ly, end_ly]
         sums.append(
-            f"SUM(d.value) FILTER (WHERE d.src = '{source}' AND d.day BETWEEN %(start_{index})s AND %(end_{index})s)"
+            f"SUM(d.value) FILTER (WHERE d.src = '{source}'"
+            f" AND d.day BETWEEN %({prefix}start_{index})s AND %({prefix}end_{index})s)"
         )
     sums.append(
-        "SUM(d.value) FILTER (WHERE (d.src = 'm' AND d.day < %(month_ly)s)"
-        " OR (d.src = 'd' AND d.day BETWEEN %(month_ly)s AND %(as_of_ly)s))"
+        f"SUM(d.value) FILTER (WHERE (d.src = 'm' AND d.day < %({prefix}month_ly)s)"
+        f" OR (d.src = 'd' AND d.day BETWEEN %({prefix}month_ly)s AND %({prefix}as_of_ly)s))"
     )
-    params.update(month_ly=month_ly, as_of_ly=as_of_ly, days_from=min(day_spans), days_to=max(day_spans))
+    params.update(
+        {
+            f"{prefix}month_ly": month_ly,
+            f"{prefix}as_of_ly": as_of_ly,
+            f"{prefix}days_from": min(day_spans),
+            f"{prefix}days_to": max(day_spans),
+        }
+    )
+    source_sql = f"""
+        SELECT 'm' AS src, month AS day, team_id, rep_id, family, product_group, value
+          FROM {MonthlyActual._meta.db_table}
+         WHERE month BETWEEN %({prefix}year)s AND %({prefix}year_end)s AND {owners}
+        UNION ALL
+        SELECT 'd', day, team_id, rep_id, family, product_group, value
+          FROM {DailyActual._meta.db_table}
+         WHERE day BETWEEN %({prefix}days_from)s AND %({prefix}days_to)s AND {owners}
+    """
+    return sums, source_sql, params
+
+
+def last_year_actuals(
+    ctx: NightContext, *, rep_ids: Sequence[int], team_ids: Sequence[int]
+) -> tuple[dict[int, Sums], dict[int, Sums]]:
+    """Last year's actuals of reps and of teams (subtrees): one sum per period of the night (the whole same
+    period last year), then a last one: last year to the same day (``last_year_source``)."""
+    subtrees = subtree_ids(team_ids) if team_ids else {}
+    members = sorted(set().union(*subtrees.values())) if subtrees else []
+    if not rep_ids and not members:
+        return {}, {}
     owners = "(team_id = ANY(%(teams)s) OR rep_id = ANY(%(reps)s)) AND family = ANY(%(families)s)"
+    sums, source, params = last_year_source(ctx, owners)
     sql = f"""
         SELECT d.team_id, d.rep_id, d.family, d.product_group, {", ".join(sums)}
-          FROM (SELECT 'm' AS src, month AS day, team_id, rep_id, family, product_group, value
-                  FROM {MonthlyActual._meta.db_table}
-                 WHERE month BETWEEN %(year)s AND %(year_end)s AND {owners}
-                UNION ALL
-                SELECT 'd', day, team_id, rep_id, family, product_group, value
-                  FROM {DailyActual._meta.db_table}
-                 WHERE day BETWEEN %(days_from)s AND %(days_to)s AND {owners}) d
+          FROM ({source}) d
          GROUP BY 1, 2, 3, 4
     """
     params.update(teams=members, reps=list(rep_ids), families=sorted(METRIC_FAMILIES))

@@ -48,6 +48,10 @@ class NightContext:
             self._units[start, end] = formulas.period_units(start, end, self.as_of, working_days=self.basis_days)
         return self._units[start, end]
 
+    def month_days(self, month: int) -> list[dt.date]:
+        """The working days of ``month`` of the night's year, in order."""
+        return self._month_days.get(month, [])
+
     def daily_target(
         self, months: dict[tuple[int, int], Decimal], start: dt.date, end: dt.date, precision: Decimal
     ) -> tuple[Decimal, Decimal]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import NamedTuple, cast
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from reports.models import PeriodKind, ProgressSnapshot, owner_key
 from reports.night.actuals import last_year_actuals, owner_actuals
@@ -17,6 +17,7 @@ from reports.night.context import NightContext
 from reports.night.copy import Cell, Row, RowFit, copy_upsert
 from reports.night.families import ZERO, Sums, metric_actual
 from reports.night.periods import DAILY_KINDS
+from reports.night.snapshot_sql import snapshots_upsert
 from salesops import formulas
 from targets.models import Metric, Target, TargetPeriod
 
@@ -164,22 +165,49 @@ def _night_targets(ctx: NightContext, team_ids: Sequence[int]) -> list[NightTarg
 
 
 def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> int:
-    """Snapshots of the reps whose targets sit in ``team_ids`` and of those teams (subtree actuals); upserted."""
+    """Snapshots of the reps whose targets sit in ``team_ids`` and of those teams (subtree actuals), computed
+    and upserted by one statement (``snapshot_sql``); should PostgreSQL refuse it, row by row here instead,
+    where a target that cannot be computed is skipped and noted. Returns the rows written."""
     if ctx.frozen:
         return 0
+    _deleted_targets_forget(ctx, team_ids)
+    try:
+        with transaction.atomic():
+            return snapshots_upsert(ctx, team_ids)
+    except DatabaseError:
+        logger.exception("night %s: snapshots of teams %s computed row by row", ctx.as_of, list(team_ids))
+    rows = progress_snapshot_rows(ctx, team_ids)
+    copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, [*SNAPSHOT_VALUES, "rank"], _with_rep_ranks(rows))
+    return len(rows)
+
+
+def _deleted_targets_forget(ctx: NightContext, team_ids: Sequence[int]) -> None:
+    """A night computed again after a target was deleted: its snapshots go too."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DELETE FROM {ProgressSnapshot._meta.db_table} s
+             WHERE s.as_of = %s AND s.team_id = ANY(%s)
+               AND NOT EXISTS (SELECT 1 FROM {Target._meta.db_table} t
+                                WHERE t.fiscal_year = %s AND t.team_id = s.team_id AND t.metric_id = s.metric_id
+                                  AND t.rep_id IS NOT DISTINCT FROM s.rep_id)
+            """,
+            [ctx.as_of, list(team_ids), ctx.as_of.year],
+        )
+
+
+def progress_snapshot_rows(ctx: NightContext, team_ids: Sequence[int]) -> list[Row]:
+    """The snapshot rows of the targets in ``team_ids`` computed here through ``salesops.formulas``, one target
+    at a time (in the order of ``SNAPSHOT_COLUMNS``, without the rank): the reference of ``snapshot_sql``."""
     targets = _night_targets(ctx, team_ids)
     months = _target_months([t.pk for t in targets], ctx.as_of.year)
     rep_targets = [t for t in targets if t.rep_id]
     team_targets = [t for t in targets if not t.rep_id]
-    by_rep, by_team = owner_actuals(
-        ctx,
-        rep_ids=sorted({cast(int, t.rep_id) for t in rep_targets}),
-        team_ids=sorted({t.team_id for t in team_targets}),
-    )
     owners = {
         "rep_ids": sorted({cast(int, t.rep_id) for t in rep_targets}),
         "team_ids": sorted({t.team_id for t in team_targets}),
     }
+    by_rep, by_team = owner_actuals(ctx, **owners)
     by_rep_ly, by_team_ly = last_year_actuals(ctx, **owners)
     months_of: Callable[[NightTarget], Months] = lambda t: months.get(t.pk, {})  # noqa: E731
     rows = _snapshot_rows(
@@ -192,20 +220,7 @@ def progress_snapshots_compute(ctx: NightContext, team_ids: Sequence[int]) -> in
     rows += _snapshot_rows(
         ctx, team_targets, months_of, lambda t: by_team.get(t.team_id, {}), lambda t: by_team_ly.get(t.team_id, {})
     )
-    # A night computed again after a target was deleted: its snapshots go too.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            DELETE FROM {ProgressSnapshot._meta.db_table} s
-             WHERE s.as_of = %s AND s.team_id = ANY(%s)
-               AND NOT EXISTS (SELECT 1 FROM {Target._meta.db_table} t
-                                WHERE t.fiscal_year = %s AND t.team_id = s.team_id AND t.metric_id = s.metric_id
-                                  AND t.rep_id IS NOT DISTINCT FROM s.rep_id)
-            """,
-            [ctx.as_of, list(team_ids), ctx.as_of.year],
-        )
-    copy_upsert(ProgressSnapshot._meta.db_table, SNAPSHOT_KEY, [*SNAPSHOT_VALUES, "rank"], _with_rep_ranks(rows))
-    return len(rows)
+    return rows
 
 
 _TEAM_AT, _REP_AT = SNAPSHOT_COLUMNS.index("team_id"), SNAPSHOT_COLUMNS.index("rep_id")

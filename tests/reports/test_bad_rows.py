@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from reports import selectors
@@ -94,6 +95,11 @@ def test_one_target_that_cannot_be_computed_is_skipped_and_noted_the_others_are_
             raise ArithmeticError("bad months")
         return real(ctx, target, months, sums, last_year)
 
+    def refuse(*_args, **_kwargs):
+        raise DatabaseError("the statement refused")
+
+    # The snapshots are computed row by row when the statement that computes them fails.
+    monkeypatch.setattr(snapshots, "snapshots_upsert", refuse)
     monkeypatch.setattr(snapshots, "_target_rows", rows)
     run = night_compute(as_of=AS_OF)
     assert run.status == NightlyRun.Status.FINISHED
