@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -15,7 +14,6 @@ from rest_framework.response import Response
 
 from meetings import selectors, services
 from meetings.models import SLOT_FIELDS, Attendance, CheckIn, CoachingNote, CorrectiveAction, Meeting, Problem
-from org.api import as_drf_error
 from org.idempotency import IdempotentMixin
 from org.permissions import HasRole
 from org.selectors import rep_choices_for, team_list_for
@@ -175,10 +173,7 @@ class MeetingViewSet(IdempotentMixin, viewsets.ReadOnlyModelViewSet):
         return selectors.meeting_list_for(user=self.request.user)
 
     def _call(self, function, **kwargs) -> CheckIn:
-        try:
-            return function(meeting=self.get_object(), by=self.request.user, **kwargs)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        return function(meeting=self.get_object(), by=self.request.user, **kwargs)
 
     @extend_schema(request=ExcuseSerializer, responses=CheckInSerializer)
     @action(detail=True, methods=["post"])
@@ -242,10 +237,7 @@ class CheckInViewSet(
             .filter(Q(checked_in_at__isnull=False) | Q(attendance=Attendance.EXCUSED))
             .exists()
         )
-        try:
-            checkin = services.checkin_submit(meeting=meeting, rep=rep, by=request.user, **data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        checkin = services.checkin_submit(meeting=meeting, rep=rep, by=request.user, **data)
         return Response(
             self.get_serializer(checkin).data, status=status.HTTP_200_OK if was_there else status.HTTP_201_CREATED
         )
@@ -272,10 +264,7 @@ class ProblemViewSet(
         return selectors.problem_list_for(user=self.request.user)
 
     def perform_create(self, serializer: ProblemSerializer) -> None:
-        try:
-            serializer.instance = services.problem_raise(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.problem_raise(by=self.request.user, **serializer.validated_data)
 
     @extend_schema(request=ResolveSerializer, responses=ProblemSerializer)
     @action(detail=True, methods=["post"])
@@ -283,12 +272,9 @@ class ProblemViewSet(
         """Record how the problem was resolved; the resolution time is kept."""
         data = ResolveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            problem = services.problem_resolve(
-                problem=self.get_object(), by=request.user, resolution=data.validated_data["resolution"]
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        problem = services.problem_resolve(
+            problem=self.get_object(), by=request.user, resolution=data.validated_data["resolution"]
+        )
         return Response(ProblemSerializer(problem).data)
 
 
@@ -305,10 +291,7 @@ class CorrectiveActionViewSet(
         return selectors.corrective_action_list_for(user=self.request.user)
 
     def perform_create(self, serializer: CorrectiveActionSerializer) -> None:
-        try:
-            serializer.instance = services.corrective_action_add(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.corrective_action_add(by=self.request.user, **serializer.validated_data)
 
     @extend_schema(request=None, responses=CorrectiveActionSerializer)
     @action(detail=True, methods=["post"])
@@ -336,7 +319,4 @@ class CoachingNoteViewSet(
         return selectors.coaching_note_list_for(user=self.request.user)
 
     def perform_create(self, serializer: CoachingNoteSerializer) -> None:
-        try:
-            serializer.instance = services.coaching_note_create(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.coaching_note_create(by=self.request.user, **serializer.validated_data)

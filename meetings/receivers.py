@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.models import Problem
-from meetings.services import problem_raise
+from meetings.services import problem_raise_in_transaction
 from visits.models import VisitReview
 from visits.signals import discrepancy_recorded
 
@@ -23,7 +23,7 @@ def problem_from_discrepancy(*, review: VisitReview, by: AbstractBaseUser, **_kw
         "method": review.get_method_display(),
         "note": review.note,
     }
-    problem_raise(
+    problem_raise_in_transaction(  # inside the review's own transaction
         by=by,
         team=sheet.team,
         description=description,

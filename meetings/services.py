@@ -1,4 +1,5 @@
-"""Writes of the meetings app; each function is one transaction and checks the caller's scope."""
+"""Writes of the meetings app; each checks the caller's scope. The services that views, the API and tasks call
+are entry points, one transaction each (``salesops.transactions``); the parts they share run inside the caller's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from org.models import Membership, Role, Team
 from org.scoping import scope_for
 from salesops.formatting import long_date
 from salesops.params import date_outside_message
+from salesops.transactions import entry_point
 
 NUMBER_FIELDS = (
     "planned_visits",
@@ -70,7 +71,7 @@ def _schedules_for(team_ids: set[int]) -> list[MeetingSchedule]:
     return list(MeetingSchedule.objects.filter(team_id__in=team_ids, active=True))
 
 
-@transaction.atomic
+@entry_point
 def meetings_ensure_for_day(*, day: dt.date) -> int:
     """Create the day's meetings of every team with reps, on working days only; idempotent.
 
@@ -107,7 +108,7 @@ def _meetings_create(*, day: dt.date, team_ids: frozenset[int] | None) -> int:
     return Meeting.objects.filter(date=day, team_id__in=team_ids).count() - before
 
 
-@transaction.atomic
+@entry_point
 def meetings_create_for_day(*, day: dt.date, by: AbstractBaseUser) -> int:
     """A manager creates the day's meetings of their teams when the schedule job has not (yet); idempotent.
 
@@ -124,7 +125,7 @@ def meetings_create_for_day(*, day: dt.date, by: AbstractBaseUser) -> int:
     return _meetings_create(day=day, team_ids=None if scope.is_director else scope.managed_team_ids)
 
 
-@transaction.atomic
+@entry_point
 def meeting_schedule_update(
     *,
     schedule: MeetingSchedule,
@@ -169,7 +170,7 @@ def _check_content(content: dict[str, Any]) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@entry_point
 def checkin_submit(
     *,
     meeting: Meeting,
@@ -225,7 +226,7 @@ def _require_manager_of(by: AbstractBaseUser, meeting: Meeting, rep: AbstractBas
         raise ValidationError({"rep": _("This rep is not in the meeting's team.")})
 
 
-@transaction.atomic
+@entry_point
 def checkin_excuse(*, meeting: Meeting, rep: AbstractBaseUser, by: AbstractBaseUser, reason: str) -> CheckIn:
     """The manager excuses a rep from a meeting; a reason is required."""
     _require_manager_of(by, meeting, rep)
@@ -238,7 +239,7 @@ def checkin_excuse(*, meeting: Meeting, rep: AbstractBaseUser, by: AbstractBaseU
     return checkin
 
 
-@transaction.atomic
+@entry_point
 def checkin_allow_late(*, meeting: Meeting, rep: AbstractBaseUser, by: AbstractBaseUser) -> CheckIn:
     """The manager allows a rep to check in (as late) to a meeting that has closed."""
     _require_manager_of(by, meeting, rep)
@@ -254,8 +255,7 @@ def _check_owner(*, team: Team, owner: AbstractBaseUser, day: dt.date) -> None:
         raise ValidationError({"owner": _("The owner must be a member of this team.")})
 
 
-@transaction.atomic
-def problem_raise(
+def problem_raise_in_transaction(
     *,
     by: AbstractBaseUser,
     team: Team,
@@ -267,7 +267,8 @@ def problem_raise(
     checkin: CheckIn | None = None,
     now: dt.datetime | None = None,
 ) -> Problem:
-    """Raise a problem in a team the user belongs to or manages, with its owner and due date."""
+    """Raise a problem in a team the user belongs to or manages, with its owner and due date, as a part of the
+    caller's transaction (``problem_raise`` is the same in one of its own)."""
     now = now or timezone.now()
     scope = scope_for(by)
     if team.pk not in scope.own_team_ids and not scope.can_manage(team.pk):
@@ -300,6 +301,9 @@ def problem_raise(
     )
 
 
+problem_raise = entry_point(problem_raise_in_transaction)
+
+
 def _is_manager_of(user: AbstractBaseUser, team: Team, day: dt.date) -> bool:
     ancestor_ids = [int(i) for i in team.path.split("/") if i]
     return (
@@ -314,7 +318,7 @@ def _check_problem_writer(problem: Problem, by: AbstractBaseUser) -> None:
         raise PermissionDenied
 
 
-@transaction.atomic
+@entry_point
 def problem_resolve(
     *, problem: Problem, by: AbstractBaseUser, resolution: str, now: dt.datetime | None = None
 ) -> Problem:
@@ -332,7 +336,7 @@ def problem_resolve(
     return problem
 
 
-@transaction.atomic
+@entry_point
 def corrective_action_add(
     *,
     problem: Problem,
@@ -362,7 +366,7 @@ def _check_action_writer(action: CorrectiveAction, by: AbstractBaseUser) -> None
         raise PermissionDenied
 
 
-@transaction.atomic
+@entry_point
 def corrective_action_start(
     *, action: CorrectiveAction, by: AbstractBaseUser, now: dt.datetime | None = None
 ) -> CorrectiveAction:
@@ -374,7 +378,7 @@ def corrective_action_start(
     return action
 
 
-@transaction.atomic
+@entry_point
 def corrective_action_done(
     *, action: CorrectiveAction, by: AbstractBaseUser, now: dt.datetime | None = None
 ) -> CorrectiveAction:
@@ -387,7 +391,7 @@ def corrective_action_done(
     return action
 
 
-@transaction.atomic
+@entry_point
 def coaching_note_create(
     *,
     by: AbstractBaseUser,

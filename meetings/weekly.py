@@ -11,13 +11,13 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.models import WeeklyReview, WeeklyReviewSchedule
 from org.models import Team
 from org.scoping import scope_for
+from salesops.transactions import entry_point
 
 
 def week_of(day: dt.date) -> dt.date:
@@ -25,7 +25,7 @@ def week_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-@transaction.atomic
+@entry_point
 def weekly_review_save(
     *, team: Team, week_start: dt.date, by: AbstractBaseUser, root_causes: str, corrections: str
 ) -> WeeklyReview:
@@ -49,7 +49,7 @@ def weekly_review_save(
     return review
 
 
-@transaction.atomic
+@entry_point
 def weekly_review_schedule_set(
     *, team: Team, by: AbstractBaseUser, weekday: int, time: dt.time
 ) -> WeeklyReviewSchedule:

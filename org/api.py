@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -29,10 +28,6 @@ from salesops.client_ip import TokenLoginThrottle
 from salesops.formatting import display_name
 from salesops.parsers import JSONParser
 from salesops.schema import ErrorSerializer, PositionField, YearFilter
-
-
-def as_drf_error(error: DjangoValidationError) -> ValidationError:
-    return ValidationError(error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages})
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -180,16 +175,10 @@ class CustomerViewSet(
         return selectors.customer_list_for(user=self.request.user)
 
     def perform_create(self, serializer: CustomerSerializer) -> None:
-        try:
-            serializer.instance = services.customer_create(by=self.request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.customer_create(by=self.request.user, **serializer.validated_data)
 
     def perform_update(self, serializer: CustomerSerializer) -> None:
-        try:
-            services.customer_update(by=self.request.user, customer=serializer.instance, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        services.customer_update(by=self.request.user, customer=serializer.instance, **serializer.validated_data)
 
 
 class ProductViewSet(
@@ -236,15 +225,12 @@ class CalendarViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"date": ["Enter a valid date."]}) from None
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            row = services.calendar_day_set(
-                by=request.user,
-                date=day,
-                is_working=serializer.validated_data["is_working"],
-                note=serializer.validated_data.get("note", ""),
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        row = services.calendar_day_set(
+            by=request.user,
+            date=day,
+            is_working=serializer.validated_data["is_working"],
+            note=serializer.validated_data.get("note", ""),
+        )
         return Response(CalendarDaySerializer(row).data)
 
     def get_object(self) -> WorkCalendarDay:

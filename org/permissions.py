@@ -37,22 +37,3 @@ class ReadAnyWriteDirector(HasRole):
         if scope.role is None:
             return False
         return request.method in SAFE_METHODS or scope.is_director
-
-
-def exception_handler(exc: Exception, context: dict):
-    """DRF's handler, plus an audit event for every permission denial."""
-    # Imported here: DRF imports this module (DEFAULT_PERMISSION_CLASSES) while rest_framework.views is still
-    # loading, so views cannot be imported at the top; the audit imports follow it.
-    from rest_framework import exceptions
-    from rest_framework.views import exception_handler as drf_exception_handler
-
-    from org.audit import audit_record
-    from org.models import AuditEvent
-
-    response = drf_exception_handler(exc, context)
-    request = context.get("request")
-    if isinstance(exc, exceptions.PermissionDenied) and request is not None:
-        audit_record(
-            action=AuditEvent.Action.PERMISSION_DENIED, request=request, summary=f"{request.method} {request.path}"
-        )
-    return response

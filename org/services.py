@@ -1,4 +1,5 @@
-"""Writes of the org app; each function is one transaction and checks the caller's scope."""
+"""Writes of the org app; each checks the caller's scope. The services that views, the API and tasks call are
+entry points, one transaction each (``salesops.transactions``); the parts they share run inside the caller's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Any, NamedTuple
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from org.calendar import day_name, package_calendar, package_day, package_source
 from org.calendar_import import parse_arrangement
 from org.models import AuditEvent, Customer, Membership, Role, Team, WorkCalendarDay, WorkCalendarYear
 from org.scoping import scope_for
+from salesops.transactions import entry_point
 
 FIRST_CALENDAR_YEAR = 2020  # the first year the calendar is seeded for
 FIRST_ORDER_DATE_MIN = dt.date(1900, 1, 1)
@@ -63,9 +64,9 @@ def _check_customer_scope(*, by: AbstractBaseUser, team: Team | None, owner: Abs
         raise ValidationError(errors)
 
 
-@transaction.atomic
-def customer_create(*, by: AbstractBaseUser, **fields: Any) -> Customer:
-    """Create a customer in a team the user may manage (a rep: in their own team, owned by them)."""
+def customer_create_in_transaction(*, by: AbstractBaseUser, **fields: Any) -> Customer:
+    """Create a customer in a team the user may manage (a rep: in their own team, owned by them), as a part of
+    the caller's transaction (``customer_create`` is the same in one of its own)."""
     scope = scope_for(by)
     if scope.role is None:
         raise PermissionDenied
@@ -76,13 +77,16 @@ def customer_create(*, by: AbstractBaseUser, **fields: Any) -> Customer:
     customer.full_clean()
     customer.save()
     if fields.get("first_order_date") is not None:  # a customer who ordered before the system knew them
-        customer_first_order_set(
+        _customer_first_order_set(
             by=by, customer=customer, date=fields["first_order_date"], reason=fields.get("first_order_date_reason", "")
         )
     return customer
 
 
-@transaction.atomic
+customer_create = entry_point(customer_create_in_transaction)
+
+
+@entry_point
 def customer_update(*, by: AbstractBaseUser, customer: Customer, **fields: Any) -> Customer:
     """Change a customer the user may manage; a rep may change only contact details of their own."""
     scope = scope_for(by)
@@ -103,14 +107,13 @@ def customer_update(*, by: AbstractBaseUser, customer: Customer, **fields: Any) 
     customer.full_clean()
     customer.save()
     if "first_order_date" in fields and fields["first_order_date"] != stored:
-        customer_first_order_set(
+        _customer_first_order_set(
             by=by, customer=customer, date=fields["first_order_date"], reason=fields.get("first_order_date_reason", "")
         )
     return customer
 
 
-@transaction.atomic
-def customer_first_order_set(
+def _customer_first_order_set(
     *, by: AbstractBaseUser, customer: Customer, date: dt.date | None, reason: str
 ) -> Customer:
     """A manager of the customer's team corrects its first order date, with a reason kept in the audit log.
@@ -139,7 +142,10 @@ def customer_first_order_set(
     return customer
 
 
-@transaction.atomic
+customer_first_order_set = entry_point(_customer_first_order_set)
+
+
+@entry_point
 def calendar_day_set(*, by: AbstractBaseUser, date: dt.date, is_working: bool, note: str = "") -> WorkCalendarDay:
     """A director marks a day as working or not (e.g. a company day off or an extra working day)."""
     if not scope_for(by).is_director:
@@ -188,7 +194,7 @@ def _calendar_year_sourced(year: int, *, overwrite: bool) -> WorkCalendarYear:
     return calendar_year
 
 
-@transaction.atomic
+@entry_point
 def calendar_seed(*, years: list[int], overwrite: bool = False) -> list[YearRefresh]:
     """Load the years' days from the installed packages: China's published holidays and make-up working days
     where they are out, an estimate from the statutory holidays otherwise. Each year records its source.
@@ -256,7 +262,7 @@ class ImportChange(NamedTuple):
         return (self.was_working, self.was_kind) != (self.is_working, self.kind)
 
 
-@transaction.atomic
+@entry_point
 def calendar_import(*, by: AbstractBaseUser, year: int, text: str, apply: bool) -> list[ImportChange]:
     """The official arrangement of a year, pasted or uploaded by a director: the days it names become days off
     or make-up working days, every other day stays as it is. With ``apply`` False only the preview is returned.

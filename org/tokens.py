@@ -9,13 +9,13 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from org.models import ApiToken
 from org.scoping import scope_for
+from salesops.transactions import entry_point
 
 # A last-used time is written at most this often, so that a busy phone does not write on every request.
 LAST_USED_EVERY = dt.timedelta(minutes=5)
@@ -25,7 +25,7 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@transaction.atomic
+@entry_point
 def api_token_issue(
     *, user: AbstractBaseUser, device: str = "", now: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
@@ -42,7 +42,7 @@ def api_token_issue(
     return token, key
 
 
-@transaction.atomic
+@entry_point
 def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> None:
     """The token's owner or a director ends a token."""
     if token.user_id != by.pk and not scope_for(by).is_director:

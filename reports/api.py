@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -14,7 +13,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from org.api import as_drf_error
 from org.idempotency import IdempotentMixin
 from org.permissions import HasRole, ReadAnyWriteDirector
 from reports import selectors, services
@@ -279,10 +277,7 @@ class ClosedMonthViewSet(
         return selectors.closed_month_list()
 
     def perform_create(self, serializer: ClosedMonthSerializer) -> None:
-        try:
-            serializer.instance = services.month_close(by=self.request.user, month=serializer.validated_data["month"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.month_close(by=self.request.user, month=serializer.validated_data["month"])
 
     @extend_schema(request=ReasonSerializer, responses=ClosedMonthSerializer)
     @action(detail=True, methods=["post"])
@@ -290,8 +285,5 @@ class ClosedMonthViewSet(
         month = self.get_object().month
         serializer = ReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            closed = services.month_reopen(by=request.user, month=month, reason=serializer.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        closed = services.month_reopen(by=request.user, month=month, reason=serializer.validated_data["reason"])
         return Response(ClosedMonthSerializer(closed).data)

@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,8 +23,7 @@ from drf_spectacular import openapi
 from drf_spectacular.plumbing import get_doc
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -80,29 +78,6 @@ def conflict_of(serializer_class: type[serializers.BaseSerializer]) -> serialize
             "current": serializer_class(),
         },
     )
-
-
-class VersionConflict(APIException):
-    """A write based on a stale version: 409 with the object as it is now, its fields as typed as in a 200."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-    def __init__(self, *, error: DjangoValidationError, current: dict[str, Any] | None = None) -> None:
-        super().__init__()
-        # Set directly: APIException would turn every value of a dict detail into a string ("id": "211").
-        self.detail = {
-            "detail": _("Someone changed this since you read it; here it is as it is now.")
-            if current is not None
-            else _("Someone changed this since you read it."),
-            "version": [str(message) for message in error.message_dict["version"]],
-        }
-        if current is not None:
-            self.detail["current"] = current
-
-
-def is_version_conflict(error: DjangoValidationError) -> bool:
-    return hasattr(error, "error_dict") and "version" in error.error_dict
 
 
 # --- fields and filters whose documented type is the real one -----------------------------------

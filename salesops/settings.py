@@ -321,7 +321,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "salesops.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "org.permissions.exception_handler",
+    "EXCEPTION_HANDLER": "org.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SalesOps API",

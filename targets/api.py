@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from org.api import as_drf_error
 from org.idempotency import IdempotentMixin
 from org.models import Team
 from org.permissions import HasRole, ReadAnyWriteDirector, ReadAnyWriteManagers
 from org.selectors import rep_choices_for, team_list_for
 from salesops.formatting import metric_number
-from salesops.schema import StaleVersionSerializer, VersionConflict, conflict_of, is_version_conflict
+from salesops.schema import StaleVersionSerializer, conflict_of
 from targets import breakdown, selectors, services
 from targets.models import (
     DistributionProfile,
@@ -255,17 +253,14 @@ class MetricViewSet(
 
     def perform_create(self, serializer: MetricSerializer) -> None:
         data = serializer.validated_data
-        try:
-            serializer.instance = services.metric_create(
-                by=self.request.user,
-                code=data["code"],
-                name=data["name"],
-                unit=data.get("unit", Metric.Unit.MONEY),
-                actual_kind=data["actual_kind"],
-                product_group=data.get("product_group", ""),
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.metric_create(
+            by=self.request.user,
+            code=data["code"],
+            name=data["name"],
+            unit=data.get("unit", Metric.Unit.MONEY),
+            actual_kind=data["actual_kind"],
+            product_group=data.get("product_group", ""),
+        )
 
 
 class ProfileViewSet(
@@ -281,12 +276,9 @@ class ProfileViewSet(
 
     def perform_create(self, serializer: ProfileSerializer) -> None:
         data = serializer.validated_data
-        try:
-            serializer.instance = services.profile_create(
-                by=self.request.user, name=data["name"], kind=data["kind"], weights=data.get("weights", [])
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.profile_create(
+            by=self.request.user, name=data["name"], kind=data["kind"], weights=data.get("weights", [])
+        )
 
 
 class TargetFilter(filters.FilterSet):
@@ -312,10 +304,7 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def create(self, request: Request) -> Response:
         serializer = TargetCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        try:
-            target = services.target_create(by=request.user, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        target = services.target_create(by=request.user, **serializer.validated_data)
         return self._reply(target, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -326,35 +315,14 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
         serializer = TargetUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        version = data.get("version")
-        try:
-            with transaction.atomic():
-                if "profile" in data:
-                    target = services.target_set_profile(
-                        by=request.user,
-                        target=target,
-                        profile=data["profile"],
-                        reason=data["reason"],
-                        expected_version=version,
-                    )
-                    version = None  # checked once, before this request's own first change
-                if "annual_value" in data:
-                    target = services.target_set_annual(
-                        by=request.user,
-                        target=target,
-                        annual_value=data["annual_value"],
-                        reason=data["reason"],
-                        expected_version=version,
-                    )
-        except DjangoValidationError as error:
-            raise self._conflict_or_invalid(error, target) from error
+        target = services.target_update(
+            by=request.user,
+            target=target,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+            **{name: data[name] for name in ("profile", "annual_value") if name in data},
+        )
         return self._reply(target)
-
-    def _conflict_or_invalid(self, error: DjangoValidationError, target: Target) -> Exception:
-        """A stale version is a 409 carrying the target as it is now; any other refusal a 400."""
-        if is_version_conflict(error):
-            return VersionConflict(error=error, current=self._reply(target).data)
-        return as_drf_error(error)
 
     @extend_schema(
         request=MonthOverrideSerializer, responses={200: TargetSerializer, 409: conflict_of(TargetSerializer)}
@@ -366,18 +334,15 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
         serializer = MonthOverrideSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            target = services.target_override_month(
-                by=request.user,
-                target=target,
-                month=data["month"],
-                value=data["value"],
-                mode=data["mode"],
-                reason=data["reason"],
-                expected_version=data.get("version"),
-            )
-        except DjangoValidationError as error:
-            raise self._conflict_or_invalid(error, target) from error
+        target = services.target_override_month(
+            by=request.user,
+            target=target,
+            month=data["month"],
+            value=data["value"],
+            mode=data["mode"],
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        )
         return self._reply(target)
 
     @extend_schema(request=ReopenSerializer, responses=TargetSerializer)
@@ -387,29 +352,20 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
         target = self.get_object()
         serializer = ReopenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            target = services.target_reopen_month(by=request.user, target=target, **serializer.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        target = services.target_reopen_month(by=request.user, target=target, **serializer.validated_data)
         return self._reply(target)
 
     @extend_schema(request=None, responses=TargetSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        try:
-            target = services.target_approve(by=request.user, target=self.get_object())
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        target = services.target_approve(by=request.user, target=self.get_object())
         return self._reply(target)
 
     @extend_schema(request=None, responses=TargetSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str) -> Response:
         """The rep who owns the approved target acknowledges it."""
-        try:
-            target = services.target_acknowledge(by=request.user, target=self.get_object())
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        target = services.target_acknowledge(by=request.user, target=self.get_object())
         return self._reply(target)
 
     @extend_schema(responses=ChangeSerializer(many=True))
@@ -444,24 +400,17 @@ class TargetViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModel
         keys = data.get("children") or list(by_key)
         unknown = [key for key in keys if key not in by_key]
         if unknown:
-            raise as_drf_error(
-                DjangoValidationError({"children": _("Not a member of this team: %(keys)s") % {"keys": unknown}})
-            )
-        try:
-            children = services.target_allocate(
-                by=request.user,
-                parent=parent,
-                children=[by_key[key] for key in keys],
-                method=data["method"],
-                values=data.get("values"),
-                shares=data.get("shares"),
-                reason=data["reason"],
-                versions=data.get("versions"),
-            )
-        except DjangoValidationError as error:
-            if is_version_conflict(error):  # rows changed since they were read
-                raise VersionConflict(error=error) from error
-            raise as_drf_error(error) from error
+            raise ValidationError({"children": [_("Not a member of this team: %(keys)s") % {"keys": unknown}]})
+        children = services.target_allocate(
+            by=request.user,
+            parent=parent,
+            children=[by_key[key] for key in keys],
+            method=data["method"],
+            values=data.get("values"),
+            shares=data.get("shares"),
+            reason=data["reason"],
+            versions=data.get("versions"),
+        )
         return Response(
             {"children": TargetSerializer(self.get_queryset().filter(pk__in=[c.pk for c in children]), many=True).data}
         )
@@ -482,12 +431,9 @@ class PendingChangeViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrie
         """The change takes effect now; the rep acknowledges the target again."""
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            target = services.pending_change_approve(
-                by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        target = services.pending_change_approve(
+            by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
+        )
         return Response(TargetSerializer(selectors.target_list_for(user=request.user).get(pk=target.pk)).data)
 
     @extend_schema(request=DecisionSerializer, responses=PendingChangeSerializer)
@@ -496,12 +442,9 @@ class PendingChangeViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrie
         """The approved values stay; a reason is required."""
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            change = services.pending_change_reject(
-                by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        change = services.pending_change_reject(
+            by=request.user, change=self.get_object(), reason=serializer.validated_data["reason"]
+        )
         return Response(PendingChangeSerializer(change).data)
 
 
@@ -542,12 +485,9 @@ class RampPlanViewSet(
 
     def perform_create(self, serializer: RampPlanSerializer) -> None:
         data = serializer.validated_data
-        try:
-            serializer.instance = services.ramp_plan_create(
-                by=self.request.user,
-                rep=data["rep"],
-                start_date=data.get("start_date"),
-                checkpoints={c["day"]: c for c in data["checkpoints"]},
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        serializer.instance = services.ramp_plan_create(
+            by=self.request.user,
+            rep=data["rep"],
+            start_date=data.get("start_date"),
+            checkpoints={c["day"]: c for c in data["checkpoints"]},
+        )

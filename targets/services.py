@@ -1,4 +1,6 @@
-"""Writes of the targets app; each function is one transaction and checks the caller's scope.
+"""Writes of the targets app; each checks the caller's scope. The services that views, the API and tasks call are
+entry points, one transaction each (``salesops.transactions``); the parts they share (``_target_create``…) run
+inside the caller's.
 
 Once a target is approved, every change needs a reason and is kept as a TargetChange; a change by someone
 who may not approve the target becomes a PendingChange that waits for the approver. A closed month (one
@@ -25,8 +27,10 @@ from org.models import AuditEvent, Role, Team
 from org.scoping import scope_for
 from org.selectors import rep_membership_on
 from salesops import formulas
+from salesops.errors import VersionConflict
 from salesops.formatting import display_name, month_label, parse_number
 from salesops.limits import check_target
+from salesops.transactions import entry_point
 from targets import breakdown, profiles, selectors, signals
 from targets.models import (
     DistributionProfile,
@@ -88,8 +92,8 @@ def _check_manage(*, by: AbstractBaseUser, target: Target) -> None:
 
 def _check_version(target: Target, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != target.version:
-        raise ValidationError(
-            {"version": _("Someone else changed this target in the meantime; reload the page and try again.")}
+        raise VersionConflict(
+            _("Someone else changed this target in the meantime; reload the page and try again."), current=target
         )
 
 
@@ -103,14 +107,12 @@ def _refuse_stale(
         if (current[key].version if current.get(key) is not None else None) != version
     ]
     if stale:
-        raise ValidationError(
-            {
-                "version": _(
-                    "Someone else changed these rows since you looked at them: %(rows)s. Nothing was changed; "
-                    "look at their current values and try again."
-                )
-                % {"rows": pgettext("list separator", ", ").join(stale)}
-            }
+        raise VersionConflict(
+            _(
+                "Someone else changed these rows since you looked at them: %(rows)s. Nothing was changed; "
+                "look at their current values and try again."
+            )
+            % {"rows": pgettext("list separator", ", ").join(stale)}
         )
 
 
@@ -324,8 +326,7 @@ def _owner_team(*, team: Team | None, rep: AbstractBaseUser | None) -> Team | No
 # --- targets ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def target_create(
+def _target_create(
     *,
     by: AbstractBaseUser,
     metric: Metric,
@@ -396,8 +397,10 @@ def target_create(
     return target
 
 
-@transaction.atomic
-def target_set_annual(
+target_create = entry_point(_target_create)
+
+
+def _target_set_annual(
     *,
     by: AbstractBaseUser,
     target: Target,
@@ -438,8 +441,10 @@ def target_set_annual(
     )
 
 
-@transaction.atomic
-def target_set_profile(
+target_set_annual = entry_point(_target_set_annual)
+
+
+def _target_set_profile(
     *,
     by: AbstractBaseUser,
     target: Target,
@@ -467,7 +472,30 @@ def target_set_profile(
     )
 
 
-@transaction.atomic
+target_set_profile = entry_point(_target_set_profile)
+
+
+@entry_point
+def target_update(
+    *, by: AbstractBaseUser, target: Target, reason: str = "", expected_version: int | None = None, **changes: Any
+) -> Target:
+    """Change a target's ``profile`` and its ``annual_value`` (either or both, in ``changes``), all or nothing.
+
+    ``expected_version`` is checked once, before the first change (the second follows the first's version).
+    """
+    if "profile" in changes:
+        target = _target_set_profile(
+            by=by, target=target, profile=changes["profile"], reason=reason, expected_version=expected_version
+        )
+        expected_version = None
+    if "annual_value" in changes:
+        target = _target_set_annual(
+            by=by, target=target, annual_value=changes["annual_value"], reason=reason, expected_version=expected_version
+        )
+    return target
+
+
+@entry_point
 def target_override_month(
     *,
     by: AbstractBaseUser,
@@ -529,8 +557,7 @@ def target_override_month(
     return _commit(target, periods, approved, by=by, reason=reason, changes=changes)
 
 
-@transaction.atomic
-def target_set_months(
+def _target_set_months(
     *, by: AbstractBaseUser, target: Target, values: Sequence[Any], reason: str = "", by_hand: bool = True
 ) -> Target:
     """Set all twelve months at once (an import, an allocation); the annual value becomes their sum."""
@@ -553,7 +580,10 @@ def target_set_months(
     return _commit(target, periods, approved, by=by, reason=reason, changes=changes)
 
 
-@transaction.atomic
+target_set_months = entry_point(_target_set_months)
+
+
+@entry_point
 def target_reopen_month(*, by: AbstractBaseUser, target: Target, month: int, value: Any, reason: str) -> Target:
     """A director changes one closed month of one target, with a required reason; the annual value becomes the sum
     of the months. Kept in the history and the audit log; the next night recomputes the periods it touches."""
@@ -581,7 +611,7 @@ def target_reopen_month(*, by: AbstractBaseUser, target: Target, month: int, val
     return target
 
 
-@transaction.atomic
+@entry_point
 def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: int, reason: str = "") -> Target:
     """Lock months 1..through_month so re-spreads leave them alone; only months already over can be locked."""
     target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
@@ -600,7 +630,7 @@ def target_lock_months(*, by: AbstractBaseUser, target: Target, through_month: i
     return target
 
 
-@transaction.atomic
+@entry_point
 def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
     """The manager above approves a draft target: a rep's manager, or the manager of a team's parent."""
     target = Target.objects.select_for_update(of=("self",)).select_related("team").get(pk=target.pk)
@@ -620,7 +650,7 @@ def target_approve(*, by: AbstractBaseUser, target: Target) -> Target:
     return target
 
 
-@transaction.atomic
+@entry_point
 def target_acknowledge(*, by: AbstractBaseUser, target: Target) -> Target:
     """The rep who owns an approved target acknowledges it (the time is kept)."""
     target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
@@ -647,7 +677,7 @@ def _pending_for_decision(*, by: AbstractBaseUser, change: PendingChange) -> tup
     return change, target
 
 
-@transaction.atomic
+@entry_point
 def pending_change_approve(*, by: AbstractBaseUser, change: PendingChange, reason: str = "") -> Target:
     """The approver approves a pending change: it takes effect now, is kept in the history with the requester's
     reason, and the rep acknowledges the target again."""
@@ -712,7 +742,7 @@ def pending_change_approve(*, by: AbstractBaseUser, change: PendingChange, reaso
     return target
 
 
-@transaction.atomic
+@entry_point
 def pending_change_reject(*, by: AbstractBaseUser, change: PendingChange, reason: str) -> PendingChange:
     """The approver rejects a pending change, with a reason; the approved values stay as they are."""
     change, target = _pending_for_decision(by=by, change=change)
@@ -841,7 +871,7 @@ def _allocate_to(
     """Create or update one child's target: its months when the parent's were split, else its annual value."""
     is_team = isinstance(child, Team)
     if target is None:
-        return target_create(
+        return _target_create(
             by=by,
             metric=parent.metric,
             fiscal_year=parent.fiscal_year,
@@ -860,11 +890,11 @@ def _allocate_to(
         current = _month_values(target)
         closed = selectors.closed_months(target.fiscal_year)
         values = [current[m - 1] if m in closed else v for m, v in zip(breakdown.MONTHS, months, strict=True)]
-        return target_set_months(by=by, target=target, values=values, reason=reason, by_hand=False)
-    return target_set_annual(by=by, target=target, annual_value=annual, reason=reason)
+        return _target_set_months(by=by, target=target, values=values, reason=reason, by_hand=False)
+    return _target_set_annual(by=by, target=target, annual_value=annual, reason=reason)
 
 
-@transaction.atomic
+@entry_point
 def target_allocate(
     *,
     by: AbstractBaseUser,
@@ -922,7 +952,7 @@ def target_allocate(
 # --- metrics and profiles ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@entry_point
 def metric_create(
     *, by: AbstractBaseUser, code: str, name: str, unit: str, actual_kind: str, product_group: str = ""
 ) -> Metric:
@@ -935,7 +965,7 @@ def metric_create(
     return metric
 
 
-@transaction.atomic
+@entry_point
 def profile_create(*, by: AbstractBaseUser, name: str, kind: str, weights: Sequence[Any] = ()) -> DistributionProfile:
     """A manager or director names a distribution profile; seasonal weights are 12 percentages totalling 100."""
     if scope_for(by).role not in (Role.DIRECTOR, Role.MANAGER):
@@ -958,7 +988,7 @@ def profile_create(*, by: AbstractBaseUser, name: str, kind: str, weights: Seque
 # --- ramp plans -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@entry_point
 def ramp_plan_create(
     *,
     by: AbstractBaseUser,
@@ -990,7 +1020,7 @@ def ramp_plan_create(
     return plan
 
 
-@transaction.atomic
+@entry_point
 def target_import_apply(
     *,
     by: AbstractBaseUser,
@@ -1030,7 +1060,7 @@ def target_import_apply(
             raise ValidationError({"code": _("“%(code)s” is not this team or one of its members.") % {"code": code}})
         values = [Decimal(str(v)) for v in months]
         if row.target is None:
-            created = target_create(
+            created = _target_create(
                 by=by,
                 metric=metric,
                 fiscal_year=fiscal_year,
@@ -1044,7 +1074,7 @@ def target_import_apply(
                 parent_target = created
             changed += 1
         elif _month_values(row.target) != values:
-            target_set_months(by=by, target=row.target, values=values, reason=reason)
+            _target_set_months(by=by, target=row.target, values=values, reason=reason)
             changed += 1
     return changed
 

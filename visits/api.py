@@ -5,10 +5,6 @@ Every POST honours an ``Idempotency-Key`` header (org.idempotency), so a retried
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -30,19 +26,13 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from org.api import PersonNameField, as_drf_error
+from org.api import PersonNameField
 from org.idempotency import IdempotentMixin
 from org.models import Product
 from org.permissions import HasRole
 from org.selectors import customer_list_for
 from salesops.parsers import JSONParser
-from salesops.schema import (
-    PositionField,
-    ValidationErrorSerializer,
-    VersionConflict,
-    conflict_of,
-    is_version_conflict,
-)
+from salesops.schema import PositionField, ValidationErrorSerializer, conflict_of
 from visits import excel, selectors
 from visits.models import OrderLine, SaleRecord, Visit, VisitPhoto, VisitReview, VisitSheet
 from visits.services import manager_review, rep_day, sales_import, visit_photos
@@ -54,14 +44,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     required=False,
     description="Any unique string; a retried POST with the same key returns the first response and creates nothing.",
 )
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    try:
-        yield
-    except DjangoValidationError as error:
-        raise as_drf_error(error) from error
 
 
 # --- serializers -------------------------------------------------------------------------
@@ -382,8 +364,7 @@ class VisitSheetViewSet(
         serializer.is_valid(raise_exception=True)
         day = serializer.validated_data.get("date") or timezone.localdate()
         was_there = VisitSheet.objects.filter(rep=request.user, date=day).exists()
-        with service_errors():
-            sheet = rep_day.sheet_open(rep=request.user, day=day)
+        sheet = rep_day.sheet_open(rep=request.user, day=day)
         sheet = self.get_queryset().get(pk=sheet.pk)
         return Response(
             self.get_serializer(sheet).data, status=status.HTTP_200_OK if was_there else status.HTTP_201_CREATED
@@ -391,16 +372,6 @@ class VisitSheetViewSet(
 
     def _respond(self, sheet: VisitSheet) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=sheet.pk)).data)
-
-    @contextmanager
-    def _version_conflicts(self, sheet: VisitSheet) -> Iterator[None]:
-        """A stale version is a 409 carrying the sheet as it is now."""
-        try:
-            yield
-        except DjangoValidationError as error:
-            if is_version_conflict(error):
-                raise VersionConflict(error=error, current=self._respond(sheet).data) from error
-            raise
 
     @extend_schema(request=SheetSubmitSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
     @action(detail=True, methods=["post"])
@@ -411,16 +382,14 @@ class VisitSheetViewSet(
         serializer = SheetSubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reasons = {item["visit"]: item["reason"] for item in serializer.validated_data.get("undone_reasons", [])}
-        with service_errors():
-            sheet = rep_day.sheet_submit(by=request.user, sheet=sheet, undone_reasons=reasons)
+        sheet = rep_day.sheet_submit(by=request.user, sheet=sheet, undone_reasons=reasons)
         return self._respond(sheet)
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitSheetSerializer)
     @action(detail=True, methods=["post"], url_path="copy-unfinished")
     def copy_unfinished(self, request: Request, pk: str) -> Response:
         """Copy the planned visits not finished on the previous sheet."""
-        with service_errors():
-            rep_day.sheet_copy_unfinished(by=request.user, sheet=self.get_object())
+        rep_day.sheet_copy_unfinished(by=request.user, sheet=self.get_object())
         return self._respond(self.get_object())
 
     @extend_schema(
@@ -434,13 +403,12 @@ class VisitSheetViewSet(
         serializer = SheetCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sheet = self.get_object()
-        with service_errors(), self._version_conflicts(sheet):
-            sheet = manager_review.sheet_comment(
-                by=request.user,
-                sheet=sheet,
-                comment=serializer.validated_data["comment"],
-                expected_version=serializer.validated_data.get("version"),
-            )
+        sheet = manager_review.sheet_comment(
+            by=request.user,
+            sheet=sheet,
+            comment=serializer.validated_data["comment"],
+            expected_version=serializer.validated_data.get("version"),
+        )
         return self._respond(sheet)
 
     @extend_schema(
@@ -454,13 +422,12 @@ class VisitSheetViewSet(
         serializer = SheetCommentSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         sheet = self.get_object()
-        with service_errors(), self._version_conflicts(sheet):
-            sheet = manager_review.sheet_reopen(
-                by=request.user,
-                sheet=sheet,
-                comment=serializer.validated_data["comment"],
-                expected_version=serializer.validated_data.get("version"),
-            )
+        sheet = manager_review.sheet_reopen(
+            by=request.user,
+            sheet=sheet,
+            comment=serializer.validated_data["comment"],
+            expected_version=serializer.validated_data.get("version"),
+        )
         return self._respond(sheet)
 
 
@@ -508,15 +475,14 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            visit = rep_day.visit_plan(
-                by=request.user,
-                sheet=data["sheet"],
-                customer=data["customer"],
-                purpose=data.get("purpose", Visit.Purpose.FOLLOW_UP),
-                planned_time=data.get("planned_time"),
-                planned=data.get("planned", True),
-            )
+        visit = rep_day.visit_plan(
+            by=request.user,
+            sheet=data["sheet"],
+            customer=data["customer"],
+            purpose=data.get("purpose", Visit.Purpose.FOLLOW_UP),
+            planned_time=data.get("planned_time"),
+            planned=data.get("planned", True),
+        )
         visit.plan_warnings = selectors.visit_plan_warnings(visit=visit)  # what the sheet shows after planning
         return self._respond(visit, status.HTTP_201_CREATED)
 
@@ -524,28 +490,26 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            visit = rep_day.visit_record(
-                by=request.user,
-                visit=serializer.instance,
-                **{
-                    name: data.get(name)
-                    for name in (
-                        "outcome",
-                        "next_step",
-                        "next_visit_date",
-                        "is_new_customer",
-                        "is_new_outlet",
-                        "purpose",
-                        "planned_time",
-                    )
-                },
-            )
+        visit = rep_day.visit_record(
+            by=request.user,
+            visit=serializer.instance,
+            **{
+                name: data.get(name)
+                for name in (
+                    "outcome",
+                    "next_step",
+                    "next_visit_date",
+                    "is_new_customer",
+                    "is_new_outlet",
+                    "purpose",
+                    "planned_time",
+                )
+            },
+        )
         return self._respond(visit, loaded=serializer.instance)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        with service_errors():
-            rep_day.visit_remove(by=request.user, visit=self.get_object())
+        rep_day.visit_remove(by=request.user, visit=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=VisitCheckInSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
@@ -556,15 +520,14 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         loaded = self.get_object()
-        with service_errors():
-            visit = rep_day.visit_check_in(
-                by=request.user,
-                visit=loaded,
-                at=data.get("at"),
-                latitude=data.get("latitude"),
-                longitude=data.get("longitude"),
-                accuracy_m=data.get("accuracy_m"),
-            )
+        visit = rep_day.visit_check_in(
+            by=request.user,
+            visit=loaded,
+            at=data.get("at"),
+            latitude=data.get("latitude"),
+            longitude=data.get("longitude"),
+            accuracy_m=data.get("accuracy_m"),
+        )
         return self._respond(visit, loaded=loaded)
 
     @extend_schema(request=VisitCheckOutSerializer, parameters=[IDEMPOTENCY_HEADER], responses=VisitSerializer)
@@ -574,8 +537,7 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         serializer = VisitCheckOutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         loaded = self.get_object()
-        with service_errors():
-            visit = rep_day.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
+        visit = rep_day.visit_check_out(by=request.user, visit=loaded, **serializer.validated_data)
         return self._respond(visit, loaded=loaded)
 
     @extend_schema(
@@ -596,32 +558,27 @@ class VisitViewSet(IdempotentMixin, viewsets.ModelViewSet):
         visit = self.get_object()
         if request.method == "GET":
             return Response(VisitPhotoSerializer(visit.photos.all(), many=True).data)
-        with service_errors():
-            visit_photos.visit_photos_writable(
-                by=request.user, visit=visit
-            )  # a refused writer hears so before the body
+        visit_photos.visit_photos_writable(by=request.user, visit=visit)  # a refused writer hears so before the body
         serializer = VisitPhotoUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        with service_errors():
-            photo = visit_photos.visit_photo_add(
-                by=request.user,
-                visit=visit,
-                photo=visit_photos.PhotoUpload(
-                    file=data["file"],
-                    taken_at=data.get("taken_at"),
-                    latitude=data.get("latitude"),
-                    longitude=data.get("longitude"),
-                ),
-            )
+        photo = visit_photos.visit_photo_add(
+            by=request.user,
+            visit=visit,
+            photo=visit_photos.PhotoUpload(
+                file=data["file"],
+                taken_at=data.get("taken_at"),
+                latitude=data.get("latitude"),
+                longitude=data.get("longitude"),
+            ),
+        )
         return Response(VisitPhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None}, description="Remove a photo; its file is deleted.")
     @action(detail=True, methods=["delete"], url_path=r"photos/(?P<photo_id>\d+)")
     def photo_remove(self, request: Request, pk: str, photo_id: str) -> Response:
         photo = get_object_or_404(VisitPhoto, pk=photo_id, visit=self.get_object())
-        with service_errors():
-            visit_photos.visit_photo_remove(by=request.user, photo=photo)
+        visit_photos.visit_photo_remove(by=request.user, photo=photo)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -644,18 +601,16 @@ class OrderLineViewSet(
 
     def perform_create(self, serializer: OrderLineSerializer) -> None:
         data = serializer.validated_data
-        with service_errors():
-            serializer.instance = rep_day.order_line_add(
-                by=self.request.user,
-                visit=data["visit"],
-                product=data["product"],
-                quantity=data["quantity"],
-                amount=data.get("amount"),
-            )
+        serializer.instance = rep_day.order_line_add(
+            by=self.request.user,
+            visit=data["visit"],
+            product=data["product"],
+            quantity=data["quantity"],
+            amount=data.get("amount"),
+        )
 
     def perform_destroy(self, instance: OrderLine) -> None:
-        with service_errors():
-            rep_day.order_line_remove(by=self.request.user, line=instance)
+        rep_day.order_line_remove(by=self.request.user, line=instance)
 
 
 class ReviewFilter(filters.FilterSet):
@@ -679,21 +634,19 @@ class VisitReviewViewSet(
 
     def perform_create(self, serializer: VisitReviewSerializer) -> None:
         data = serializer.validated_data
-        with service_errors():
-            serializer.instance = manager_review.visit_review_create(
-                by=self.request.user,
-                visit=data["visit"],
-                method=data["method"],
-                result=data["result"],
-                note=data.get("note", ""),
-            )
+        serializer.instance = manager_review.visit_review_create(
+            by=self.request.user,
+            visit=data["visit"],
+            method=data["method"],
+            result=data["result"],
+            note=data.get("note", ""),
+        )
 
     @extend_schema(request=None, parameters=[IDEMPOTENCY_HEADER], responses=VisitReviewSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
         """Mark a discrepancy as followed up."""
-        with service_errors():
-            review = manager_review.visit_review_resolve(by=request.user, review=self.get_object())
+        review = manager_review.visit_review_resolve(by=request.user, review=self.get_object())
         return Response(self.get_serializer(review).data)
 
 
@@ -735,14 +688,13 @@ class SaleRecordViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveM
     def import_lines(self, request: Request) -> Response:
         """Insert or update ERP sales lines by external id; with any bad row nothing is applied (400)."""
         upload = request.FILES.get("file")
-        with service_errors():
-            if upload is not None:
-                rows, source = excel.sale_rows_from_file(upload=upload), SaleRecord.Source.ERP
-            else:
-                serializer = SaleImportSerializer(data=request.data)
-                serializer.is_valid(raise_exception=True)
-                rows, source = serializer.validated_data.get("rows", []), SaleRecord.Source.API
-            result = sales_import.sale_records_import(by=request.user, rows=rows, source=source)
+        if upload is not None:
+            rows, source = excel.sale_rows_from_file(upload=upload), SaleRecord.Source.ERP
+        else:
+            serializer = SaleImportSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            rows, source = serializer.validated_data.get("rows", []), SaleRecord.Source.API
+        result = sales_import.sale_records_import(by=request.user, rows=rows, source=source)
         body = {
             "applied": result.applied,
             "created": result.created,

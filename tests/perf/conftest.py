@@ -19,6 +19,7 @@ from meetings.models import CheckIn, CoachingNote, CorrectiveAction, Meeting, Pr
 from org.models import Customer, Membership, Product, Role, Team
 from reports.models import Alert
 from reports.night.run import night_compute
+from salesops.transactions import request_transaction
 from targets.models import Metric, RampCheckpoint, RampPlan, Target, TargetPeriod
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 from visits.models import OrderLine, SaleRecord, Visit, VisitReview, VisitSheet
@@ -205,9 +206,10 @@ def _fill_team(region: Team, size: int, products: list[Product], metrics: list[M
 
 @pytest.fixture(scope="module")
 def sized_teams(django_db_setup, django_db_blocker) -> Iterator[dict[int, SizedTeam]]:
-    """Built once per module inside a transaction that is rolled back at the end (tests run in savepoints)."""
+    """Built once per module inside a transaction that is rolled back at the end (tests run in savepoints); the
+    services it calls run in it as in a request's own transaction."""
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
+        outer = request_transaction()
         outer.__enter__()
         try:
             yield _build()

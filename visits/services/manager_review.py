@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from org.audit import audit_record
 from org.models import AuditEvent
 from org.scoping import scope_for
+from salesops.errors import VersionConflict
 from salesops.transactions import entry_point
 from visits.models import Visit, VisitReview, VisitSheet
 from visits.services.sheet_rules import sheet_touched
@@ -26,14 +27,13 @@ def _require_manager_of(sheet: VisitSheet, by: AbstractBaseUser) -> None:
 def _check_version(sheet: VisitSheet, expected_version: int | None) -> None:
     """Refuse a change made from a stale copy of the sheet, naming what it holds now."""
     if expected_version is not None and expected_version != sheet.version:
-        raise ValidationError(
-            {
-                "version": _(
-                    "Someone else changed this sheet in the meantime (status: %(status)s, comment: “%(comment)s”); "
-                    "reload it and try again."
-                )
-                % {"status": sheet.get_status_display(), "comment": sheet.manager_comment}
-            }
+        raise VersionConflict(
+            _(
+                "Someone else changed this sheet in the meantime (status: %(status)s, comment: “%(comment)s”); "
+                "reload it and try again."
+            )
+            % {"status": sheet.get_status_display(), "comment": sheet.manager_comment},
+            current=sheet,
         )
 
 

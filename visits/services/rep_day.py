@@ -139,7 +139,7 @@ def visit_plan_new_customer(
 ) -> Visit:
     """Create a customer in the rep's team and a visit to it, flagged as a new customer (or outlet)."""
     require_own_draft(sheet, by)
-    customer = org_services.customer_create(
+    customer = org_services.customer_create_in_transaction(
         by=by, name=name.strip(), kind=kind, phone=phone, address=address, team=sheet.team, tier=Customer.Tier.C
     )
     is_outlet = kind == Customer.Kind.OUTLET

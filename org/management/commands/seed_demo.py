@@ -4,9 +4,9 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from org.demo_accounts import DEMO_LOGINS, DEMO_PASSWORD, LOGINS_READY
+from salesops.transactions import request_transaction
 
 # Each app may add demo data in <app>/demo.py: seed(context) gets what earlier apps made.
 DEMO_APPS = ("org", "targets", "visits", "meetings", "reports")
@@ -29,7 +29,8 @@ class Command(BaseCommand):
         for app in DEMO_APPS:
             if app not in apps or not find_spec(f"{app}.demo"):
                 continue
-            with transaction.atomic():
+            # One transaction for each app's demo data; the services it calls run in it as they would in a request.
+            with request_transaction():
                 import_module(f"{app}.demo").seed(context)
             self.stdout.write(LOGINS_READY if app == "org" else f"demo data: {app} ok")
             self.stdout.flush()
