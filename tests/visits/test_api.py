@@ -348,7 +348,7 @@ QUERIES_OF_A_FILING = 9
 def test_the_lines_products_read_at_once_keep_the_fields_errors(products, product, message) -> None:
     from django.utils import translation
 
-    from visits.api import VisitCheckOutSerializer
+    from visits.serializers import VisitCheckOutSerializer
 
     good = {"product": str(products["tea"].pk), "quantity": "1"}
     serializer = VisitCheckOutSerializer(data={"order_lines": [good, {"product": product, "quantity": "1"}]})
