@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from org.models import AuditEvent, Customer, Datum, Team
 from org.scoping import scope_for
 from org.selectors import rep_choices_for
+from org.services import CUSTOMER_FIELDS
 from salesops.formatting import display_name, sorted_by_name
 from salesops.widgets import FilePickerInput
 
@@ -20,24 +21,11 @@ FIRST_ORDER_DATE_VALIDATORS = [MinValueValidator(dt.date(1900, 1, 1)), MaxValueV
 
 
 class CustomerForm(forms.ModelForm):
+    field_order = ["name", "code"]  # the name first on the page
+
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "code",
-            "kind",
-            "tier",
-            "team",
-            "owner",
-            "contact_name",
-            "phone",
-            "address",
-            "latitude",
-            "longitude",
-            "position_datum",
-            "check_in_radius_m",
-            "first_order_date",
-        ]
+        fields = [*CUSTOMER_FIELDS, "first_order_date"]
         widgets = {"first_order_date": forms.DateInput(attrs={"type": "date"})}
         help_texts = {"first_order_date": _("Set by the customer's first order (a visit or an ERP sale).")}
 
