@@ -35,6 +35,7 @@ from reports.daily_report import daily_report
 from reports.models import Robot, RobotMessage
 from reports.selectors import default_metric
 from salesops.formatting import display_name, long_date, percent
+from salesops.transactions import entry_point
 from visits.selectors import team_day_for
 
 SENT, RETRY, FAILED = "sent", "retry", "failed"
@@ -342,7 +343,7 @@ def webhook_url_check(url: str) -> None:
         )
 
 
-@transaction.atomic
+@entry_point
 def robot_create(*, by, team: Team, kind: str, name: str, webhook_url: str, secret: str, language: str) -> Robot:
     if not scope_for(by).can_manage(team.pk):
         raise ValidationError({"team": _("You can add robots only to units you manage.")})
@@ -355,7 +356,7 @@ def robot_create(*, by, team: Team, kind: str, name: str, webhook_url: str, secr
     return robot
 
 
-@transaction.atomic
+@entry_point
 def robot_test(*, robot: Robot) -> RobotMessage | None:
     with translation.override(robot.language):
         title = _("SalesOps is connected")
