@@ -17,6 +17,7 @@ from reports.models import ActualChange, DailyActual, MonthlyActual
 from reports.night.changes import actual_changes_apply
 from reports.night.rollups import daily_actual_refresh
 from tests.factories import CustomerFactory, ProductFactory
+from visits import actuals
 from visits.models import SaleRecord, Visit, VisitSheet
 
 pytestmark = pytest.mark.django_db
@@ -125,4 +126,48 @@ def test_incremental_rollups_equal_a_rebuild_after_any_mix_of_late_changes(world
         incremental = rollups()
         rebuild(world["teams"])
         assert incremental == rollups()
+        transaction.set_rollback(True)
+
+
+LIVE_FAMILIES = (
+    DailyActual.Family.NEW_LINE_AMOUNT,
+    DailyActual.Family.ESTABLISHED_AMOUNT,
+    DailyActual.Family.NEW_CUSTOMERS,
+    DailyActual.Family.NEW_OUTLETS,
+    DailyActual.Family.VISITS,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=operations)
+def test_the_nights_rollup_and_the_live_reader_count_each_family_alike(world, ops) -> None:
+    """The night rolls the families up in SQL, the live pages read them with visits.actuals.family_totals: for any
+    records, each family's total per rep and month is the same both ways."""
+    every_kind = [("first_order", who, dt.date(2026, 3, 2 + who)) for who in range(3)]
+    every_kind += [("visit", dt.date(2026, 4, 1), who, True, False) for who in range(3)]
+    with transaction.atomic():
+        Customer.objects.filter(pk=world["people"][0][2].pk).update(kind=Customer.Kind.DISTRIBUTOR)  # not an outlet
+        for operation in every_kind + ops:
+            apply(operation, world["people"], world["products"])
+        rep, team, customer = world["people"][0]
+        sheet = VisitSheet.objects.get(rep=rep, date=dt.date(2026, 4, 1))
+        Visit.objects.create(sheet=sheet, customer=customer, planned=True)  # planned, never checked in
+        rebuild(world["teams"])
+        rep_ids = [rep.pk for rep, _team, _customer in world["people"]]
+        for family in LIVE_FAMILIES:
+            live = {
+                key: value
+                for key, value in actuals.family_totals(
+                    [family], start=YEAR_START, end=dt.date(2026, 12, 31), rep_ids=rep_ids, per_rep=True, by="month"
+                ).items()
+                if value
+            }
+            rolled: dict = {}
+            for rep_id, month, value in MonthlyActual.objects.filter(family=family, rep_id__in=rep_ids).values_list(
+                "rep_id", "month", "value"
+            ):
+                rolled[(rep_id, month.month)] = rolled.get((rep_id, month.month), 0) + value
+            assert {key: D(value) for key, value in live.items()} == {
+                key: D(value) for key, value in rolled.items() if value
+            }, family
         transaction.set_rollback(True)
