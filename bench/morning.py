@@ -223,6 +223,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=0, help="default: 1.5 × the offered rate a second")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn worker processes")
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=4,
+        help="gthread threads a worker (0: sync workers); the think time holds each connection open between requests,"
+        " which only a proxy in front of sync workers absorbs in production",
+    )
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--p99-ms", type=float, default=300)
     args = parser.parse_args()
@@ -241,7 +248,7 @@ def main() -> None:
         "threads": args.wrk_threads,
     }
     results = []
-    with gunicorn_running(port=args.port, workers=args.workers, env=env) as base:
+    with gunicorn_running(port=args.port, workers=args.workers, env=env, threads=args.threads) as base:
         for size in sizes:
             polls, filings, reports = prepared[size]
             offered = rates(size)
@@ -269,7 +276,8 @@ def main() -> None:
 
     cores = os.cpu_count() or 1
     print()
-    print(f"gunicorn {args.workers} sync workers on {cores} cores; wrk 1.5 connections per offered req/s, think time")
+    kind = f"gthread workers of {args.threads} threads" if args.threads else "sync workers"
+    print(f"gunicorn {args.workers} {kind} on {cores} cores; wrk 1.5 connections per offered req/s, think time")
     print(f"exponential; {args.warmup} s of warm-up, then {args.duration} s measured per size; floor: one-query")
     print("view at 32 connections between the warm-up and the measured run")
     print(f"{'reps':>6} {'offered/s':>10} {'req/s':>8} {'floor/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  load")

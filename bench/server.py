@@ -55,10 +55,20 @@ def _wait_until_up(url: str, timeout: float) -> None:
 
 @contextmanager
 def gunicorn_running(
-    *, port: int, workers: int, env: dict[str, str], ready_path: str = "/bench/floor/", timeout: float = 60
+    *,
+    port: int,
+    workers: int,
+    env: dict[str, str],
+    ready_path: str = "/bench/floor/",
+    timeout: float = 60,
+    threads: int = 0,
 ) -> Iterator[str]:
     """gunicorn with ``workers`` sync workers on 127.0.0.1:``port`` until the block ends; yields the base URL once
-    ``ready_path`` answers 200. Stopped with its whole process group."""
+    ``ready_path`` answers 200. Stopped with its whole process group.
+
+    With ``threads``, gthread workers of that many threads instead: they wait for a connection's request without
+    holding a thread, as the buffering proxy in front of production's sync workers does (a sync worker alone holds a
+    client's idle connection until its request arrives)."""
     base = f"http://127.0.0.1:{port}"
     gunicorn = subprocess.Popen(
         [
@@ -70,6 +80,9 @@ def gunicorn_running(
             str(workers),
             "--log-level",
             "warning",
+            # gthread workers keep an idle connection 75 s, as a proxy's upstream keep-alive does (gunicorn's default
+            # of 2 s would close it during a client's think time).
+            *(["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "75"] if threads else []),
         ],
         cwd=ROOT,
         env=env,
