@@ -92,6 +92,18 @@ _REQUIRED_FIT = ("target", "actual")
 _NULLABLE_FIT = ("forecast", "forecast_seasonal", "forecast_last_year", "required_daily_rate")
 
 
+def _metric_sums(families: str, totals: str) -> str:
+    """Each target's period sums of its metric's families (sales of its product group, when it has one)."""
+    return f"""
+    SELECT t.id AS target_id, ARRAY[{totals}] AS sums
+      FROM targets t
+      JOIN kind_families kf ON kf.actual_kind = t.actual_kind
+      JOIN {families} f ON f.side = t.side AND f.owner = t.owner AND f.family = kf.family
+                      AND (t.product_group = '' OR NOT kf.money OR f.product_group = t.product_group)
+     GROUP BY 1
+"""
+
+
 def _values(rows: Sequence[tuple[object, ...]], name: str, types: Sequence[str], params: SqlParams) -> str:
     """A ``VALUES`` list of ``rows`` with their cells as parameters named ``{name}_<row>_<column>``."""
     lines = []
@@ -278,22 +290,8 @@ ly_family AS (
     SELECT 'team', s.team_id, o.* FROM ly_owned o JOIN subtrees s ON s.member_id = o.team_id
 ),
 -- a target's actual: its metric's families (sales of its product group, when it has one)
-year_metric AS (
-    SELECT t.id AS target_id, ARRAY[{year_totals}] AS sums
-      FROM targets t
-      JOIN kind_families kf ON kf.actual_kind = t.actual_kind
-      JOIN year_family f ON f.side = t.side AND f.owner = t.owner AND f.family = kf.family
-                        AND (t.product_group = '' OR NOT kf.money OR f.product_group = t.product_group)
-     GROUP BY 1
-),
-ly_metric AS (
-    SELECT t.id AS target_id, ARRAY[{ly_totals}] AS sums
-      FROM targets t
-      JOIN kind_families kf ON kf.actual_kind = t.actual_kind
-      JOIN ly_family f ON f.side = t.side AND f.owner = t.owner AND f.family = kf.family
-                      AND (t.product_group = '' OR NOT kf.money OR f.product_group = t.product_group)
-     GROUP BY 1
-),
+year_metric AS ({_metric_sums("year_family", year_totals)}),
+ly_metric AS ({_metric_sums("ly_family", ly_totals)}),
 months AS (
     SELECT tp.target_id, tp.month, tp.value FROM {TargetPeriod._meta.db_table} tp
      WHERE tp.target_id IN (SELECT id FROM targets)
