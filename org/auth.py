@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.db import transaction
@@ -54,6 +55,23 @@ class KeptUserBackend(ModelBackend):
                 cache.set(key, user, USER_KEPT_SECONDS)
             return user
         return user if self.user_can_authenticate(user) else None
+
+
+KEPT_USER_BACKEND = "org.auth.KeptUserBackend"
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def sessions_of_the_model_backend(get_response):
+    """A session signed in before the user was kept names the plain model backend, which is no longer listed:
+    it is moved to the kept-user backend on its next request, so nobody is signed out by the change (a rep's
+    queued writes would otherwise wait for a new login)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.session.get(BACKEND_SESSION_KEY) == MODEL_BACKEND:
+            request.session[BACKEND_SESSION_KEY] = KEPT_USER_BACKEND
+        return get_response(request)
+
+    return middleware
 
 
 def lockout_response(

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "org.auth.sessions_of_the_model_backend",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -232,7 +233,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "org.auth.ThrottledLoginBackend",
     # The model backend, with the signed-in user read from the cache on each request.
-    "org.auth.KeptUserBackend",
+    "org.auth.KeptUserBackend",  # org.auth.KEPT_USER_BACKEND
 ]
 LOGIN_URL = "login"
 LOGIN_URL_PATH = "/accounts/login/"

@@ -58,3 +58,16 @@ def test_without_the_cache_the_user_is_read_each_time(company, settings) -> None
     assert client.login(username=company.manager_a.username, password=PASSWORD)
     assert _user_queries(client) == 1
     assert _user_queries(client) == 1
+
+
+def test_a_session_signed_in_with_the_plain_model_backend_stays_signed_in(company) -> None:
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    from org.auth import KEPT_USER_BACKEND, MODEL_BACKEND
+
+    client = company.client_for(company.manager_a)
+    session = client.session
+    session[BACKEND_SESSION_KEY] = MODEL_BACKEND  # as stored before the user was kept
+    session.save()
+    assert client.get("/customers/").status_code == 200
+    assert client.session[BACKEND_SESSION_KEY] == KEPT_USER_BACKEND
