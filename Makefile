@@ -32,11 +32,12 @@ install: $(INSTALLED) $(VENDOR)
 
 vendor: $(VENDOR)
 
-# Debian's Chromium and CJK fonts for the browser tests (Playwright drives the system Chromium).
+# Debian's Chromium, its languages (a Chinese phone's own controls: 年/月/日 in a date field) and CJK fonts for the
+# browser tests (Playwright drives the system Chromium).
 browsers:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk chromium-l10n >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo -n ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-l10n fonts-noto-cjk >/dev/null; \
 	fi
 
 migrate: install

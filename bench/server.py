@@ -26,9 +26,12 @@ def load_one_minute() -> str:
 
 
 def production_environment(**extra: str) -> dict[str, str]:
-    """The environment of the benchmark's gunicorn (and its collectstatic): production settings plus the floor view."""
+    """The environment of the benchmark's gunicorn (and its collectstatic): production settings plus the floor view.
+    The static files are collected under var/ (or ``BENCH_STATIC_ROOT``), never into the checkout's STATIC_ROOT,
+    whose stale copies would then be served to the test suite's pages."""
     return {
         **os.environ,
+        "BENCH_STATIC_ROOT": os.environ.get("BENCH_STATIC_ROOT", str(ROOT / "var" / "bench-static")),
         "DEBUG": "0",
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -31,26 +31,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator:
+def browsers() -> Iterator:
+    """One Chromium per language, started when first asked for: the browser's own controls (a date field's
+    年/月/日, a file chooser) speak its language, which on Linux comes from the environment, not the page."""
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not executable:
         pytest.fail("Chromium is not installed: run `make browsers` (apt-get install chromium fonts-noto-cjk)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        started: dict[str, object] = {}
+
+        def launch(language: str):
+            if language not in started:
+                code = "zh-CN" if language == "zh" else "en-US"
+                environment = {**os.environ, "LANGUAGE": code.replace("-", "_")}
+                started[language] = playwright.chromium.launch(
+                    executable_path=executable, headless=True, args=[*CHROMIUM_ARGS, f"--lang={code}"], env=environment
+                )
+            return started[language]
+
+        yield launch
+        for browser in started.values():
+            browser.close()
 
 
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(browsers, live_server):
     """Open pages in a fresh context: ``new_page(locale="en", viewport=(390, 844))``."""
     contexts = []
 
     def make(*, locale: str = "zh-CN", viewport: tuple[int, int] = (1366, 900), **options):
         # ``options`` go to the context as they are: is_mobile, has_touch, permissions, geolocation …
-        context = browser.new_context(
+        context = browsers("en" if locale.startswith("en") else "zh").new_context(
             locale=locale,
             viewport={"width": viewport[0], "height": viewport[1]},
             extra_http_headers={"Accept-Language": "en" if locale.startswith("en") else "zh-Hans"},
